@@ -1,0 +1,9 @@
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isMcpmuxError,
+  McpmuxError,
+  type McpmuxErrorOptions,
+} from './errors.js';
+export { ALIAS_MAX_LENGTH, type Alias, AliasSchema, type Slug, SlugSchema } from './ids.js';
+export { parseOrThrow } from './validate.js';
