@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Native modules stay external; the keychain module is optional and loaded lazily.
+  external: ['better-sqlite3', '@napi-rs/keyring'],
 });

@@ -1,1 +1,41 @@
-export {};
+export {
+  createEnvKeyProvider,
+  createKeychainKeyProvider,
+  createKeyFileKeyProvider,
+  createPassphraseKeyProvider,
+  DEFAULT_SCRYPT,
+  KEYCHAIN_ACCOUNT,
+  KEYCHAIN_SERVICE,
+  type KeychainKeyProviderOptions,
+  type KeyFileKeyProviderOptions,
+  keyFileWarning,
+  MASTER_KEY_ENV,
+  type PassphraseKeyProviderOptions,
+  type SelectKeyProviderOptions,
+  selectKeyProvider,
+} from './key-providers.js';
+export { createRedactor, MIN_REDACTED_LENGTH, REDACTED } from './redact.js';
+export {
+  type ResolveContext,
+  type ResolvedConfig,
+  resolveServerConfig,
+  type TemplatedConfig,
+} from './templates.js';
+export {
+  type DataKeyScope,
+  DataKeyScopeSchema,
+  type KeyProvider,
+  type KeyProviderKind,
+  type MasterKeyRequest,
+  type ScryptParams,
+  ScryptParamsSchema,
+  type SecretInfo,
+  SecretInfoSchema,
+  type SecretListFilter,
+  SecretListFilterSchema,
+  SecretNameSchema,
+  type SecretScope,
+  SecretScopeSchema,
+  type Vault,
+  type VaultLogger,
+} from './types.js';

@@ -1,0 +1,158 @@
+import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { SecretNameSchema, type SecretScope, type Vault } from './types.js';
+
+/** The fields of a server transport that may hold `${secret:NAME}` and `${env:NAME}` references. */
+export interface TemplatedConfig {
+  command?: string | undefined;
+  args?: readonly string[] | undefined;
+  env?: Readonly<Record<string, string>> | undefined;
+  url?: string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  cwd?: string | undefined;
+}
+
+/** Where {@link resolveServerConfig} looks values up. */
+export interface ResolveContext {
+  vault: Vault;
+  /** The Space the server runs in. */
+  spaceId: string;
+  /** The server id (not the alias). */
+  serverId: string;
+  /** True for a default-enabled server: a secret missing in the Space falls back to the global scope. */
+  defaultEnabled: boolean;
+  /** The gateway's environment, for `${env:NAME}`. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The outcome of {@link resolveServerConfig}. */
+export interface ResolvedConfig<T> {
+  /** A copy of the config with every reference replaced; fields not listed in {@link TemplatedConfig} are kept as they are. */
+  config: T;
+  /** Every secret value used, for redaction (e.g. of an upstream's stderr with `createRedactor`). */
+  secretValues: string[];
+}
+
+const REFERENCE = /\$\{([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type Reference = { kind: 'secret'; name: string } | { kind: 'env'; name: string };
+
+function parseReferences(text: string, field: string): Reference[] {
+  const refs: Reference[] = [];
+  for (const match of text.matchAll(REFERENCE)) {
+    const body = match[1] ?? '';
+    const colon = body.indexOf(':');
+    const kind = colon === -1 ? body : body.slice(0, colon);
+    const name = colon === -1 ? '' : body.slice(colon + 1);
+    if (kind === 'secret' && SecretNameSchema.safeParse(name).success) refs.push({ kind, name });
+    else if (kind === 'env' && ENV_NAME.test(name)) refs.push({ kind, name });
+    else {
+      throw new McpmuxError(
+        'INVALID_INPUT',
+        `${field}: unknown reference "\${${body.length > 40 ? `${body.slice(0, 40)}...` : body}}"; use \${secret:NAME} or \${env:NAME}`,
+        { data: { field } },
+      );
+    }
+  }
+  const unclosed = text.replace(REFERENCE, '').indexOf('${');
+  if (unclosed !== -1) {
+    throw new McpmuxError('INVALID_INPUT', `${field}: "\${" without a closing "}"`, { data: { field } });
+  }
+  return refs;
+}
+
+/**
+ * Replaces `${secret:NAME}` and `${env:NAME}` in `command`, `args`, `env` values, `url`, `headers`
+ * values and `cwd` of a server config. A secret comes from the server's scope in the Space and, only
+ * for default-enabled servers, falls back to the global scope of the same server. Resolved values are
+ * not scanned again, so a secret containing `${...}` stays literal.
+ *
+ * @param config - The transport config with references; other fields are copied unchanged.
+ * @param ctx - Vault, Space, server, whether it is default-enabled, and the environment.
+ * @returns The resolved copy and the secret values used (for redaction).
+ * @throws `SECRET_MISSING` naming the Space, server, secret and field (never a value); `INVALID_INPUT`
+ *   for an unknown `${...}` form or an unset `${env:NAME}`, naming the field; `VAULT_LOCKED` from the vault.
+ * @example
+ * ```ts
+ * const { config, secretValues } = await resolveServerConfig(
+ *   { command: 'npx', args: ['-y', 'server-github'], env: { GITHUB_TOKEN: '${secret:GITHUB_TOKEN}' } },
+ *   { vault, spaceId: 'work', serverId: 'github', defaultEnabled: false, env: process.env },
+ * );
+ * ```
+ */
+export async function resolveServerConfig<T extends TemplatedConfig>(
+  config: T,
+  ctx: ResolveContext,
+): Promise<ResolvedConfig<T>> {
+  const spaceId = parseOrThrow(SlugSchema, ctx.spaceId, 'space id');
+  const serverId = parseOrThrow(SlugSchema, ctx.serverId, 'server id');
+  const secrets = new Map<string, string>();
+  const used = new Set<string>();
+
+  const lookup = async (name: string, field: string): Promise<string> => {
+    const cached = secrets.get(name);
+    if (cached !== undefined) return cached;
+    const scopes: SecretScope[] = [{ spaceId, serverId }];
+    if (ctx.defaultEnabled) scopes.push({ global: true, serverId });
+    for (const scope of scopes) {
+      const value = await ctx.vault.get(scope, name);
+      if (value !== undefined) {
+        secrets.set(name, value);
+        return value;
+      }
+    }
+    const fix = `mcpmux secret set ${serverId} ${name} --space ${spaceId}`;
+    throw new McpmuxError(
+      'SECRET_MISSING',
+      `Secret "${name}" for server "${serverId}" in Space "${spaceId}" is not set (used by ${field})${
+        ctx.defaultEnabled ? ', neither in the Space nor in the global scope' : ''
+      }. Set it with \`${fix}\`${ctx.defaultEnabled ? ` or \`mcpmux secret set ${serverId} ${name} --global\`` : ''}.`,
+      { data: { spaceId, serverId, name, field } },
+    );
+  };
+
+  const resolveText = async (text: string, field: string): Promise<string> => {
+    const refs = parseReferences(text, field);
+    if (refs.length === 0) return text;
+    const values: string[] = [];
+    for (const ref of refs) {
+      if (ref.kind === 'secret') {
+        const value = await lookup(ref.name, field);
+        used.add(value);
+        values.push(value);
+      } else {
+        const value = ctx.env[ref.name];
+        if (value === undefined) {
+          throw new McpmuxError(
+            'INVALID_INPUT',
+            `${field}: the environment variable ${ref.name} is not set in the gateway's environment`,
+            { data: { field, variable: ref.name } },
+          );
+        }
+        values.push(value);
+      }
+    }
+    let i = 0;
+    return text.replace(REFERENCE, () => values[i++]!);
+  };
+
+  const resolveRecord = async (record: Readonly<Record<string, string>>, field: string) => {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(record)) out[key] = await resolveText(value, `${field}.${key}`);
+    return out;
+  };
+
+  const out: T = { ...config };
+  const target = out as TemplatedConfig;
+  if (typeof config.command === 'string') target.command = await resolveText(config.command, 'command');
+  if (Array.isArray(config.args)) {
+    const args: string[] = [];
+    for (const [i, arg] of config.args.entries()) args.push(await resolveText(arg, `args[${i}]`));
+    target.args = args;
+  }
+  if (config.env !== undefined) target.env = await resolveRecord(config.env, 'env');
+  if (typeof config.url === 'string') target.url = await resolveText(config.url, 'url');
+  if (config.headers !== undefined) target.headers = await resolveRecord(config.headers, 'headers');
+  if (typeof config.cwd === 'string') target.cwd = await resolveText(config.cwd, 'cwd');
+  return { config: out, secretValues: [...used] };
+}
