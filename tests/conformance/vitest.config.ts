@@ -1,0 +1,10 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: '@mcpmux/conformance-tests',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+  },
+});
