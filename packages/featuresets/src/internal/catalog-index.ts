@@ -1,0 +1,180 @@
+import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
+import { type Bitset, createBitset, orInto, setBit, setRange } from './bitset.js';
+import { compileGlob, hasGlob } from './glob.js';
+import { KINDS } from './kinds.js';
+import { annotationAccepts, effectiveHints, selectorKey } from './match.js';
+
+interface ServerRange {
+  readonly server: string;
+  readonly start: number;
+  readonly end: number;
+  /** name -> feature index */
+  readonly names: Map<string, number>;
+}
+
+interface KindIndex {
+  /** Servers of this kind, sorted, each with its contiguous index range. */
+  readonly servers: readonly ServerRange[];
+  readonly byServer: Map<string, ServerRange>;
+}
+
+/**
+ * A catalog, deduplicated (first occurrence wins) and sorted like `allowed`, so that feature index
+ * order is output order and every (kind, server) is one contiguous range of indexes.
+ */
+export class CatalogIndex {
+  readonly features: readonly Feature[];
+  readonly size: number;
+  private readonly kinds: Record<FeatureKind, KindIndex>;
+  private readonly selectorCache = new Map<string, Bitset>();
+  private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
+  private fullBits: Bitset | undefined;
+
+  constructor(catalog: readonly Feature[]) {
+    const buckets: Record<FeatureKind, Map<string, Map<string, Feature>>> = {
+      tool: new Map(),
+      prompt: new Map(),
+      resource: new Map(),
+    };
+    for (const feature of catalog) {
+      const byServer = buckets[feature.kind];
+      if (byServer === undefined) continue; // not a known kind: not part of any result
+      let names = byServer.get(feature.server);
+      if (names === undefined) {
+        names = new Map();
+        byServer.set(feature.server, names);
+      }
+      if (!names.has(feature.name)) names.set(feature.name, feature);
+    }
+    const features: Feature[] = [];
+    const kinds = {} as Record<FeatureKind, KindIndex>;
+    for (const kind of KINDS) {
+      const byServer = buckets[kind];
+      const servers: ServerRange[] = [];
+      const rangeByServer = new Map<string, ServerRange>();
+      // Default sort compares strings by UTF-16 code units, the same order as `<`.
+      for (const server of [...byServer.keys()].sort()) {
+        const entries = byServer.get(server)!;
+        const start = features.length;
+        const names = new Map<string, number>();
+        for (const name of [...entries.keys()].sort()) {
+          names.set(name, features.length);
+          features.push(entries.get(name)!);
+        }
+        const range: ServerRange = { server, start, end: features.length, names };
+        servers.push(range);
+        rangeByServer.set(server, range);
+      }
+      kinds[kind] = { servers, byServer: rangeByServer };
+    }
+    this.features = features;
+    this.size = features.length;
+    this.kinds = kinds;
+  }
+
+  /** The index of a feature, or -1 when it is not in the catalog. */
+  indexOf(ref: FeatureRef): number {
+    return this.kinds[ref.kind]?.byServer.get(ref.server)?.names.get(ref.name) ?? -1;
+  }
+
+  /** Every feature of the catalog. Shared: do not mutate. */
+  full(): Bitset {
+    if (this.fullBits === undefined) {
+      this.fullBits = createBitset(this.size);
+      setRange(this.fullBits, 0, this.size);
+    }
+    return this.fullBits;
+  }
+
+  /** Every feature of the servers matching `server` (a glob), of one kind or all. Memoized. */
+  serverBits(server: string, kind?: FeatureKind): Bitset {
+    return this.selectorBits(
+      kind === undefined ? { type: 'server', server } : { type: 'server', server, kind },
+    );
+  }
+
+  /** The catalog features a non-`featureSet` selector matches. Memoized; shared: do not mutate. */
+  selectorBits(selector: Selector): Bitset {
+    const key = selectorKey(selector);
+    let bits = this.selectorCache.get(key);
+    if (bits === undefined) {
+      bits = this.computeSelectorBits(selector);
+      this.selectorCache.set(key, bits);
+    }
+    return bits;
+  }
+
+  private computeSelectorBits(selector: Selector): Bitset {
+    const bits = createBitset(this.size);
+    switch (selector.type) {
+      case 'feature': {
+        const kind = this.kinds[selector.kind];
+        if (kind === undefined) break;
+        const nameGlob = compileGlob(selector.name);
+        const visit = (range: ServerRange): void => {
+          if (nameGlob.literal) {
+            const i = range.names.get(selector.name);
+            if (i !== undefined) setBit(bits, i);
+          } else if (nameGlob.any) {
+            setRange(bits, range.start, range.end);
+          } else {
+            for (let i = range.start; i < range.end; i++) {
+              if (nameGlob.test(this.features[i]!.name)) setBit(bits, i);
+            }
+          }
+        };
+        if (!hasGlob(selector.server)) {
+          const range = kind.byServer.get(selector.server);
+          if (range !== undefined) visit(range);
+        } else {
+          const serverGlob = compileGlob(selector.server);
+          for (const range of kind.servers) if (serverGlob.test(range.server)) visit(range);
+        }
+        break;
+      }
+      case 'server': {
+        const serverGlob = compileGlob(selector.server);
+        for (const kindName of KINDS) {
+          if (selector.kind !== undefined && selector.kind !== kindName) continue;
+          const kind = this.kinds[kindName];
+          if (serverGlob.literal) {
+            const range = kind.byServer.get(selector.server);
+            if (range !== undefined) setRange(bits, range.start, range.end);
+          } else {
+            for (const range of kind.servers) {
+              if (serverGlob.test(range.server)) setRange(bits, range.start, range.end);
+            }
+          }
+        }
+        break;
+      }
+      case 'annotation': {
+        const [readOnly, destructive, neither] = this.classes();
+        if (annotationAccepts(selector, true, false)) orInto(bits, readOnly);
+        if (annotationAccepts(selector, false, true)) orInto(bits, destructive);
+        if (annotationAccepts(selector, false, false)) orInto(bits, neither);
+        break;
+      }
+      case 'featureSet':
+        break;
+    }
+    return bits;
+  }
+
+  /** Tools split by effective hints: [read-only, destructive, neither]. */
+  private classes(): readonly [Bitset, Bitset, Bitset] {
+    if (this.annotationClasses === undefined) {
+      const readOnly = createBitset(this.size);
+      const destructive = createBitset(this.size);
+      const neither = createBitset(this.size);
+      const tools = this.kinds.tool.servers;
+      const end = tools.length === 0 ? 0 : tools[tools.length - 1]!.end;
+      for (let i = 0; i < end; i++) {
+        const [ro, d] = effectiveHints(this.features[i]!);
+        setBit(ro ? readOnly : d ? destructive : neither, i);
+      }
+      this.annotationClasses = [readOnly, destructive, neither];
+    }
+    return this.annotationClasses;
+  }
+}

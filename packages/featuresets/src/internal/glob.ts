@@ -1,0 +1,48 @@
+/** A compiled glob: `test(s)` is true when the whole of `s` matches. */
+export interface Glob {
+  /** The pattern as written. */
+  readonly pattern: string;
+  /** True when the pattern has no `*` or `?` (then it matches only itself). */
+  readonly literal: boolean;
+  /** True when the pattern matches every string (`*`, `**`, ...). */
+  readonly any: boolean;
+  test(value: string): boolean;
+}
+
+const cache = new Map<string, Glob>();
+const CACHE_LIMIT = 4096;
+
+/** True when `pattern` holds a glob character (`*` or `?`). */
+export function hasGlob(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('?');
+}
+
+/**
+ * Compiles a glob once (cached, bounded): `*` matches any run of characters (also empty), `?`
+ * exactly one character (one code point); everything else is literal; whole string; case-sensitive.
+ */
+export function compileGlob(pattern: string): Glob {
+  const hit = cache.get(pattern);
+  if (hit !== undefined) return hit;
+  let glob: Glob;
+  if (!hasGlob(pattern)) {
+    glob = { pattern, literal: true, any: false, test: (value) => value === pattern };
+  } else if (/^\*+$/.test(pattern)) {
+    glob = { pattern, literal: false, any: true, test: () => true };
+  } else {
+    let source = '^';
+    let previous = '';
+    for (const ch of pattern) {
+      if (ch === '*') {
+        if (previous !== '*') source += '[\\s\\S]*';
+      } else if (ch === '?') source += '.';
+      else source += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+      previous = ch;
+    }
+    const re = new RegExp(`${source}$`, 'su');
+    glob = { pattern, literal: false, any: false, test: (value) => re.test(value) };
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(pattern, glob);
+  return glob;
+}
