@@ -1,0 +1,751 @@
+/**
+ * One upstream connection: an SDK `Client` over a stdio, Streamable HTTP or SSE transport, with its
+ * state machine (idle -> connecting -> ready -> backoff/circuit-open -> closed), discovery, in-flight
+ * tracking, crash handling and idle close. The pool owns instances of this class.
+ */
+import { join } from 'node:path';
+import { McpmuxError } from '@mcpmux/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { AnySchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import type { ProgressCallback, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  type Implementation,
+  ListRootsRequestSchema,
+  McpError,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { createRedactor, createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
+import { ChildProcessTransport } from './stdio-transport.js';
+import type {
+  DownstreamOrigin,
+  RpcMessage,
+  ServerRequestHandler,
+  Upstream,
+  UpstreamCallOptions,
+  UpstreamCatalog,
+  UpstreamPoolEvents,
+  UpstreamServerConfig,
+  UpstreamState,
+  UpstreamStatus,
+} from './types.js';
+
+/** A pino-like logger: `(obj, msg)`. */
+export interface UpstreamLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Timer functions, injectable for tests. */
+export interface UpstreamTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Restart policy after a crash. */
+export interface BackoffOptions {
+  /** First restart delay. Default 250 ms. */
+  initialMs: number;
+  /** Longest restart delay. Default 30 000 ms. */
+  maxMs: number;
+  /** Growth of the delay per consecutive failure. Default 2. */
+  factor: number;
+  /** The circuit opens after this many crashes within `windowMs`. Default 5. */
+  maxCrashes: number;
+  /** Default 60 000 ms. */
+  windowMs: number;
+}
+
+/** Everything a connection needs from its pool (options with defaults applied). */
+export interface ConnectionContext {
+  callTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleMs: number;
+  backoff: BackoffOptions;
+  logDir: string | undefined;
+  logMaxBytes: number;
+  killGraceMs: number;
+  logger: UpstreamLogger;
+  onServerRequest: ServerRequestHandler | undefined;
+  events: UpstreamPoolEvents;
+  clientInfo: Implementation;
+  baseEnv: Record<string, string>;
+  now: () => number;
+  timers: UpstreamTimers;
+}
+
+interface InFlight {
+  origin: DownstreamOrigin | undefined;
+  reject: (error: unknown) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+type Kind = 'tools' | 'prompts' | 'resources';
+
+/** A result schema that accepts anything and returns it as is: results pass through untouched. */
+const PASSTHROUGH = {
+  safeParse: (data: unknown) => ({ success: true, data }),
+} as unknown as AnySchema;
+
+const TIMEOUT_DATA_KEY = 'timeout';
+
+function isSdkTimeout(error: unknown): boolean {
+  return (
+    error instanceof McpError &&
+    error.code === ErrorCode.RequestTimeout &&
+    typeof error.data === 'object' &&
+    error.data !== null &&
+    TIMEOUT_DATA_KEY in error.data
+  );
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}
+
+/** One shared connection to an upstream server; implements the {@link Upstream} contract. */
+export class UpstreamConnection implements Upstream {
+  readonly spaceId: string;
+  readonly serverId: string;
+  readonly key: string;
+  /** The resolved config (secrets included): never logged, never shown. */
+  readonly resolved: UpstreamServerConfig;
+  /** Latest call timeout from the server config (updates on every acquire). */
+  timeoutSeconds: number | undefined;
+
+  private readonly ctx: ConnectionContext;
+  private readonly redact: Redactor;
+  private _state: UpstreamState = 'idle';
+  private _catalog: UpstreamCatalog | undefined;
+  private _lastError: string | undefined;
+  /** Why the last start or connection failed, without the restart/circuit note. */
+  private lastReason: string | undefined;
+  private restarts = 0;
+  private consecutiveFailures = 0;
+  private crashTimes: number[] = [];
+  private client: Client | undefined;
+  private transport: Transport | undefined;
+  private stderrLog: StderrLog | undefined;
+  private connectPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+  private backoffTimer: unknown;
+  private idleTimer: unknown;
+  private lastActivity: number;
+  private generation = 0;
+  private readonly inflight = new Map<number, InFlight>();
+  private nextCallId = 0;
+  private waiters: Waiter[] = [];
+  private discoveryRunning = false;
+  private readonly pendingKinds = new Set<Kind>();
+
+  constructor(
+    spaceId: string,
+    serverId: string,
+    key: string,
+    resolved: UpstreamServerConfig,
+    secretValues: string[],
+    ctx: ConnectionContext,
+  ) {
+    this.spaceId = spaceId;
+    this.serverId = serverId;
+    this.key = key;
+    this.resolved = resolved;
+    this.timeoutSeconds = resolved.timeoutSeconds;
+    this.ctx = ctx;
+    this.redact = createRedactor(secretValues);
+    this.lastActivity = ctx.now();
+  }
+
+  get state(): UpstreamState {
+    return this._state;
+  }
+
+  get catalog(): UpstreamCatalog | undefined {
+    return this._catalog;
+  }
+
+  get lastError(): string | undefined {
+    return this._lastError;
+  }
+
+  /** Number of requests forwarded and not yet settled (for leak checks). */
+  get inFlightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** Pid of the stdio child, when there is one. */
+  get pid(): number | undefined {
+    return this.transport instanceof ChildProcessTransport ? this.transport.pid : undefined;
+  }
+
+  status(): UpstreamStatus {
+    const status: UpstreamStatus = {
+      spaceId: this.spaceId,
+      serverId: this.serverId,
+      state: this._state,
+      restarts: this.restarts,
+      tools: this._catalog?.tools.length ?? 0,
+      prompts: this._catalog?.prompts.length ?? 0,
+      resources: this._catalog?.resources.length ?? 0,
+    };
+    const pid = this.pid;
+    if (pid !== undefined && this._state === 'ready') status.pid = pid;
+    if (this._lastError !== undefined) status.lastError = this._lastError;
+    return status;
+  }
+
+  private setState(next: UpstreamState): void {
+    const previous = this._state;
+    if (previous === next) return;
+    this._state = next;
+    this.ctx.logger.debug(
+      { spaceId: this.spaceId, serverId: this.serverId, previous, state: next },
+      'upstream state',
+    );
+    if (next === 'ready') {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.resolve();
+    } else if (next === 'circuit-open' || next === 'closed' || next === 'idle') {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.reject(this.unavailable());
+    }
+    try {
+      this.ctx.events.stateChanged?.(this, previous);
+    } catch (error) {
+      this.ctx.logger.error({ err: errorMessage(error) }, 'stateChanged listener threw');
+    }
+  }
+
+  /** The error for a call that cannot reach this upstream now; names the server and its state. */
+  unavailable(reason?: string): McpmuxError {
+    const detail = reason ?? this._lastError;
+    return new McpmuxError(
+      'UPSTREAM_UNAVAILABLE',
+      `Server "${this.serverId}" is unavailable (${this._state})${detail === undefined ? '' : `: ${detail}`}`,
+      {
+        data: {
+          spaceId: this.spaceId,
+          serverId: this.serverId,
+          state: this._state,
+          ...(this.lastReason === undefined ? {} : { reason: this.lastReason }),
+        },
+      },
+    );
+  }
+
+  /** Marks use by a session (keeps the upstream from idling). */
+  touch(): void {
+    this.lastActivity = this.ctx.now();
+  }
+
+  /**
+   * Resolves once the upstream is ready: connects when idle, joins a running connect, waits for a
+   * scheduled restart up to `connectTimeoutMs`. Throws `UPSTREAM_UNAVAILABLE` otherwise.
+   */
+  async ensureReady(): Promise<void> {
+    this.touch();
+    switch (this._state) {
+      case 'ready':
+        return;
+      case 'idle':
+        return this.connect();
+      case 'connecting':
+        return this.connectPromise ?? this.waitReady();
+      case 'backoff':
+        return this.waitReady();
+      default:
+        throw this.unavailable();
+    }
+  }
+
+  private waitReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let handle: unknown;
+      const waiter: Waiter = {
+        resolve: () => {
+          this.ctx.timers.clearTimeout(handle);
+          resolve();
+        },
+        reject: (error) => {
+          this.ctx.timers.clearTimeout(handle);
+          reject(error);
+        },
+      };
+      this.waiters.push(waiter);
+      handle = this.ctx.timers.setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(this.unavailable(`not ready within ${formatSeconds(this.ctx.connectTimeoutMs)} s`));
+      }, this.ctx.connectTimeoutMs);
+    });
+  }
+
+  private connect(): Promise<void> {
+    if (this.connectPromise !== undefined) return this.connectPromise;
+    const promise = this.connectOnce().finally(() => {
+      if (this.connectPromise === promise) this.connectPromise = undefined;
+    });
+    this.connectPromise = promise;
+    return promise;
+  }
+
+  private createTransport(): Transport {
+    const t = this.resolved.transport;
+    if (t.type === 'stdio') {
+      if (this.ctx.logDir !== undefined) {
+        this.stderrLog ??= createStderrLog({
+          path: join(this.ctx.logDir, this.spaceId, `${this.serverId}.log`),
+          redact: this.redact,
+          maxBytes: this.ctx.logMaxBytes,
+        });
+      }
+      const log = this.stderrLog;
+      return new ChildProcessTransport({
+        command: t.command,
+        args: t.args ?? [],
+        env: { ...this.ctx.baseEnv, ...(t.env ?? {}) },
+        cwd: t.cwd,
+        killGraceMs: this.ctx.killGraceMs,
+        onStderr: log === undefined ? undefined : (chunk) => log.write(chunk),
+      });
+    }
+    const requestInit: RequestInit = t.headers === undefined ? {} : { headers: t.headers };
+    if (t.type === 'http') return new StreamableHTTPClientTransport(new URL(t.url), { requestInit });
+    return new SSEClientTransport(new URL(t.url), { requestInit });
+  }
+
+  private createClient(generation: number): Client {
+    const client = new Client(this.ctx.clientInfo, {
+      capabilities: {
+        sampling: {},
+        elicitation: { form: {}, url: {} },
+        roots: { listChanged: true },
+      },
+    });
+    const relay = async (
+      method: string,
+      params: unknown,
+      signal: AbortSignal,
+    ): Promise<Record<string, unknown>> => {
+      const handler = this.ctx.onServerRequest;
+      if (handler === undefined) throw new McpError(ErrorCode.MethodNotFound, `${method} is not supported`);
+      const request: RpcMessage =
+        params === undefined ? { method } : { method, params: params as Record<string, unknown> };
+      return handler(this, request, this.currentOrigin(), signal);
+    };
+    client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
+      relay(req.method, req.params, extra.signal),
+    );
+    client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
+      relay(req.method, req.params, extra.signal),
+    );
+    client.setRequestHandler(ListRootsRequestSchema, (req, extra) =>
+      relay(req.method, req.params, extra.signal),
+    );
+    client.fallbackNotificationHandler = async (notification) => {
+      if (generation !== this.generation) return;
+      const method = notification.method;
+      if (method === 'notifications/tools/list_changed') this.scheduleDiscovery(['tools']);
+      else if (method === 'notifications/prompts/list_changed') this.scheduleDiscovery(['prompts']);
+      else if (method === 'notifications/resources/list_changed') this.scheduleDiscovery(['resources']);
+      else {
+        const message: RpcMessage =
+          notification.params === undefined
+            ? { method }
+            : { method, params: notification.params as Record<string, unknown> };
+        this.ctx.events.notification?.(this, message);
+      }
+    };
+    client.onerror = (error) => {
+      this.ctx.logger.debug(
+        { spaceId: this.spaceId, serverId: this.serverId, err: this.redact(errorMessage(error)) },
+        'upstream transport error',
+      );
+    };
+    client.onclose = () => this.onClientClosed(generation);
+    return client;
+  }
+
+  /** The origin of the most recent in-flight request that has one. */
+  private currentOrigin(): DownstreamOrigin | undefined {
+    let origin: DownstreamOrigin | undefined;
+    for (const entry of this.inflight.values()) if (entry.origin !== undefined) origin = entry.origin;
+    return origin;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const generation = ++this.generation;
+    this.setState('connecting');
+    const transport = this.createTransport();
+    const client = this.createClient(generation);
+    this.transport = transport;
+    this.client = client;
+    try {
+      let timer: unknown;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = this.ctx.timers.setTimeout(
+          () =>
+            reject(new Error(`no answer to initialize within ${formatSeconds(this.ctx.connectTimeoutMs)} s`)),
+          this.ctx.connectTimeoutMs,
+        );
+      });
+      try {
+        await Promise.race([client.connect(transport, { timeout: this.ctx.connectTimeoutMs }), timeout]);
+      } finally {
+        this.ctx.timers.clearTimeout(timer);
+      }
+      if (generation !== this.generation) throw new Error('closed while connecting');
+      const catalog = await this.discover(client, ['tools', 'prompts', 'resources']);
+      if (generation !== this.generation) throw new Error('closed while connecting');
+      this.applyCatalog(catalog);
+      this.consecutiveFailures = 0;
+      this._lastError = undefined;
+      this.lastReason = undefined;
+      this.setState('ready');
+      this.scheduleIdleCheck(this.ctx.idleMs);
+      this.emitCatalogChanged();
+    } catch (error) {
+      if (generation !== this.generation || this._state === 'closed') {
+        throw this.unavailable();
+      }
+      const reason = this.describeFailure(transport, `failed to start: ${errorMessage(error)}`);
+      await this.teardown();
+      this.recordFailure(reason);
+      throw this.unavailable();
+    }
+  }
+
+  private describeFailure(transport: Transport | undefined, fallback: string): string {
+    if (transport instanceof ChildProcessTransport && transport.exit !== undefined) {
+      const { code, signal } = transport.exit;
+      const how = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
+      return this.redact(`process ${how}`);
+    }
+    return this.redact(fallback);
+  }
+
+  private onClientClosed(generation: number): void {
+    if (generation !== this.generation) return;
+    if (this._state !== 'ready') return;
+    // Unexpected: the transport closed while we were using it.
+    const transport = this.transport;
+    const reason = this.describeFailure(transport, 'connection closed');
+    this.failInFlight(reason);
+    this.client = undefined;
+    this.transport = undefined;
+    this.generation++;
+    void transport?.close().catch(() => undefined);
+    this.recordFailure(reason);
+  }
+
+  /** Counts a crash or failed start and moves to `backoff` (restart scheduled) or `circuit-open`. */
+  private recordFailure(reason: string): void {
+    const now = this.ctx.now();
+    const { backoff } = this.ctx;
+    this.lastReason = reason;
+    this.crashTimes = this.crashTimes.filter((t) => now - t < backoff.windowMs);
+    this.crashTimes.push(now);
+    this.consecutiveFailures++;
+    if (this.crashTimes.length >= backoff.maxCrashes) {
+      this._lastError = `${reason}; crashed ${this.crashTimes.length} times within ${formatSeconds(backoff.windowMs)} s, circuit open: not restarting until its configuration changes or it is removed and added again`;
+      this.ctx.logger.error(
+        { spaceId: this.spaceId, serverId: this.serverId, err: this._lastError },
+        'upstream circuit open',
+      );
+      this.setState('circuit-open');
+      return;
+    }
+    const delay = Math.min(
+      backoff.maxMs,
+      backoff.initialMs * backoff.factor ** (this.consecutiveFailures - 1),
+    );
+    this._lastError = `${reason}; restarting in ${delay} ms`;
+    this.ctx.logger.warn(
+      { spaceId: this.spaceId, serverId: this.serverId, err: this._lastError },
+      'upstream down',
+    );
+    this.setState('backoff');
+    this.backoffTimer = this.ctx.timers.setTimeout(() => {
+      this.backoffTimer = undefined;
+      if (this._state !== 'backoff') return;
+      this.restarts++;
+      this.connect().catch(() => {
+        // recordFailure already scheduled the next attempt or opened the circuit.
+      });
+    }, delay);
+  }
+
+  private failInFlight(reason: string): void {
+    if (this.inflight.size === 0) return;
+    const entries = [...this.inflight.values()];
+    this.inflight.clear();
+    const error = this.unavailable(reason);
+    for (const entry of entries) entry.reject(error);
+  }
+
+  private scheduleIdleCheck(delayMs: number): void {
+    if (!Number.isFinite(this.ctx.idleMs) || this.ctx.idleMs <= 0) return;
+    this.ctx.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = this.ctx.timers.setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this._state !== 'ready') return;
+      const idleFor = this.ctx.now() - this.lastActivity;
+      if (this.inflight.size === 0 && idleFor >= this.ctx.idleMs) {
+        this.ctx.logger.info({ spaceId: this.spaceId, serverId: this.serverId }, 'closing idle upstream');
+        void this.shutdown('idle');
+      } else {
+        this.scheduleIdleCheck(Math.max(this.ctx.idleMs - idleFor, 1000));
+      }
+    }, delayMs);
+  }
+
+  /** Lists everything of the given kinds the server declares, following every `nextCursor`. */
+  private async discover(client: Client, kinds: readonly Kind[]): Promise<Partial<UpstreamCatalog>> {
+    const caps = client.getServerCapabilities() ?? {};
+    const listAll = async <T>(method: string, field: string): Promise<T[]> => {
+      const items: T[] = [];
+      let cursor: string | undefined;
+      const seen = new Set<string>();
+      do {
+        const result = (await client.request(
+          cursor === undefined ? { method } : { method, params: { cursor } },
+          PASSTHROUGH,
+          { timeout: this.ctx.callTimeoutMs },
+        )) as Record<string, unknown>;
+        const page = result[field];
+        if (Array.isArray(page)) items.push(...(page as T[]));
+        const next = result.nextCursor;
+        cursor = typeof next === 'string' && next !== '' && !seen.has(next) ? next : undefined;
+        if (cursor !== undefined) seen.add(cursor);
+      } while (cursor !== undefined);
+      return items;
+    };
+    const safely = async <T>(method: string, field: string): Promise<T[]> => {
+      try {
+        return await listAll<T>(method, field);
+      } catch (error) {
+        if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
+          this.ctx.logger.warn(
+            { spaceId: this.spaceId, serverId: this.serverId, method, err: this.redact(error.message) },
+            'upstream list failed; treating as empty',
+          );
+          return [];
+        }
+        throw error;
+      }
+    };
+    const out: Partial<UpstreamCatalog> = {};
+    const jobs: Promise<void>[] = [];
+    if (kinds.includes('tools')) {
+      jobs.push(
+        (caps.tools ? safely<Tool>('tools/list', 'tools') : Promise.resolve([])).then((v) => {
+          out.tools = v;
+        }),
+      );
+    }
+    if (kinds.includes('prompts')) {
+      jobs.push(
+        (caps.prompts ? safely<Prompt>('prompts/list', 'prompts') : Promise.resolve([])).then((v) => {
+          out.prompts = v;
+        }),
+      );
+    }
+    if (kinds.includes('resources')) {
+      jobs.push(
+        (caps.resources ? safely<Resource>('resources/list', 'resources') : Promise.resolve([])).then((v) => {
+          out.resources = v;
+        }),
+      );
+      jobs.push(
+        (caps.resources
+          ? safely<ResourceTemplate>('resources/templates/list', 'resourceTemplates')
+          : Promise.resolve([])
+        ).then((v) => {
+          out.resourceTemplates = v;
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return out;
+  }
+
+  private applyCatalog(partial: Partial<UpstreamCatalog>): void {
+    const client = this.client;
+    const previous = this._catalog;
+    const capabilities: ServerCapabilities = client?.getServerCapabilities() ?? previous?.capabilities ?? {};
+    const serverInfo: Implementation = client?.getServerVersion() ??
+      previous?.serverInfo ?? { name: this.serverId, version: '0' };
+    const instructions = client?.getInstructions() ?? previous?.instructions;
+    const catalog: UpstreamCatalog = {
+      tools: partial.tools ?? previous?.tools ?? [],
+      prompts: partial.prompts ?? previous?.prompts ?? [],
+      resources: partial.resources ?? previous?.resources ?? [],
+      resourceTemplates: partial.resourceTemplates ?? previous?.resourceTemplates ?? [],
+      capabilities,
+      serverInfo,
+      version: (previous?.version ?? 0) + 1,
+    };
+    if (instructions !== undefined) catalog.instructions = instructions;
+    this._catalog = catalog;
+  }
+
+  private emitCatalogChanged(): void {
+    try {
+      this.ctx.events.catalogChanged?.(this);
+    } catch (error) {
+      this.ctx.logger.error({ err: errorMessage(error) }, 'catalogChanged listener threw');
+    }
+  }
+
+  /** Coalesces list_changed bursts: at most one discovery runs, one more follows with every kind asked meanwhile. */
+  private scheduleDiscovery(kinds: readonly Kind[]): void {
+    for (const k of kinds) this.pendingKinds.add(k);
+    if (this.discoveryRunning) return;
+    this.discoveryRunning = true;
+    // Let the rest of a burst arrive before listing.
+    setImmediate(() => {
+      void this.runDiscovery();
+    });
+  }
+
+  private async runDiscovery(): Promise<void> {
+    try {
+      while (this.pendingKinds.size > 0) {
+        const client = this.client;
+        const generation = this.generation;
+        if (client === undefined || this._state !== 'ready') {
+          this.pendingKinds.clear();
+          break;
+        }
+        const kinds = [...this.pendingKinds];
+        this.pendingKinds.clear();
+        try {
+          const partial = await this.discover(client, kinds);
+          if (generation !== this.generation || this._state !== 'ready') break;
+          this.applyCatalog(partial);
+          this.emitCatalogChanged();
+        } catch (error) {
+          if (generation !== this.generation) break;
+          this.ctx.logger.warn(
+            { spaceId: this.spaceId, serverId: this.serverId, err: this.redact(errorMessage(error)) },
+            'upstream re-discovery failed',
+          );
+        }
+      }
+    } finally {
+      this.discoveryRunning = false;
+    }
+  }
+
+  request(message: RpcMessage, options: UpstreamCallOptions = {}): Promise<Record<string, unknown>> {
+    const client = this.client;
+    if (this._state !== 'ready' || client === undefined) return Promise.reject(this.unavailable());
+    this.lastActivity = this.ctx.now();
+    const timeoutMs =
+      options.timeoutMs ??
+      (this.timeoutSeconds !== undefined ? this.timeoutSeconds * 1000 : this.ctx.callTimeoutMs);
+    const id = this.nextCallId++;
+    const { signal, onProgress } = options;
+    return new Promise((resolve, reject) => {
+      this.inflight.set(id, { origin: options.origin, reject });
+      const requestOptions: RequestOptions = { timeout: timeoutMs };
+      if (signal !== undefined) requestOptions.signal = signal;
+      if (onProgress !== undefined) requestOptions.onprogress = onProgress as ProgressCallback;
+      client.request(message as { method: string }, PASSTHROUGH, requestOptions).then(
+        (result) => {
+          if (!this.inflight.delete(id)) return;
+          this.lastActivity = this.ctx.now();
+          resolve(result as Record<string, unknown>);
+        },
+        (error: unknown) => {
+          if (!this.inflight.delete(id)) return;
+          this.lastActivity = this.ctx.now();
+          reject(this.mapCallError(error, timeoutMs, signal));
+        },
+      );
+    });
+  }
+
+  private mapCallError(error: unknown, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    if (isSdkTimeout(error)) {
+      return new McpmuxError(
+        'UPSTREAM_TIMEOUT',
+        `Server "${this.serverId}" did not answer within ${formatSeconds(timeoutMs)} s; the request was cancelled.`,
+        { data: { spaceId: this.spaceId, serverId: this.serverId, timeoutSeconds: timeoutMs / 1000 } },
+      );
+    }
+    if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) return error;
+    return this.unavailable(
+      error instanceof McpError
+        ? 'connection closed'
+        : this.redact(`connection failed: ${errorMessage(error)}`),
+    );
+  }
+
+  async notify(message: RpcMessage): Promise<void> {
+    const client = this.client;
+    if (this._state !== 'ready' || client === undefined) throw this.unavailable();
+    await client.notification(message as { method: string });
+  }
+
+  /** Stops the client and its child (awaiting the child's exit); keeps nothing running. */
+  private async teardown(): Promise<void> {
+    const client = this.client;
+    const transport = this.transport;
+    this.client = undefined;
+    this.transport = undefined;
+    this.generation++;
+    this.ctx.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    try {
+      await client?.close();
+    } catch {
+      // closing is best effort; the transport close below still kills the child
+    }
+    try {
+      await transport?.close();
+    } catch {
+      // ignore
+    }
+  }
+
+  /**
+   * Closes the connection and moves to `idle` (can reconnect) or `closed` (final). In-flight calls
+   * reject with `UPSTREAM_UNAVAILABLE`; resolves once the child has exited.
+   */
+  shutdown(final: 'idle' | 'closed'): Promise<void> {
+    if (this._state === 'closed') return this.closePromise ?? Promise.resolve();
+    this.ctx.timers.clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    const promise = (async () => {
+      this.setState(final);
+      this.failInFlight(final === 'idle' ? 'closed after being idle' : 'closed');
+      await this.teardown();
+      if (final === 'closed') this.stderrLog?.close();
+    })();
+    if (final === 'closed') this.closePromise = promise;
+    return promise;
+  }
+}

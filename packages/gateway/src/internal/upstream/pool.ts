@@ -1,0 +1,281 @@
+/**
+ * The upstream pool: one {@link UpstreamConnection} per (Space, server, hash of the resolved
+ * config), shared by every session of that Space.
+ */
+import { createHash } from 'node:crypto';
+import { McpmuxError } from '@mcpmux/core';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type BackoffOptions,
+  type ConnectionContext,
+  UpstreamConnection,
+  type UpstreamLogger,
+  type UpstreamTimers,
+} from './connection.js';
+import type {
+  ServerRequestHandler,
+  Upstream,
+  UpstreamPool,
+  UpstreamPoolEvents,
+  UpstreamServerConfig,
+  UpstreamStatus,
+} from './types.js';
+
+/** A server config with every `${secret:...}`/`${env:...}` reference replaced, plus the secret values used. */
+export interface ResolvedUpstreamConfig {
+  config: UpstreamServerConfig;
+  /** Every secret value the config contains: redacted from logs and error messages. */
+  secretValues: string[];
+}
+
+/** Resolves a server's config for a Space (the gateway passes the vault's `resolveServerConfig`). */
+export type ResolveUpstreamConfig = (
+  spaceId: string,
+  server: UpstreamServerConfig,
+) => Promise<ResolvedUpstreamConfig>;
+
+/** The environment variables a stdio child inherits from {@link UpstreamPoolOptions.baseEnv} (besides its own `env`). */
+export const INHERITED_ENV_NAMES: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'SystemRoot',
+  'SystemDrive',
+  'windir',
+  'ComSpec',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'HOMEDRIVE',
+  'HOMEPATH',
+  'ProgramFiles',
+  'ProgramData',
+];
+
+/** Picks the {@link INHERITED_ENV_NAMES} present in `env`. */
+export function pickInheritedEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of INHERITED_ENV_NAMES) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Options of {@link createUpstreamPool}. */
+export interface UpstreamPoolOptions {
+  /** Resolves secrets and env references of a server for a Space; called on every `acquire` and `sync`. */
+  resolveConfig: ResolveUpstreamConfig;
+  /** Per-call timeout when the server sets none. Default 60 000 ms. */
+  callTimeoutMs?: number;
+  /** Limit for spawning + `initialize` + first discovery, and for `acquire` waiting on a restart. Default 30 000 ms. */
+  connectTimeoutMs?: number;
+  /** Upstreams with no request and no `acquire` for this long are closed (reconnected on the next `acquire`). Default 600 000 ms; `Infinity` disables. */
+  idleMs?: number;
+  /** Restart policy; every field defaults as in {@link BackoffOptions}. */
+  backoff?: Partial<BackoffOptions>;
+  /** When set, each stdio server's stderr goes to `<logDir>/<spaceId>/<serverId>.log`, secrets redacted. Default: discarded. */
+  logDir?: string;
+  /** Size cap of one stderr log before it rotates to `.log.1`. Default 1 MiB. */
+  logMaxBytes?: number;
+  /** SIGTERM-to-SIGKILL grace when stopping a stdio child. Default 2000 ms. */
+  killGraceMs?: number;
+  /** Pino-like logger. Default: silent. Never receives secret values. */
+  logger?: UpstreamLogger;
+  /** Answers sampling, elicitation and roots/list requests from upstreams. Default: answered with "method not found". */
+  onServerRequest?: ServerRequestHandler;
+  /** Pool events for the downstream side. */
+  events?: UpstreamPoolEvents;
+  /** The client name and version sent upstream in `initialize`. Default `{ name: 'mcpmux', version: '0.0.0' }`. */
+  clientInfo?: Implementation;
+  /**
+   * The environment the allow-listed variables ({@link INHERITED_ENV_NAMES}) of stdio children are
+   * taken from. Default: the gateway's `process.env`, read once when the pool is created.
+   */
+  baseEnv?: Record<string, string | undefined>;
+  /** Clock in ms. Default `Date.now`. */
+  now?: () => number;
+  /** Timers. Default the global `setTimeout`/`clearTimeout` (unref'd). */
+  timers?: UpstreamTimers;
+}
+
+/** The {@link UpstreamPool} plus introspection the gateway and tests use. */
+export interface UpstreamPoolHandle extends UpstreamPool {
+  /** Requests currently forwarded and unanswered, over all upstreams (for leak checks). */
+  inFlightCount(): number;
+  /** Pids of live stdio children. */
+  pids(): number[];
+}
+
+const SILENT: UpstreamLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+const DEFAULT_TIMERS: UpstreamTimers = {
+  setTimeout(callback, ms) {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout(handle) {
+    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 (hex) of the canonical JSON of a resolved transport config: the part of the key that changes with secrets. */
+export function hashResolvedConfig(config: UpstreamServerConfig): string {
+  return createHash('sha256').update(canonicalJson(config.transport)).digest('hex');
+}
+
+/**
+ * Creates the pool of upstream connections.
+ *
+ * @param options - see {@link UpstreamPoolOptions} for every default.
+ * @returns the pool; `acquire` throws `SECRET_MISSING` (from `resolveConfig`) or `UPSTREAM_UNAVAILABLE`.
+ * @example
+ * ```ts
+ * const pool = createUpstreamPool({ resolveConfig: async (_space, server) => ({ config: server, secretValues: [] }) });
+ * const upstream = await pool.acquire('work', { serverId: 'echo', defaultEnabled: false, transport: { type: 'stdio', command: 'node', args: ['echo.mjs'] } });
+ * const result = await upstream.request({ method: 'tools/call', params: { name: 'echo', arguments: {} } });
+ * await pool.close();
+ * ```
+ */
+export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHandle {
+  const ctx: ConnectionContext = {
+    callTimeoutMs: options.callTimeoutMs ?? 60_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+    idleMs: options.idleMs ?? 600_000,
+    backoff: {
+      initialMs: 250,
+      maxMs: 30_000,
+      factor: 2,
+      maxCrashes: 5,
+      windowMs: 60_000,
+      ...options.backoff,
+    },
+    logDir: options.logDir,
+    logMaxBytes: options.logMaxBytes ?? 1024 * 1024,
+    killGraceMs: options.killGraceMs ?? 2000,
+    logger: options.logger ?? SILENT,
+    onServerRequest: options.onServerRequest,
+    events: options.events ?? {},
+    clientInfo: options.clientInfo ?? { name: 'mcpmux', version: '0.0.0' },
+    baseEnv: pickInheritedEnv(options.baseEnv ?? process.env),
+    now: options.now ?? Date.now,
+    timers: options.timers ?? DEFAULT_TIMERS,
+  };
+
+  /** Every live connection by key. */
+  const byKey = new Map<string, UpstreamConnection>();
+  /** The newest connection of each `${spaceId}/${serverId}`. */
+  const current = new Map<string, UpstreamConnection>();
+  let closed = false;
+
+  const remove = async (conn: UpstreamConnection): Promise<void> => {
+    byKey.delete(conn.key);
+    const slot = `${conn.spaceId}/${conn.serverId}`;
+    if (current.get(slot) === conn) current.delete(slot);
+    await conn.shutdown('closed');
+  };
+
+  const keyOf = (spaceId: string, serverId: string, config: UpstreamServerConfig): string =>
+    `${spaceId}/${serverId}/${hashResolvedConfig(config)}`;
+
+  return {
+    async acquire(spaceId: string, server: UpstreamServerConfig): Promise<Upstream> {
+      if (closed) {
+        throw new McpmuxError(
+          'UPSTREAM_UNAVAILABLE',
+          `Server "${server.serverId}" is unavailable (closed): the gateway is shutting down`,
+          {
+            data: { spaceId, serverId: server.serverId, state: 'closed' },
+          },
+        );
+      }
+      const { config, secretValues } = await options.resolveConfig(spaceId, server);
+      const key = keyOf(spaceId, server.serverId, config);
+      let conn = byKey.get(key);
+      if (conn === undefined || conn.state === 'closed') {
+        conn = new UpstreamConnection(spaceId, server.serverId, key, config, secretValues, ctx);
+        byKey.set(key, conn);
+      }
+      conn.timeoutSeconds = server.timeoutSeconds ?? config.timeoutSeconds;
+      current.set(`${spaceId}/${server.serverId}`, conn);
+      await conn.ensureReady();
+      return conn;
+    },
+
+    get(spaceId: string, serverId: string): Upstream | undefined {
+      return current.get(`${spaceId}/${serverId}`);
+    },
+
+    async sync(spaceId: string, servers: UpstreamServerConfig[]): Promise<void> {
+      const wanted = new Map<string, UpstreamServerConfig>();
+      for (const s of servers) wanted.set(s.serverId, s);
+      const doomed: UpstreamConnection[] = [];
+      for (const conn of [...byKey.values()]) {
+        if (conn.spaceId !== spaceId) continue;
+        const server = wanted.get(conn.serverId);
+        if (server === undefined) {
+          doomed.push(conn);
+          continue;
+        }
+        let key: string | undefined;
+        try {
+          key = keyOf(spaceId, server.serverId, (await options.resolveConfig(spaceId, server)).config);
+        } catch {
+          key = undefined; // a secret went missing: the old credentials must not stay in use
+        }
+        if (key !== conn.key) doomed.push(conn);
+        else conn.timeoutSeconds = server.timeoutSeconds;
+      }
+      await Promise.all(doomed.map(remove));
+    },
+
+    async closeSpace(spaceId: string): Promise<void> {
+      await Promise.all([...byKey.values()].filter((c) => c.spaceId === spaceId).map(remove));
+    },
+
+    status(): UpstreamStatus[] {
+      return [...byKey.values()].map((c) => c.status());
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all([...byKey.values()].map(remove));
+    },
+
+    inFlightCount(): number {
+      let n = 0;
+      for (const c of byKey.values()) n += c.inFlightCount;
+      return n;
+    },
+
+    pids(): number[] {
+      const out: number[] = [];
+      for (const c of byKey.values()) {
+        const pid = c.pid;
+        if (pid !== undefined) out.push(pid);
+      }
+      return out;
+    },
+  };
+}

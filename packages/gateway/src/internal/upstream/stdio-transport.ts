@@ -1,0 +1,193 @@
+/**
+ * A stdio client transport for upstream MCP servers that, unlike the SDK's, owns its child process
+ * completely: no shell, its own process group, a minimal environment, and a shutdown that kills the
+ * whole group.
+ *
+ * Orphans: the child runs in its own process group (`detached: true`) so that signals sent to the
+ * gateway's terminal do not reach it directly and so that `close()` can kill the group (including
+ * grandchildren such as the real server behind an `npx` wrapper). If the gateway process dies
+ * abruptly (SIGKILL, crash) it cannot signal anyone; the child's stdin pipe then reaches EOF, and
+ * MCP stdio servers exit on EOF (the SDK's `StdioServerTransport` and the reference servers do). A
+ * server that ignores EOF outlives an abruptly killed gateway; nothing short of a supervisor can
+ * prevent that.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/** Options of {@link ChildProcessTransport}. */
+export interface ChildProcessTransportOptions {
+  command: string;
+  args: readonly string[];
+  /** The complete environment of the child (the caller builds the minimal one). */
+  env: Record<string, string>;
+  cwd?: string | undefined;
+  /** Receives every chunk the child writes to stderr. */
+  onStderr?: ((chunk: Buffer) => void) | undefined;
+  /** How long `close()` waits after SIGTERM before SIGKILL. Default 2000 ms. */
+  killGraceMs?: number | undefined;
+}
+
+/** How the child ended, for error messages. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Sends `signal` to the process group led by `pid`; false when no such group exists. */
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An SDK {@link Transport} over a spawned child's stdin/stdout. `onclose` fires once, when the
+ * child's pipes have closed (after it exited, whether by itself or through `close()`).
+ */
+export class ChildProcessTransport implements Transport {
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?: (<T extends JSONRPCMessage>(message: T) => void) | undefined;
+
+  private readonly options: ChildProcessTransportOptions;
+  private readonly readBuffer = new ReadBuffer();
+  private child: ChildProcess | undefined;
+  private closedFired = false;
+  private exitInfo: ChildExit | undefined;
+  private readonly exited: Promise<void>;
+  private resolveExited!: () => void;
+  private closing = false;
+
+  constructor(options: ChildProcessTransportOptions) {
+    this.options = options;
+    this.exited = new Promise((resolve) => {
+      this.resolveExited = resolve;
+    });
+  }
+
+  /** The child's pid (and process-group id) once spawned. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** How the child ended, once it has. */
+  get exit(): ChildExit | undefined {
+    return this.exitInfo;
+  }
+
+  start(): Promise<void> {
+    if (this.child !== undefined) throw new Error('ChildProcessTransport already started');
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.options.command, [...this.options.args], {
+        env: this.options.env,
+        cwd: this.options.cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      });
+      this.child = child;
+      let spawned = false;
+      child.once('spawn', () => {
+        spawned = true;
+        resolve();
+      });
+      child.on('error', (error) => {
+        if (!spawned) {
+          reject(error);
+          this.markExited({ code: null, signal: null });
+          this.fireClose();
+          return;
+        }
+        this.onerror?.(error);
+      });
+      child.once('exit', (code, signal) => {
+        this.markExited({ code, signal });
+        // Take down anything the child left behind in its group (e.g. the server behind a wrapper),
+        // which also closes pipes those processes held so that 'close' follows promptly.
+        killGroup(child.pid ?? 0, 'SIGKILL');
+      });
+      child.once('close', () => this.fireClose());
+      child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
+      child.stdout?.on('error', (error) => this.onerror?.(error));
+      child.stdin?.on('error', (error) => {
+        // EPIPE after the child died is expected; the exit path reports it.
+        if (this.exitInfo === undefined && !this.closing) this.onerror?.(error);
+      });
+      child.stderr?.on('data', (chunk: Buffer) => this.options.onStderr?.(chunk));
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.readBuffer.append(chunk);
+      for (;;) {
+        const message = this.readBuffer.readMessage();
+        if (message === null) break;
+        this.onmessage?.(message);
+      }
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private markExited(info: ChildExit): void {
+    if (this.exitInfo !== undefined) return;
+    this.exitInfo = info;
+    this.resolveExited();
+  }
+
+  private fireClose(): void {
+    if (this.closedFired) return;
+    this.closedFired = true;
+    this.readBuffer.clear();
+    this.onclose?.();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (stdin === undefined || stdin === null || this.exitInfo !== undefined || stdin.writableEnded) {
+      return Promise.reject(new Error('Not connected'));
+    }
+    return new Promise((resolve) => {
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /**
+   * Ends stdin, sends SIGTERM to the process group, and SIGKILL after the grace period if the child
+   * is still alive; resolves once the child has exited.
+   */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (child === undefined) {
+      this.fireClose();
+      return;
+    }
+    this.closing = true;
+    const pid = child.pid;
+    if (this.exitInfo === undefined && pid !== undefined) {
+      child.stdin?.end();
+      killGroup(pid, 'SIGTERM');
+      const grace = this.options.killGraceMs ?? 2000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        this.exited.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), grace);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) killGroup(pid, 'SIGKILL');
+    }
+    await this.exited;
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    this.fireClose();
+  }
+}
