@@ -246,7 +246,18 @@ interface KeyringEntry {
   getPassword(): string | null | undefined;
   setPassword(password: string): void;
 }
-type KeyringModule = { Entry: new (service: string, account: string) => KeyringEntry };
+type KeyringModule = {
+  Entry: new (service: string, account: string) => KeyringEntry;
+  findCredentials?: (service: string) => unknown;
+};
+
+/**
+ * `Entry.getPassword` answers `null` both for a missing entry and for an unreachable keychain;
+ * `findCredentials` throws when the platform store cannot be reached, so it tells the two apart.
+ */
+function assertReachable(keyring: KeyringModule, service: string): void {
+  keyring.findCredentials?.(service);
+}
 
 async function loadKeyring(): Promise<KeyringModule> {
   try {
@@ -290,11 +301,12 @@ export function createKeychainKeyProvider(options: KeychainKeyProviderOptions = 
     id: `keychain:${service}/${account}`,
     kind: 'keychain',
     getMasterKey: async (request?: MasterKeyRequest) => {
-      const { Entry } = await loadKeyring();
+      const keyring = await loadKeyring();
       let stored: string | null | undefined;
       let entry: KeyringEntry;
       try {
-        entry = new Entry(service, account);
+        assertReachable(keyring, service);
+        entry = new keyring.Entry(service, account);
         stored = entry.getPassword();
       } catch (err) {
         throw new McpmuxError('VAULT_LOCKED', `Cannot reach ${source}; nothing was decrypted.`, {
@@ -324,8 +336,9 @@ export function createKeychainKeyProvider(options: KeychainKeyProviderOptions = 
 /** What the keychain looks like from here: unreachable, reachable and empty, or holding a key. */
 async function probeKeychain(service: string, account: string): Promise<'unavailable' | 'empty' | 'present'> {
   try {
-    const { Entry } = await loadKeyring();
-    const value = new Entry(service, account).getPassword();
+    const keyring = await loadKeyring();
+    assertReachable(keyring, service);
+    const value = new keyring.Entry(service, account).getPassword();
     return value === null || value === undefined ? 'empty' : 'present';
   } catch {
     return 'unavailable';

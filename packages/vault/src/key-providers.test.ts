@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  captureLogger,
+  randomEnvProvider,
+  randomKeyText,
+  TEST_SCRYPT,
+  tempDir,
+  thrown,
+} from '../test/helpers.js';
+import {
+  createEnvKeyProvider,
+  createKeychainKeyProvider,
+  createKeyFileKeyProvider,
+  createPassphraseKeyProvider,
+  selectKeyProvider,
+} from './key-providers.js';
+import { openSqliteVault } from './sqlite.js';
+
+const scope = { spaceId: 'work', serverId: 'github' } as const;
+const SECRET = 'ghp_canary_value_4242';
+
+/** Creates a vault with `provider`, stores one secret, closes it; returns the file path. */
+async function vaultWith(provider: Parameters<typeof openSqliteVault>[0]['keyProvider']) {
+  const path = join(tempDir(), 'mcpmux.db');
+  const vault = await openSqliteVault({ path, keyProvider: provider });
+  await vault.set(scope, 'TOKEN', SECRET);
+  await vault.close();
+  return path;
+}
+
+async function expectLocked(path: string, provider: Parameters<typeof openSqliteVault>[0]['keyProvider']) {
+  const err = await thrown(() => openSqliteVault({ path, keyProvider: provider }));
+  expect(err.code).toBe('VAULT_LOCKED');
+  expect(`${err.message} ${JSON.stringify(err)}`).not.toContain(SECRET);
+  return err;
+}
+
+describe('env key provider', () => {
+  it('unlocks with the same key and fails closed with another, a missing or a malformed one', async () => {
+    const good = randomKeyText();
+    const path = await vaultWith(createEnvKeyProvider(good));
+    const vault = await openSqliteVault({ path, keyProvider: createEnvKeyProvider(good) });
+    expect(await vault.get(scope, 'TOKEN')).toBe(SECRET);
+    await vault.close();
+    const wrong = await expectLocked(path, createEnvKeyProvider(randomKeyText()));
+    expect(wrong.message).toMatch(/does not unlock this vault/);
+    expect((await expectLocked(path, createEnvKeyProvider(undefined))).message).toMatch(/is not set/);
+    const short = randomBytes(16).toString('base64');
+    const malformed = await expectLocked(path, createEnvKeyProvider(short));
+    expect(malformed.message).not.toContain(short);
+  });
+});
+
+describe('passphrase key provider', () => {
+  it('derives the key from stored scrypt parameters and fails closed on a wrong passphrase', async () => {
+    const path = await vaultWith(createPassphraseKeyProvider('correct horse', { scrypt: TEST_SCRYPT }));
+    const vault = await openSqliteVault({ path, keyProvider: createPassphraseKeyProvider('correct horse') });
+    const stored = vault.database.prepare('SELECT kdf FROM vault_master').get() as { kdf: string };
+    expect(JSON.parse(stored.kdf)).toMatchObject({ algorithm: 'scrypt', N: 1024, r: 8, p: 1 });
+    expect(stored.kdf).not.toContain('correct horse');
+    expect(await vault.get(scope, 'TOKEN')).toBe(SECRET);
+    await vault.close();
+    const err = await expectLocked(path, createPassphraseKeyProvider('Correct horse'));
+    expect(err.message).not.toContain('horse');
+  });
+
+  it('refuses an empty passphrase and a vault created without one', async () => {
+    expect((await thrown(() => createPassphraseKeyProvider(''))).code).toBe('INVALID_INPUT');
+    const path = await vaultWith(randomEnvProvider());
+    expect((await expectLocked(path, createPassphraseKeyProvider('pw'))).message).toMatch(/passphrase/);
+  });
+
+  it('uses a fresh salt per vault', () => {
+    const provider = createPassphraseKeyProvider('pw', { scrypt: TEST_SCRYPT });
+    expect(provider.newKdfParams?.().salt).not.toBe(provider.newKdfParams?.().salt);
+  });
+});
+
+describe('key file provider', () => {
+  it('creates a 0600 key in a 0700 directory for a new vault and warns what it protects', async () => {
+    const home = tempDir();
+    const file = join(home, 'keys', 'master.key');
+    const logger = captureLogger();
+    const path = await vaultWith(createKeyFileKeyProvider(file, { logger }));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'keys')).mode & 0o777).toBe(0o700);
+    expect(logger.lines.join('\n')).toMatch(
+      /protects .* against other users.*does NOT protect against malware/s,
+    );
+    const vault = await openSqliteVault({ path, keyProvider: createKeyFileKeyProvider(file) });
+    expect(await vault.get(scope, 'TOKEN')).toBe(SECRET);
+    await vault.close();
+  });
+
+  it('never creates a new key for an existing vault whose key file is gone', async () => {
+    const home = tempDir();
+    const file = join(home, 'keys', 'master.key');
+    const path = await vaultWith(createKeyFileKeyProvider(file));
+    const other = join(home, 'keys', 'other.key');
+    const err = await expectLocked(path, createKeyFileKeyProvider(other));
+    expect(err.message).toMatch(/missing and the vault already exists/);
+    expect(existsSync(other)).toBe(false);
+  });
+
+  it('refuses a key file readable by others and a wrong key file', async () => {
+    const home = tempDir();
+    const file = join(home, 'keys', 'master.key');
+    const path = await vaultWith(createKeyFileKeyProvider(file));
+    chmodSync(file, 0o644);
+    expect((await expectLocked(path, createKeyFileKeyProvider(file))).message).toMatch(/chmod/);
+    chmodSync(file, 0o600);
+    writeFileSync(file, `${randomKeyText()}\n`);
+    await expectLocked(path, createKeyFileKeyProvider(file));
+  });
+});
+
+describe('keychain provider without a Secret Service', () => {
+  it.skipIf(process.env.DBUS_SESSION_BUS_ADDRESS !== undefined)(
+    'fails closed with VAULT_LOCKED when the platform keychain is unreachable',
+    async () => {
+      const path = join(tempDir(), 'mcpmux.db');
+      const err = await thrown(() =>
+        openSqliteVault({ path, keyProvider: createKeychainKeyProvider({ service: 'mcpmux-test-none' }) }),
+      );
+      expect(err.code).toBe('VAULT_LOCKED');
+    },
+  );
+});
+
+describe('selectKeyProvider', () => {
+  const keychain = { service: `mcpmux-test-${randomBytes(4).toString('hex')}` };
+
+  it('follows the documented order: prefer, env, passphrase, key file', async () => {
+    const home = tempDir();
+    const env = { MCPMUX_MASTER_KEY: randomKeyText() };
+    expect((await selectKeyProvider({ env, home, prefer: 'keyfile', keychain })).kind).toBe('keyfile');
+    expect((await selectKeyProvider({ env, home, passphrase: 'pw', keychain })).kind).toBe('env');
+    const withPass = await selectKeyProvider({ env: {}, home, passphrase: 'pw', keychain });
+    expect(withPass.kind).toBe(
+      process.env.DBUS_SESSION_BUS_ADDRESS === undefined ? 'passphrase' : withPass.kind,
+    );
+    if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
+      expect((await selectKeyProvider({ env: {}, home, keychain })).id).toBe(
+        `keyfile:${join(home, 'keys', 'master.key')}`,
+      );
+    }
+  });
+
+  it('prefers an existing key file over a passphrase-less keychain and rejects incomplete preferences', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'keys'), { mode: 0o700 });
+    writeFileSync(join(home, 'keys', 'master.key'), randomKeyText(), { mode: 0o600 });
+    expect((await selectKeyProvider({ env: {}, home, keychain })).kind).toBe('keyfile');
+    expect((await thrown(() => selectKeyProvider({ env: {}, home, prefer: 'env', keychain }))).code).toBe(
+      'INVALID_INPUT',
+    );
+    expect(
+      (await thrown(() => selectKeyProvider({ env: {}, home, prefer: 'passphrase', keychain }))).code,
+    ).toBe('INVALID_INPUT');
+    expect(readFileSync(join(home, 'keys', 'master.key'), 'utf8')).toHaveLength(44);
+  });
+
+  it('warns through the given logger when it falls back to the key file', async () => {
+    const home = tempDir();
+    const logger = captureLogger();
+    const provider = await selectKeyProvider({ env: {}, home, prefer: 'keyfile', logger, keychain });
+    const vault = await openSqliteVault({ path: join(home, 'mcpmux.db'), keyProvider: provider });
+    await vault.close();
+    expect(logger.lines.some((l) => l.startsWith('warn ') && l.includes('key file'))).toBe(true);
+  });
+});
