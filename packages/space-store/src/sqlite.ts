@@ -1,1 +1,96 @@
-export {};
+import { fileURLToPath } from 'node:url';
+import { McpmuxError } from '@mcpmux/core';
+import Database from 'better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { SqliteSpaceStore, type SqliteSpaceStoreOptions } from './internal/sqlite-space-store.js';
+
+export { SqliteSpaceStore, type SqliteSpaceStoreOptions };
+
+/** The table in which the store records the migrations it applied (its own, not drizzle's default). */
+export const MIGRATIONS_TABLE = '__mcpmux_space_store_migrations';
+
+/** Where the SQL migrations shipped with this package live. */
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Where a SQLite store lives: a file path (or `:memory:`), or an open better-sqlite3 connection. */
+export type SqliteSpaceStoreSource = { path: string } | { database: Database.Database };
+
+/**
+ * Applies the package's pending migrations to `database` in one `BEGIN IMMEDIATE` transaction
+ * (safe when several processes open the same file at once). Returns how many it applied.
+ * `openSqliteSpaceStore` calls it; call it yourself only to prepare a database ahead of time.
+ *
+ * @param database - an open better-sqlite3 connection.
+ * @throws `INTERNAL` when the database holds migrations newer than this package knows (downgrade).
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { migrate } from '@mcpmux/space-store/sqlite';
+ * const applied = migrate(new Database('mcpmux.db'));
+ * ```
+ */
+export function migrate(database: Database.Database): number {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  database.exec(
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  );
+  const apply = database.transaction(() => {
+    const last = database.prepare(`SELECT max(created_at) FROM ${MIGRATIONS_TABLE}`).pluck().get() as
+      | number
+      | null;
+    const known = migrations.at(-1)?.folderMillis ?? 0;
+    if (last !== null && last > known) {
+      throw new McpmuxError(
+        'INTERNAL',
+        'The database was written by a newer version of @mcpmux/space-store. Upgrade mcpmux to open it.',
+      );
+    }
+    let applied = 0;
+    for (const m of migrations) {
+      if (last !== null && m.folderMillis <= last) continue;
+      for (const statement of m.sql) if (statement.trim() !== '') database.exec(statement);
+      database
+        .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`)
+        .run(m.hash, m.folderMillis);
+      applied++;
+    }
+    return applied;
+  });
+  return apply.immediate();
+}
+
+/**
+ * Opens (creating if needed) a SQLite {@link SqliteSpaceStore}: sets WAL mode, `foreign_keys=ON`,
+ * `synchronous=FULL` and `busy_timeout`, then applies pending migrations.
+ *
+ * @param source - `{ path }` (a file, created if missing, or `':memory:'`) or `{ database }` (an open
+ *   better-sqlite3 connection, e.g. shared with the vault; the store will not close it).
+ * @param options - `clock` (default `() => new Date()`), `random` (default `crypto.randomBytes`),
+ *   `busyTimeoutMs` (default 5000), `policyCache` (default true).
+ * @throws `INTERNAL` when the file was written by a newer version; better-sqlite3's `SqliteError`
+ *   when the file cannot be opened.
+ * @example
+ * ```ts
+ * import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
+ * const store = openSqliteSpaceStore({ path: '/home/me/.mcpmux/mcpmux.db' });
+ * const stop = store.watch((change) => console.log('changed:', [...change.kinds]));
+ * ```
+ */
+export function openSqliteSpaceStore(
+  source: SqliteSpaceStoreSource,
+  options: SqliteSpaceStoreOptions = {},
+): SqliteSpaceStore {
+  const owns = 'path' in source;
+  const database = 'path' in source ? new Database(source.path) : source.database;
+  try {
+    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+    migrate(database);
+  } catch (e) {
+    if (owns) database.close();
+    throw e;
+  }
+  return new SqliteSpaceStore(database, owns, options);
+}
