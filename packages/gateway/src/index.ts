@@ -1,1 +1,15 @@
-export {};
+export {
+  createGateway,
+  GATEWAY_PROTOCOL_VERSION,
+  type Gateway,
+  type GatewayBackoffOptions,
+  type GatewayOptions,
+  type GatewayReport,
+  type GatewaySession,
+  type GatewayStatus,
+} from './gateway.js';
+export { GatewayErrorCode, toRpcError } from './internal/errors.js';
+export type { GatewayLogger } from './internal/logger.js';
+export { exposedName, MAX_EXPOSED_NAME_LENGTH } from './internal/naming.js';
+export { type ProbeServerContext, probeServer } from './internal/probe-server.js';
+export type { UpstreamState, UpstreamStatus } from './internal/upstream/types.js';

@@ -1,0 +1,1170 @@
+import { randomUUID } from 'node:crypto';
+import { McpmuxError } from '@mcpmux/core';
+import type { FeatureSet } from '@mcpmux/featuresets';
+import type {
+  AuditEventInput,
+  EffectiveServer,
+  FeatureKind,
+  SpaceStore,
+  StoreChange,
+} from '@mcpmux/space-store';
+import type { Vault } from '@mcpmux/vault';
+import { resolveServerConfig } from '@mcpmux/vault';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  LATEST_PROTOCOL_VERSION,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  type LoggingLevel,
+  McpError,
+  ReadResourceRequestSchema,
+  ResultSchema,
+  RootsListChangedNotificationSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AuditBuffer } from './internal/audit.js';
+import { catalogToDiscovered } from './internal/discovered.js';
+import { toRpcError } from './internal/errors.js';
+import { type GatewayLogger, silentLogger } from './internal/logger.js';
+import { DownstreamSession, LOG_LEVELS, severity } from './internal/session.js';
+import { createUpstreamPool } from './internal/upstream/pool.js';
+import type {
+  DownstreamOrigin,
+  RpcMessage,
+  Upstream,
+  UpstreamCallOptions,
+  UpstreamCatalog,
+  UpstreamPool,
+  UpstreamServerConfig,
+  UpstreamStatus,
+} from './internal/upstream/types.js';
+import {
+  buildView,
+  type Route,
+  resourceRoute,
+  type SpaceReport,
+  spaceNaming,
+  templateRouteByTemplate,
+  type View,
+} from './internal/view.js';
+
+/** Backoff of upstream restarts after a crash. */
+export interface GatewayBackoffOptions {
+  /** First restart delay in ms. Default 250. */
+  initialMs?: number;
+  /** Longest restart delay in ms. Default 30,000. */
+  maxMs?: number;
+  /** Growth of the delay per consecutive failure. Default 2. */
+  factor?: number;
+  /** The circuit opens after this many crashes within `windowMs`. Default 5. */
+  maxCrashes?: number;
+  /** Default 60,000 ms. */
+  windowMs?: number;
+}
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** Spaces, servers, FeatureSets, clients, grants, discovery cache and audit log. */
+  store: SpaceStore;
+  /** Credentials; read only when an upstream connects (`${secret:NAME}`). */
+  vault: Vault;
+  /** Values for `${env:NAME}` references. Default `{}` (libraries never read `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Where the gateway reports what it does. Default: discards everything. */
+  logger?: GatewayLogger;
+  /** Per-call timeout for upstream requests in ms (a server's `timeoutSeconds` wins). Default 60,000. */
+  callTimeoutMs?: number;
+  /** How long a connect (spawn + initialize + discovery) may take in ms. Default 30,000. */
+  connectTimeoutMs?: number;
+  /** Close upstreams that served no request for this long, in ms. Default 600,000 (10 min). */
+  idleUpstreamMs?: number;
+  /** Directory for per-server stderr logs (secrets redacted). Default: none. */
+  logDir?: string;
+  /** Items per page of every list the gateway serves. Default 500. */
+  pageSize?: number;
+  /** Audit events are appended to the store in batches at most this often, in ms. Default 1,000. */
+  auditFlushMs?: number;
+  /** Bursts of changes within this many ms produce one list_changed per kind. Default 25. */
+  listChangedDebounceMs?: number;
+  /** How often the store is polled for other processes' writes, in ms. Default: the store's. */
+  watchIntervalMs?: number;
+  /** Restart backoff of crashed upstreams. Default: the pool's. */
+  backoff?: GatewayBackoffOptions;
+  /** Name and version the gateway announces to clients and upstreams. Default `mcpmux` / `0.1.0`. */
+  serverInfo?: { name: string; version: string };
+  /** Milliseconds clock for audit timestamps and activity tracking. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** One served downstream session. */
+export interface GatewaySession {
+  /** The client this session acts for. */
+  readonly clientId: string;
+  /** The gateway's id of the session (not the transport's). */
+  readonly id: string;
+  /** Closes the session (and its transport). */
+  close(): Promise<void>;
+}
+
+/** A problem the gateway reports without failing (resource clash, ignored prefix opt-out, failed upstream). */
+export interface GatewayReport {
+  spaceId: string;
+  kind: 'resource-clash' | 'prefix-ignored' | 'upstream-failed';
+  message: string;
+}
+
+/** What the gateway is doing; safe to show (no secrets, no resolved configs). */
+export interface GatewayStatus {
+  started: boolean;
+  activeSpaceId: string | undefined;
+  /** Open downstream sessions. */
+  sessions: number;
+  /** Sessions per Space. */
+  sessionsBySpace: Record<string, number>;
+  /** Upstream resource subscriptions held for sessions. */
+  subscriptions: number;
+  upstreams: UpstreamStatus[];
+  reports: GatewayReport[];
+}
+
+/** The gateway: serves downstream MCP sessions over any SDK transport in front of pooled upstreams. */
+export interface Gateway {
+  /** Subscribes to store changes and warms the active Space (bounded by the connect timeout). */
+  start(): Promise<void>;
+  /**
+   * Serves one downstream MCP session for `clientId` over `transport`.
+   * @throws `UNAUTHORIZED` when the client does not exist.
+   */
+  connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession>;
+  /** Upstream states, sessions and reports. */
+  status(): GatewayStatus;
+  /** Closes every session and upstream and flushes the audit log; afterwards no child process is left. */
+  close(): Promise<void>;
+}
+
+interface SpaceState {
+  servers: EffectiveServer[] | undefined;
+  loading: Promise<EffectiveServer[]> | undefined;
+  sessions: Set<DownstreamSession>;
+  /** Most verbose level any session of the Space asked for (undefined: none asked). */
+  logLevel: number | undefined;
+  reports: SpaceReport[];
+}
+
+const NOT_DISCOVERABLE = new Set(['circuit-open', 'closed']);
+const NEEDS_CONNECT = new Set(['idle', 'connecting', 'closed']);
+
+type AnyRequestSchema =
+  | typeof ListToolsRequestSchema
+  | typeof ListPromptsRequestSchema
+  | typeof ListResourcesRequestSchema
+  | typeof ListResourceTemplatesRequestSchema
+  | typeof GetPromptRequestSchema
+  | typeof ReadResourceRequestSchema
+  | typeof SubscribeRequestSchema
+  | typeof UnsubscribeRequestSchema
+  | typeof CompleteRequestSchema
+  | typeof SetLevelRequestSchema;
+
+/** What the gateway uses of the SDK's request-handler context. */
+interface HandlerExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number | undefined } | undefined;
+  sendNotification: (notification: never) => Promise<void>;
+}
+
+type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(`o:${offset}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const offset = text.startsWith('o:') ? Number(text.slice(2)) : Number.NaN;
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor');
+  return offset;
+}
+
+function unknownError(kind: string, name: string): McpError {
+  return toRpcError(new McpError(ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
+}
+
+function errorCode(err: unknown): string {
+  if (err instanceof McpError) return String(err.code);
+  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return 'INTERNAL';
+}
+
+function definedOnly<T extends object>(value: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Copies request params for the upstream: a new `name`, and the downstream's progress token removed. */
+function forwardParams(
+  params: Record<string, unknown>,
+  name: string | undefined,
+  key: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...params };
+  if (name !== undefined) out[key] = name;
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (meta !== undefined && 'progressToken' in meta) {
+    const { progressToken: _drop, ...rest } = meta;
+    if (Object.keys(rest).length === 0) delete out._meta;
+    else out._meta = rest;
+  }
+  return out;
+}
+
+/**
+ * Creates the gateway core: one MCP endpoint in front of the upstream servers installed in each
+ * Space, showing each client only what its FeatureSets allow (DESIGN §6). Transport-agnostic: the
+ * HTTP server and the stdio bridge pass each downstream connection to {@link Gateway.connect}.
+ *
+ * @param options - see {@link GatewayOptions}; `store` and `vault` are required.
+ * @returns a {@link Gateway}; call `start()` once, then `connect()` per downstream session.
+ * @example
+ * ```ts
+ * const gateway = createGateway({ store, vault, env: process.env });
+ * await gateway.start();
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await gateway.connect(serverSide, { clientId: 'cursor' });
+ * // ... a Client on clientSide lists and calls `<alias>_<tool>` ...
+ * await gateway.close();
+ * ```
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  return new GatewayCore(options);
+}
+
+class GatewayCore implements Gateway {
+  private readonly store: SpaceStore;
+  private readonly vault: Vault;
+  private readonly env: Record<string, string | undefined>;
+  private readonly logger: GatewayLogger;
+  private readonly pageSize: number;
+  private readonly connectTimeoutMs: number;
+  private readonly debounceMs: number;
+  private readonly now: () => number;
+  private readonly serverInfo: { name: string; version: string };
+  private readonly pool: UpstreamPool;
+  private readonly audit: AuditBuffer;
+  private readonly sessions = new Map<string, DownstreamSession>();
+  private readonly spaces = new Map<string, SpaceState>();
+  /** (client \0 space) -> memoized view computation. */
+  private readonly views = new Map<string, Promise<View>>();
+  /** Bumped on every invalidation; a view computed across a bump is recomputed. */
+  private generation = 0;
+  /** `space\0server\0uri` -> sessions subscribed to that upstream resource. */
+  private readonly subscribers = new Map<string, Set<DownstreamSession>>();
+  private readonly failures = new Map<string, GatewayReport>();
+  private readonly dirty = new Set<DownstreamSession>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> = Promise.resolve();
+  private changes: Promise<void> = Promise.resolve();
+  private unwatch: (() => void) | undefined;
+  private activeSpaceId: string | undefined;
+  private starting: Promise<void> | undefined;
+  private closed = false;
+  private readonly watchIntervalMs: number | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.store = options.store;
+    this.vault = options.vault;
+    this.env = options.env ?? {};
+    this.logger = options.logger ?? silentLogger;
+    this.pageSize = options.pageSize ?? 500;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.debounceMs = options.listChangedDebounceMs ?? 25;
+    this.now = options.now ?? Date.now;
+    this.serverInfo = options.serverInfo ?? { name: 'mcpmux', version: '0.1.0' };
+    this.watchIntervalMs = options.watchIntervalMs;
+    this.audit = new AuditBuffer(this.store, this.logger, options.auditFlushMs ?? 1_000);
+    this.pool = createUpstreamPool({
+      resolveConfig: async (spaceId: string, server: UpstreamServerConfig) => {
+        const { config, secretValues } = await resolveServerConfig(server.transport, {
+          vault: this.vault,
+          spaceId,
+          serverId: server.serverId,
+          defaultEnabled: server.defaultEnabled,
+          env: this.env,
+        });
+        return { config: { ...server, transport: config }, secretValues };
+      },
+      callTimeoutMs: options.callTimeoutMs ?? 60_000,
+      connectTimeoutMs: this.connectTimeoutMs,
+      idleMs: options.idleUpstreamMs ?? 600_000,
+      ...(options.backoff === undefined ? {} : { backoff: definedOnly(options.backoff) }),
+      ...(options.env === undefined ? {} : { baseEnv: options.env }),
+      ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+      logger: this.logger,
+      clientInfo: this.serverInfo,
+      onServerRequest: (upstream, request, origin, signal) =>
+        this.relayServerRequest(upstream, request, origin, signal),
+      events: {
+        catalogChanged: (upstream) => this.onCatalogChanged(upstream),
+        stateChanged: (upstream, previous) => this.onStateChanged(upstream, previous),
+        notification: (upstream, message) => this.onUpstreamNotification(upstream, message),
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new McpmuxError('FORBIDDEN', 'The gateway is closed.'));
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.unwatch = this.store.watch(
+      (change) => {
+        this.changes = this.changes
+          .then(() => this.onStoreChange(change))
+          .catch((err: unknown) =>
+            this.logger.error({ error: messageOf(err) }, 'gateway: store change failed'),
+          );
+      },
+      this.watchIntervalMs === undefined ? undefined : { intervalMs: this.watchIntervalMs },
+    );
+    this.activeSpaceId = (await this.store.getActiveSpace())?.id;
+    if (this.activeSpaceId !== undefined) await this.warm(this.activeSpaceId);
+  }
+
+  async connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession> {
+    await this.start();
+    const client = await this.store.getClient(auth.clientId);
+    if (client === undefined) {
+      throw new McpmuxError('UNAUTHORIZED', `Client "${auth.clientId}" does not exist.`, {
+        data: { entity: 'client', id: auth.clientId },
+      });
+    }
+    const spaceId = this.spaceFor(client.mode, client.pinnedSpaceId);
+    const server = new Server(this.serverInfo, {
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { listChanged: true, subscribe: true },
+        logging: {},
+        completions: {},
+      },
+    });
+    const session = new DownstreamSession(
+      randomUUID(),
+      client.id,
+      server,
+      spaceId ?? '',
+      client.mode,
+      client.pinnedSpaceId,
+      this.now(),
+    );
+    this.registerHandlers(session);
+    server.onclose = () => this.dropSession(session);
+    this.sessions.set(session.id, session);
+    this.spaceState(session.spaceId).sessions.add(session);
+    try {
+      await server.connect(transport);
+    } catch (err) {
+      this.dropSession(session);
+      throw err;
+    }
+    if (session.spaceId !== '') void this.warm(session.spaceId);
+    return {
+      clientId: session.clientId,
+      id: session.id,
+      close: async () => {
+        await server.close();
+        this.dropSession(session);
+      },
+    };
+  }
+
+  status(): GatewayStatus {
+    const sessionsBySpace: Record<string, number> = {};
+    for (const s of this.sessions.values())
+      sessionsBySpace[s.spaceId] = (sessionsBySpace[s.spaceId] ?? 0) + 1;
+    const reports: GatewayReport[] = [];
+    for (const state of this.spaces.values()) {
+      reports.push(...state.reports);
+    }
+    reports.push(...this.failures.values());
+    return {
+      started: this.starting !== undefined && !this.closed,
+      activeSpaceId: this.activeSpaceId,
+      sessions: this.sessions.size,
+      sessionsBySpace,
+      subscriptions: this.subscribers.size,
+      upstreams: this.pool.status(),
+      reports,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    const closing: Promise<void>[] = [];
+    for (const s of [...this.sessions.values()]) closing.push(s.server.close().catch(() => undefined));
+    await Promise.all(closing);
+    for (const s of [...this.sessions.values()]) this.dropSession(s);
+    await this.changes.catch(() => undefined);
+    await this.refreshing.catch(() => undefined);
+    await this.pool.close();
+    await this.audit.flush();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Spaces, upstream readiness and views
+
+  private spaceFor(mode: string, pinned: string | undefined): string | undefined {
+    return mode === 'pinned' && pinned !== undefined ? pinned : this.activeSpaceId;
+  }
+
+  private spaceState(spaceId: string): SpaceState {
+    let state = this.spaces.get(spaceId);
+    if (state === undefined) {
+      state = {
+        servers: undefined,
+        loading: undefined,
+        sessions: new Set(),
+        logLevel: undefined,
+        reports: [],
+      };
+      this.spaces.set(spaceId, state);
+    }
+    return state;
+  }
+
+  private serversOf(spaceId: string): Promise<EffectiveServer[]> {
+    const state = this.spaceState(spaceId);
+    if (state.servers !== undefined) return Promise.resolve(state.servers);
+    if (state.loading === undefined) {
+      const loading = this.store.effectiveServers(spaceId).then(
+        (servers) => {
+          if (state.loading === loading) {
+            state.servers = servers;
+            state.loading = undefined;
+          }
+          return servers;
+        },
+        (err: unknown) => {
+          if (state.loading === loading) state.loading = undefined;
+          throw err;
+        },
+      );
+      state.loading = loading;
+    }
+    return state.loading;
+  }
+
+  /** Connects every server of the Space that is not connected yet; waits at most the connect timeout. */
+  private async warm(spaceId: string): Promise<void> {
+    if (this.closed) return;
+    let servers: EffectiveServer[];
+    try {
+      servers = await this.serversOf(spaceId);
+    } catch (err) {
+      this.logger.warn({ spaceId, error: messageOf(err) }, 'gateway: could not load the servers of a Space');
+      return;
+    }
+    const pending: Promise<unknown>[] = [];
+    for (const server of servers) {
+      const upstream = this.pool.get(spaceId, server.serverId);
+      if (upstream !== undefined && !NEEDS_CONNECT.has(upstream.state)) continue;
+      pending.push(this.acquire(spaceId, server).catch(() => undefined));
+    }
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.connectTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(pending), timeout]);
+    clearTimeout(timer);
+  }
+
+  private async acquire(spaceId: string, server: EffectiveServer): Promise<Upstream> {
+    const key = `${spaceId}\0${server.serverId}`;
+    try {
+      const upstream = await this.pool.acquire(spaceId, server as UpstreamServerConfig);
+      this.failures.delete(key);
+      return upstream;
+    } catch (err) {
+      const message = `Server "${server.serverId}" in Space "${spaceId}" is unavailable: ${messageOf(err)}`;
+      if (this.failures.get(key)?.message !== message) this.logger.warn({}, `gateway: ${message}`);
+      this.failures.set(key, { spaceId, kind: 'upstream-failed', message });
+      throw err;
+    }
+  }
+
+  private catalogsOf(spaceId: string, servers: readonly EffectiveServer[]): Map<string, UpstreamCatalog> {
+    const catalogs = new Map<string, UpstreamCatalog>();
+    for (const server of servers) {
+      const upstream = this.pool.get(spaceId, server.serverId);
+      if (upstream === undefined || upstream.catalog === undefined || NOT_DISCOVERABLE.has(upstream.state))
+        continue;
+      catalogs.set(server.serverId, upstream.catalog);
+    }
+    return catalogs;
+  }
+
+  private async computeView(clientId: string, spaceId: string): Promise<View> {
+    await this.warm(spaceId);
+    const servers = await this.serversOf(spaceId);
+    const ctx = await this.store.loadPolicyContext(clientId, spaceId);
+    const catalogs = this.catalogsOf(spaceId, servers);
+    const naming = spaceNaming(spaceId, servers, catalogs);
+    this.noteReports(spaceId, naming.reports);
+    return buildView(
+      {
+        clientId,
+        spaceId,
+        servers,
+        catalogs,
+        featureSets: (ctx?.featureSets ?? []) as FeatureSet[],
+        grants: ctx?.grants ?? [],
+      },
+      naming,
+    );
+  }
+
+  private noteReports(spaceId: string, reports: SpaceReport[]): void {
+    const state = this.spaceState(spaceId);
+    const before = new Set(state.reports.map((r) => r.message));
+    for (const r of reports) if (!before.has(r.message)) this.logger.warn({}, `gateway: ${r.message}`);
+    state.reports = reports;
+  }
+
+  /** The session's current view: memoized per (client, Space), recomputed after invalidation. */
+  private async viewOf(session: DownstreamSession): Promise<View> {
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.generation;
+      const spaceId = session.spaceId;
+      if (spaceId === '') return this.emptyView(session);
+      const key = `${session.clientId}\0${spaceId}`;
+      let pending = this.views.get(key);
+      if (pending === undefined) {
+        pending = this.computeView(session.clientId, spaceId);
+        const stored = pending;
+        this.views.set(key, stored);
+        stored.catch(() => {
+          if (this.views.get(key) === stored) this.views.delete(key);
+        });
+      }
+      const view = await pending;
+      if ((generation === this.generation && session.spaceId === spaceId) || attempt >= 3) {
+        if (!session.closed) {
+          session.view = view;
+          session.shown ??= view.fingerprints;
+        }
+        return view;
+      }
+    }
+  }
+
+  private emptyView(session: DownstreamSession): View {
+    return buildView(
+      {
+        clientId: session.clientId,
+        spaceId: '',
+        servers: [],
+        catalogs: new Map(),
+        featureSets: [],
+        grants: [],
+      },
+      spaceNaming('', [], new Map()),
+    );
+  }
+
+  /** Drops memoized views (of one Space, or all) and schedules list_changed checks for their sessions. */
+  private invalidate(spaceId?: string): void {
+    this.generation++;
+    if (spaceId === undefined) {
+      this.views.clear();
+    } else {
+      const suffix = `\0${spaceId}`;
+      for (const key of this.views.keys()) if (key.endsWith(suffix)) this.views.delete(key);
+    }
+    for (const s of this.sessions.values()) {
+      if (spaceId !== undefined && s.spaceId !== spaceId) continue;
+      s.view = undefined;
+      this.dirty.add(s);
+    }
+    this.scheduleRefresh();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer !== undefined || this.closed) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refreshing = this.refreshing.then(() => this.refresh()).catch(() => undefined);
+    }, this.debounceMs);
+    this.refreshTimer.unref();
+  }
+
+  /** Recomputes dirty sessions' views and sends list_changed for each kind whose fingerprint moved. */
+  private async refresh(): Promise<void> {
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(
+      batch.map(async (s) => {
+        if (s.closed || s.shown === undefined) return;
+        let view: View;
+        try {
+          view = await this.viewOf(s);
+        } catch (err) {
+          this.logger.warn({ error: messageOf(err) }, 'gateway: could not refresh a session view');
+          return;
+        }
+        if (s.closed) return;
+        const shown = s.shown;
+        s.shown = view.fingerprints;
+        const sends: Promise<void>[] = [];
+        if (shown.tools !== view.fingerprints.tools) sends.push(s.server.sendToolListChanged());
+        if (shown.prompts !== view.fingerprints.prompts) sends.push(s.server.sendPromptListChanged());
+        if (shown.resources !== view.fingerprints.resources) sends.push(s.server.sendResourceListChanged());
+        await Promise.all(sends).catch(() => undefined);
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Store and upstream events
+
+  private async onStoreChange(change: StoreChange): Promise<void> {
+    if (this.closed) return;
+    const kinds = change.kinds;
+    const relevant = [...kinds].some((k) => k !== 'discovered');
+    if (!relevant) return;
+
+    if (kinds.has('active-space') || kinds.has('space')) {
+      const active = (await this.store.getActiveSpace())?.id;
+      if (active !== this.activeSpaceId && active !== undefined) await this.warm(active);
+      this.activeSpaceId = active;
+    }
+
+    if (kinds.has('installation') || kinds.has('server') || kinds.has('space')) {
+      const known = [...this.spaces.keys()].filter((id) => id !== '');
+      const affected = kinds.has('server') || change.spaceIds === undefined ? known : change.spaceIds;
+      for (const spaceId of affected) {
+        const state = this.spaces.get(spaceId);
+        if (state === undefined) continue;
+        state.servers = undefined;
+        state.loading = undefined;
+        let servers: EffectiveServer[];
+        try {
+          servers = await this.serversOf(spaceId);
+        } catch {
+          servers = [];
+        }
+        await this.pool.sync(spaceId, servers as UpstreamServerConfig[]);
+        for (const key of this.failures.keys()) {
+          if (key.startsWith(`${spaceId}\0`)) this.failures.delete(key);
+        }
+        if (state.sessions.size > 0 || spaceId === this.activeSpaceId) void this.warm(spaceId);
+      }
+    }
+
+    if (kinds.has('client')) {
+      for (const s of [...this.sessions.values()]) {
+        const client = await this.store.getClient(s.clientId);
+        if (client === undefined) {
+          await s.server.close().catch(() => undefined);
+          this.dropSession(s);
+          continue;
+        }
+        s.mode = client.mode;
+        s.pinnedSpaceId = client.pinnedSpaceId;
+      }
+    }
+
+    // Follow-active sessions and re-pinned ones move to their Space.
+    for (const s of this.sessions.values()) {
+      const target = this.spaceFor(s.mode, s.pinnedSpaceId) ?? '';
+      if (target !== s.spaceId) this.moveSession(s, target);
+    }
+    this.invalidate();
+  }
+
+  private moveSession(s: DownstreamSession, spaceId: string): void {
+    const from = s.spaceId;
+    this.releaseSubscriptions(s);
+    this.spaces.get(from)?.sessions.delete(s);
+    s.spaceId = spaceId;
+    s.view = undefined;
+    this.spaceState(spaceId).sessions.add(s);
+    this.updateLogLevel(from);
+    this.updateLogLevel(spaceId);
+    if (spaceId !== '') void this.warm(spaceId);
+  }
+
+  private isCurrent(upstream: Upstream): boolean {
+    return this.pool.get(upstream.spaceId, upstream.serverId) === upstream;
+  }
+
+  private onCatalogChanged(upstream: Upstream): void {
+    if (this.closed || !this.isCurrent(upstream)) return;
+    const catalog = upstream.catalog;
+    if (catalog !== undefined) {
+      const features = catalogToDiscovered(upstream.serverId, catalog);
+      this.store.replaceDiscovered(upstream.spaceId, upstream.serverId, features).catch((err: unknown) => {
+        this.logger.warn(
+          {
+            spaceId: upstream.spaceId,
+            serverId: upstream.serverId,
+            error: messageOf(err),
+          },
+          'gateway: could not store discovered features',
+        );
+      });
+      const level = this.spaces.get(upstream.spaceId)?.logLevel;
+      if (level !== undefined && catalog.capabilities.logging !== undefined) {
+        upstream
+          .request({ method: 'logging/setLevel', params: { level: LOG_LEVELS[level] as LoggingLevel } })
+          .catch(() => undefined);
+      }
+    }
+    this.invalidate(upstream.spaceId);
+  }
+
+  private onStateChanged(upstream: Upstream, previous: string): void {
+    if (this.closed) return;
+    const state = upstream.state;
+    if (NOT_DISCOVERABLE.has(state) && !NOT_DISCOVERABLE.has(previous)) {
+      if (state === 'circuit-open' && this.isCurrent(upstream)) {
+        this.store.markServerUnavailable(upstream.spaceId, upstream.serverId).catch(() => undefined);
+      }
+      this.dropUpstreamSubscriptions(upstream);
+      this.invalidate(upstream.spaceId);
+    }
+  }
+
+  private onUpstreamNotification(upstream: Upstream, message: RpcMessage): void {
+    const params = message.params ?? {};
+    if (message.method === 'notifications/message') {
+      const level = severity(params.level);
+      const state = this.spaces.get(upstream.spaceId);
+      if (state === undefined) return;
+      for (const s of state.sessions) {
+        if (s.logLevel !== undefined && level < s.logLevel) continue;
+        if (s.view === undefined || !s.view.visibleServers.has(upstream.serverId)) continue;
+        s.server.notification({ method: message.method, params }).catch(() => undefined);
+      }
+    } else if (message.method === 'notifications/resources/updated') {
+      const key = `${upstream.spaceId}\0${upstream.serverId}\0${String(params.uri)}`;
+      const subscribed = this.subscribers.get(key);
+      if (subscribed === undefined) return;
+      for (const s of subscribed)
+        s.server.notification({ method: message.method, params }).catch(() => undefined);
+    }
+  }
+
+  private async relayServerRequest(
+    upstream: Upstream,
+    request: RpcMessage,
+    origin: DownstreamOrigin | undefined,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    let target = origin === undefined ? undefined : this.sessions.get(origin.sessionId);
+    if (target !== undefined && (target.spaceId !== upstream.spaceId || !target.canAnswer(request.method))) {
+      target = undefined;
+    }
+    if (target === undefined) {
+      for (const s of this.spaceState(upstream.spaceId).sessions) {
+        if (!s.canAnswer(request.method)) continue;
+        if (target === undefined || s.lastActive > target.lastActive) target = s;
+      }
+    }
+    if (target === undefined) {
+      throw new McpError(ErrorCode.MethodNotFound, `No connected client can answer ${request.method}`);
+    }
+    const message =
+      request.params === undefined
+        ? { method: request.method }
+        : { method: request.method, params: request.params };
+    return target.server.request(message as never, ResultSchema, { signal });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sessions
+
+  private dropSession(session: DownstreamSession): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.releaseSubscriptions(session);
+    this.sessions.delete(session.id);
+    this.dirty.delete(session);
+    const state = this.spaces.get(session.spaceId);
+    if (state !== undefined) {
+      state.sessions.delete(session);
+      if (session.logLevel !== undefined) this.updateLogLevel(session.spaceId);
+    }
+    session.view = undefined;
+  }
+
+  private releaseSubscriptions(session: DownstreamSession): void {
+    for (const key of session.subscriptions) {
+      const set = this.subscribers.get(key);
+      if (set === undefined) continue;
+      set.delete(session);
+      if (set.size === 0) {
+        this.subscribers.delete(key);
+        const [spaceId, serverId, uri] = key.split('\0') as [string, string, string];
+        const upstream = this.pool.get(spaceId, serverId);
+        if (upstream?.state === 'ready') {
+          upstream.request({ method: 'resources/unsubscribe', params: { uri } }).catch(() => undefined);
+        }
+      }
+    }
+    session.subscriptions.clear();
+  }
+
+  private dropUpstreamSubscriptions(upstream: Upstream): void {
+    const prefix = `${upstream.spaceId}\0${upstream.serverId}\0`;
+    for (const [key, set] of this.subscribers) {
+      if (!key.startsWith(prefix)) continue;
+      for (const s of set) s.subscriptions.delete(key);
+      this.subscribers.delete(key);
+    }
+  }
+
+  private updateLogLevel(spaceId: string): void {
+    const state = this.spaces.get(spaceId);
+    if (state === undefined || spaceId === '') return;
+    let level: number | undefined;
+    for (const s of state.sessions) {
+      if (s.logLevel !== undefined && (level === undefined || s.logLevel < level)) level = s.logLevel;
+    }
+    if (level === state.logLevel) return;
+    state.logLevel = level;
+    if (level === undefined) return;
+    for (const server of state.servers ?? []) {
+      const upstream = this.pool.get(spaceId, server.serverId);
+      if (upstream?.state !== 'ready' || upstream.catalog?.capabilities.logging === undefined) continue;
+      upstream
+        .request({ method: 'logging/setLevel', params: { level: LOG_LEVELS[level] as LoggingLevel } })
+        .catch(() => undefined);
+    }
+  }
+
+  /** The connected upstream for a route; connects lazily, fails with the server's state otherwise. */
+  private async upstreamFor(spaceId: string, route: Route): Promise<Upstream> {
+    const upstream = this.pool.get(spaceId, route.serverId);
+    if (upstream !== undefined && !NEEDS_CONNECT.has(upstream.state)) return upstream;
+    return this.acquire(spaceId, route.server);
+  }
+
+  private async forward(
+    session: DownstreamSession,
+    spaceId: string,
+    route: Route,
+    message: RpcMessage,
+    extra: HandlerExtra,
+  ): Promise<Record<string, unknown>> {
+    const upstream = await this.upstreamFor(spaceId, route);
+    const options: UpstreamCallOptions = { signal: extra.signal, origin: session.origin };
+    const progressToken = extra._meta?.progressToken;
+    if (progressToken !== undefined) {
+      options.onProgress = (p) => {
+        extra
+          .sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } } as never)
+          .catch(() => undefined);
+      };
+    }
+    return upstream.request(message, options);
+  }
+
+  private record(
+    session: DownstreamSession,
+    spaceId: string,
+    action: string,
+    kind: FeatureKind,
+    name: string,
+    route: Route | undefined,
+    started: number,
+    err: unknown,
+  ): void {
+    const event: AuditEventInput = {
+      at: new Date(this.now()),
+      action,
+      clientId: session.clientId,
+      decision: route === undefined ? 'deny' : 'allow',
+      outcome: err === undefined ? 'ok' : errorCode(err) === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error',
+      durationMs: Math.max(0, performance.now() - started),
+    };
+    if (spaceId !== '') event.spaceId = spaceId;
+    if (route !== undefined) event.feature = { kind, server: route.serverId, name: route.name };
+    else event.detail = { requested: { kind, name } };
+    if (err !== undefined) event.detail = { ...(event.detail ?? {}), errorCode: errorCode(err) };
+    this.audit.push(event);
+  }
+
+  private page<T>(items: readonly T[], cursor: string | undefined, key: ListKind): Record<string, unknown> {
+    const offset = decodeCursor(cursor);
+    const end = offset + this.pageSize;
+    const result: Record<string, unknown> = { [key]: items.slice(offset, end) };
+    if (end < items.length) result.nextCursor = encodeCursor(end);
+    return result;
+  }
+
+  private registerHandlers(s: DownstreamSession): void {
+    const server = s.server;
+    // Every handler: mark the session active, map any error through the one mapping function.
+    const on = <P>(
+      schema: AnyRequestSchema,
+      fn: (request: { params: P }, extra: HandlerExtra) => Promise<Record<string, unknown>>,
+    ): void => {
+      const handler = async (request: { params: P }, extra: HandlerExtra) => {
+        s.lastActive = this.now();
+        try {
+          return await fn(request, extra);
+        } catch (err) {
+          throw toRpcError(err);
+        }
+      };
+      server.setRequestHandler(schema as typeof ListToolsRequestSchema, handler as never);
+    };
+
+    on(ListToolsRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
+      const view = await this.viewOf(s);
+      return this.page(view.tools, r.params?.cursor, 'tools');
+    });
+    on(ListPromptsRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
+      const view = await this.viewOf(s);
+      return this.page(view.prompts, r.params?.cursor, 'prompts');
+    });
+    on(ListResourcesRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
+      const view = await this.viewOf(s);
+      return this.page(view.resources, r.params?.cursor, 'resources');
+    });
+    on(ListResourceTemplatesRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
+      const view = await this.viewOf(s);
+      return this.page(view.templates, r.params?.cursor, 'resourceTemplates');
+    });
+
+    // tools/call: installed through the base Protocol so the SDK does not re-validate (and strip)
+    // the upstream's result; results pass through untouched. Hot path: one map lookup + request.
+    Protocol.prototype.setRequestHandler.call(
+      server,
+      CallToolRequestSchema,
+      async (request: { params: Record<string, unknown> & { name: string } }, extra: HandlerExtra) => {
+        s.lastActive = this.now();
+        const started = performance.now();
+        const spaceId = s.spaceId;
+        let view = s.view;
+        if (view === undefined) {
+          try {
+            view = await this.viewOf(s);
+          } catch (err) {
+            throw toRpcError(err);
+          }
+        }
+        const name = request.params.name;
+        const route = view.toolRoutes.get(name);
+        if (route === undefined) {
+          const error = unknownError('tool', name);
+          this.record(s, spaceId, 'tools/call', 'tool', name, undefined, started, error);
+          throw error;
+        }
+        try {
+          const result = await this.forward(
+            s,
+            spaceId,
+            route,
+            { method: 'tools/call', params: forwardParams(request.params, route.name, 'name') },
+            extra,
+          );
+          this.record(s, spaceId, 'tools/call', 'tool', name, route, started, undefined);
+          return result;
+        } catch (err) {
+          this.record(s, spaceId, 'tools/call', 'tool', name, route, started, err);
+          throw toRpcError(err);
+        }
+      },
+    );
+
+    on(
+      GetPromptRequestSchema,
+      async (request: { params: Record<string, unknown> & { name: string } }, extra: HandlerExtra) => {
+        const started = performance.now();
+        const spaceId = s.spaceId;
+        const view = s.view ?? (await this.viewOf(s));
+        const name = request.params.name;
+        const route = view.promptRoutes.get(name);
+        if (route === undefined) {
+          const error = unknownError('prompt', name);
+          this.record(s, spaceId, 'prompts/get', 'prompt', name, undefined, started, error);
+          throw error;
+        }
+        try {
+          const result = await this.forward(
+            s,
+            spaceId,
+            route,
+            { method: 'prompts/get', params: forwardParams(request.params, route.name, 'name') },
+            extra,
+          );
+          this.record(s, spaceId, 'prompts/get', 'prompt', name, route, started, undefined);
+          return result;
+        } catch (err) {
+          this.record(s, spaceId, 'prompts/get', 'prompt', name, route, started, err);
+          throw err;
+        }
+      },
+    );
+
+    on(
+      ReadResourceRequestSchema,
+      async (request: { params: Record<string, unknown> & { uri: string } }, extra: HandlerExtra) => {
+        const started = performance.now();
+        const spaceId = s.spaceId;
+        const view = s.view ?? (await this.viewOf(s));
+        const uri = request.params.uri;
+        const route = resourceRoute(view, uri);
+        if (route === undefined) {
+          const error = unknownError('resource', uri);
+          this.record(s, spaceId, 'resources/read', 'resource', uri, undefined, started, error);
+          throw error;
+        }
+        try {
+          const result = await this.forward(
+            s,
+            spaceId,
+            route,
+            { method: 'resources/read', params: forwardParams(request.params, undefined, 'uri') },
+            extra,
+          );
+          this.record(s, spaceId, 'resources/read', 'resource', uri, route, started, undefined);
+          return result;
+        } catch (err) {
+          this.record(s, spaceId, 'resources/read', 'resource', uri, route, started, err);
+          throw err;
+        }
+      },
+    );
+
+    on(SubscribeRequestSchema, async (request: { params: { uri: string } }) => {
+      const spaceId = s.spaceId;
+      const view = s.view ?? (await this.viewOf(s));
+      const uri = request.params.uri;
+      const route = resourceRoute(view, uri);
+      if (route === undefined) throw unknownError('resource', uri);
+      const key = `${spaceId}\0${route.serverId}\0${uri}`;
+      if (s.subscriptions.has(key)) return {};
+      let set = this.subscribers.get(key);
+      if (set === undefined) {
+        const upstream = await this.upstreamFor(spaceId, route);
+        if (upstream.catalog?.capabilities.resources?.subscribe === true) {
+          await upstream.request({ method: 'resources/subscribe', params: { uri } }, { origin: s.origin });
+        }
+        set = this.subscribers.get(key);
+        if (set === undefined) {
+          set = new Set();
+          this.subscribers.set(key, set);
+        }
+      }
+      if (s.closed || s.spaceId !== spaceId) return {};
+      set.add(s);
+      s.subscriptions.add(key);
+      return {};
+    });
+
+    on(UnsubscribeRequestSchema, async (request: { params: { uri: string } }) => {
+      const uri = request.params.uri;
+      const suffix = `\0${uri}`;
+      for (const key of s.subscriptions) {
+        if (!key.endsWith(suffix) || !key.startsWith(`${s.spaceId}\0`)) continue;
+        const set = this.subscribers.get(key);
+        s.subscriptions.delete(key);
+        if (set === undefined) continue;
+        set.delete(s);
+        if (set.size === 0) {
+          this.subscribers.delete(key);
+          const serverId = key.slice(s.spaceId.length + 1, key.length - suffix.length);
+          const upstream = this.pool.get(s.spaceId, serverId);
+          if (upstream?.state === 'ready' && upstream.catalog?.capabilities.resources?.subscribe === true) {
+            await upstream.request({ method: 'resources/unsubscribe', params: { uri } });
+          }
+        }
+      }
+      return {};
+    });
+
+    on(
+      CompleteRequestSchema,
+      async (
+        request: { params: Record<string, unknown> & { ref: Record<string, unknown> } },
+        extra: HandlerExtra,
+      ) => {
+        const spaceId = s.spaceId;
+        const view = s.view ?? (await this.viewOf(s));
+        const ref = request.params.ref;
+        let route: Route | undefined;
+        let forwardedRef: Record<string, unknown>;
+        if (ref.type === 'ref/prompt') {
+          route = view.promptRoutes.get(String(ref.name));
+          if (route === undefined) throw unknownError('prompt', String(ref.name));
+          forwardedRef = { ...ref, name: route.name };
+        } else {
+          route = templateRouteByTemplate(view, String(ref.uri));
+          if (route === undefined) throw unknownError('resource', String(ref.uri));
+          forwardedRef = ref;
+        }
+        const upstream = await this.upstreamFor(spaceId, route);
+        if (upstream.catalog?.capabilities.completions === undefined) {
+          return { completion: { values: [], hasMore: false } };
+        }
+        return this.forward(
+          s,
+          spaceId,
+          route,
+          {
+            method: 'completion/complete',
+            params: { ...forwardParams(request.params, undefined, 'ref'), ref: forwardedRef },
+          },
+          extra,
+        );
+      },
+    );
+
+    on(SetLevelRequestSchema, async (request: { params: { level: LoggingLevel } }) => {
+      s.logLevel = severity(request.params.level);
+      this.updateLogLevel(s.spaceId);
+      return {};
+    });
+
+    server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+      for (const server of this.spaces.get(s.spaceId)?.servers ?? []) {
+        const upstream = this.pool.get(s.spaceId, server.serverId);
+        if (upstream?.state === 'ready') {
+          await upstream.notify({ method: 'notifications/roots/list_changed' }).catch(() => undefined);
+        }
+      }
+    });
+  }
+}
+
+/** The protocol revision the gateway speaks by default (older revisions are negotiated by the SDK). */
+export const GATEWAY_PROTOCOL_VERSION = LATEST_PROTOCOL_VERSION;

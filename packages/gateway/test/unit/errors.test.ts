@@ -1,0 +1,51 @@
+import { McpmuxError } from '@mcpmux/core';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it } from 'vitest';
+import { GatewayErrorCode, toRpcError } from '../../src/index.js';
+
+describe('toRpcError', () => {
+  it('passes an McpError through with its code, data and a message without the SDK prefix', () => {
+    const out = toRpcError(new McpError(ErrorCode.InvalidParams, 'Unknown tool: x', { hint: 1 }));
+    expect(out).toBeInstanceOf(McpError);
+    expect(out.code).toBe(ErrorCode.InvalidParams);
+    expect(out.message).toBe('Unknown tool: x');
+    expect(out.data).toEqual({ hint: 1 });
+  });
+
+  it('maps UPSTREAM_UNAVAILABLE to -32010 with the message naming the server and its state', () => {
+    const out = toRpcError(
+      new McpmuxError('UPSTREAM_UNAVAILABLE', 'Server "github" is unavailable (backoff).', {
+        data: { serverId: 'github', state: 'backoff' },
+        cause: new Error('token=abc123'),
+      }),
+    );
+    expect(out.code).toBe(GatewayErrorCode.UpstreamUnavailable);
+    expect(out.message).toBe('Server "github" is unavailable (backoff).');
+    expect(out.data).toEqual({ code: 'UPSTREAM_UNAVAILABLE', serverId: 'github', state: 'backoff' });
+    expect(JSON.stringify(out.data)).not.toContain('abc123');
+  });
+
+  it('maps UPSTREAM_TIMEOUT to RequestTimeout and INVALID_INPUT to InvalidParams', () => {
+    expect(toRpcError(new McpmuxError('UPSTREAM_TIMEOUT', 't')).code).toBe(ErrorCode.RequestTimeout);
+    expect(toRpcError(new McpmuxError('INVALID_INPUT', 'i')).code).toBe(ErrorCode.InvalidParams);
+    expect(toRpcError(new McpmuxError('SECRET_MISSING', 's')).code).toBe(
+      GatewayErrorCode.UpstreamUnavailable,
+    );
+  });
+
+  it('hides everything about other errors behind "Internal error"', () => {
+    for (const thrown of [
+      new Error('password=hunter2 at /home/x'),
+      new TypeError('boom'),
+      'a string',
+      { code: 1, message: 'object' },
+      undefined,
+      new McpmuxError('INTERNAL', 'detail that must stay inside'),
+    ]) {
+      const out = toRpcError(thrown);
+      expect(out.code).toBe(ErrorCode.InternalError);
+      expect(out.message).toBe('Internal error');
+      expect(out.data).toBeUndefined();
+    }
+  });
+});
