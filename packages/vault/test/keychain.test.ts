@@ -28,7 +28,7 @@ describe('keychain provider against a real Secret Service', () => {
       const runtime = join(dir, 'run');
       mkdirSync(join(home, '.local', 'share'), { recursive: true });
       mkdirSync(runtime, { mode: 0o700 });
-      const env = {
+      const env: NodeJS.ProcessEnv = {
         ...process.env,
         HOME: home,
         XDG_DATA_HOME: join(home, '.local', 'share'),
