@@ -1,5 +1,6 @@
 /** Shared helpers of the upstream tests: fixture servers, waiting on conditions, process checks. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -79,17 +80,13 @@ export function isAlive(pid: number): boolean {
 
 /** Pids of live (non-zombie) descendants of this test process. */
 export function descendants(root = process.pid): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,pgid=,stat='], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,comm='], { encoding: 'utf8' });
   const rows = out
     .trim()
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .map(([pid, ppid, pgid, stat]) => ({
-      pid: Number(pid),
-      ppid: Number(ppid),
-      pgid: Number(pgid),
-      stat: stat ?? '',
-    }));
+    .filter(([, , , comm]) => comm !== 'ps')
+    .map(([pid, ppid, stat]) => ({ pid: Number(pid), ppid: Number(ppid), stat: stat ?? '' }));
   const result: number[] = [];
   const queue = [root];
   while (queue.length > 0) {
@@ -132,4 +129,24 @@ export function freePort(): Promise<number> {
 export function textOf(result: Record<string, unknown>): string {
   const content = result.content as { type: string; text?: string }[] | undefined;
   return content?.[0]?.text ?? '';
+}
+
+/** The local IPv4/IPv6 addresses (hex, as in /proc/net/tcp*) listening on `port` (Linux only). */
+export function listeningAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [address, p] = (local ?? '').split(':');
+      if (p === hexPort && state === '0A' && address !== undefined) out.push(address);
+    }
+  }
+  return out;
 }

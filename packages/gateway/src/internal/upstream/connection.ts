@@ -119,8 +119,7 @@ function errorMessage(error: unknown): string {
 }
 
 function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+  return String(Number((ms / 1000).toFixed(3)));
 }
 
 /** One shared connection to an upstream server; implements the {@link Upstream} contract. */
@@ -437,7 +436,11 @@ export class UpstreamConnection implements Upstream {
   }
 
   private describeFailure(transport: Transport | undefined, fallback: string): string {
-    if (transport instanceof ChildProcessTransport && transport.exit !== undefined) {
+    if (
+      transport instanceof ChildProcessTransport &&
+      transport.pid !== undefined &&
+      transport.exit !== undefined
+    ) {
       const { code, signal } = transport.exit;
       const how = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
       return this.redact(`process ${how}`);
@@ -468,7 +471,7 @@ export class UpstreamConnection implements Upstream {
     this.crashTimes.push(now);
     this.consecutiveFailures++;
     if (this.crashTimes.length >= backoff.maxCrashes) {
-      this._lastError = `${reason}; crashed ${this.crashTimes.length} times within ${formatSeconds(backoff.windowMs)} s, circuit open: not restarting until its configuration changes or it is removed and added again`;
+      this._lastError = `${reason}; crashed ${this.crashTimes.length} time${this.crashTimes.length === 1 ? '' : 's'} within ${formatSeconds(backoff.windowMs)} s, circuit open: not restarting until its configuration changes or it is removed and added again`;
       this.ctx.logger.error(
         { spaceId: this.spaceId, serverId: this.serverId, err: this._lastError },
         'upstream circuit open',
@@ -515,7 +518,7 @@ export class UpstreamConnection implements Upstream {
         this.ctx.logger.info({ spaceId: this.spaceId, serverId: this.serverId }, 'closing idle upstream');
         void this.shutdown('idle');
       } else {
-        this.scheduleIdleCheck(Math.max(this.ctx.idleMs - idleFor, 1000));
+        this.scheduleIdleCheck(Math.max(this.ctx.idleMs - idleFor, Math.min(this.ctx.idleMs, 1000)));
       }
     }, delayMs);
   }

@@ -62,6 +62,7 @@ export class ChildProcessTransport implements Transport {
   private readonly exited: Promise<void>;
   private resolveExited!: () => void;
   private closing = false;
+  private draining = false;
 
   constructor(options: ChildProcessTransportOptions) {
     this.options = options;
@@ -126,14 +127,35 @@ export class ChildProcessTransport implements Transport {
   private onData(chunk: Buffer): void {
     try {
       this.readBuffer.append(chunk);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (!this.draining) this.drain();
+  }
+
+  /**
+   * Delivers buffered messages in order. After a notification the rest waits for one microtask:
+   * the SDK handles notifications (e.g. `notifications/progress`) in a microtask but responses
+   * synchronously, so without the pause a response read in the same chunk would overtake the
+   * progress notification sent before it (and the SDK would drop that notification).
+   */
+  private drain(): void {
+    this.draining = true;
+    try {
       for (;;) {
         const message = this.readBuffer.readMessage();
         if (message === null) break;
         this.onmessage?.(message);
+        if (!('id' in message)) {
+          queueMicrotask(() => this.drain());
+          return;
+        }
       }
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
+    this.draining = false;
   }
 
   private markExited(info: ChildExit): void {

@@ -1,0 +1,98 @@
+import { isMcpmuxError } from '@mcpmux/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createUpstreamPool, type UpstreamPoolHandle } from '../../src/internal/upstream/pool.js';
+import { fixtureServer, plainResolver, textOf, waitFor } from './helpers.js';
+
+let pool: UpstreamPoolHandle | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+async function cancellations(upstream: {
+  request: (m: { method: string; params?: Record<string, unknown> }) => Promise<Record<string, unknown>>;
+}): Promise<{ requestId: number; reason: string }[]> {
+  return JSON.parse(
+    textOf(await upstream.request({ method: 'tools/call', params: { name: 'cancellations' } })),
+  );
+}
+
+describe('timeouts and cancellation', { timeout: 30_000 }, () => {
+  it('times out a hanging tool at the server timeout with UPSTREAM_TIMEOUT and cancels it upstream', async () => {
+    pool = createUpstreamPool({ resolveConfig: plainResolver() });
+    const upstream = await pool.acquire('work', {
+      ...fixtureServer('hang', 'hang.mjs'),
+      timeoutSeconds: 0.8,
+    });
+    const started = performance.now();
+    const error = await upstream
+      .request({ method: 'tools/call', params: { name: 'hang' } })
+      .catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    console.log(`[measure] hanging tool with timeoutSeconds 0.8 rejected after ${elapsed.toFixed(0)} ms`);
+    expect(isMcpmuxError(error, 'UPSTREAM_TIMEOUT')).toBe(true);
+    expect((error as Error).message).toBe(
+      'Server "hang" did not answer within 0.8 s; the request was cancelled.',
+    );
+    expect(pool.inFlightCount()).toBe(0);
+    const received = await waitFor(
+      async () => {
+        const list = await cancellations(upstream);
+        return list.length === 1 ? list : undefined;
+      },
+      5000,
+      'the cancellation to reach the fixture',
+    );
+    expect(received?.[0]?.reason).toContain('timed out');
+    expect(upstream.state).toBe('ready');
+  });
+
+  it('uses the pool call timeout when the server sets none, and a per-call timeout over both', async () => {
+    pool = createUpstreamPool({ resolveConfig: plainResolver(), callTimeoutMs: 300 });
+    const upstream = await pool.acquire('work', fixtureServer('hang', 'hang.mjs'));
+    const a = await upstream
+      .request({ method: 'tools/call', params: { name: 'hang' } })
+      .catch((e: unknown) => e);
+    expect((a as Error).message).toContain('within 0.3 s');
+    const b = await upstream
+      .request({ method: 'tools/call', params: { name: 'hang' } }, { timeoutMs: 150 })
+      .catch((e: unknown) => e);
+    expect(isMcpmuxError(b, 'UPSTREAM_TIMEOUT')).toBe(true);
+    expect((b as Error).message).toContain('within 0.15 s;');
+    await waitFor(async () => (await cancellations(upstream)).length === 2, 5000, 'two cancellations');
+  });
+
+  it('sends notifications/cancelled upstream when the caller aborts, and rejects with the abort reason', async () => {
+    pool = createUpstreamPool({ resolveConfig: plainResolver() });
+    const upstream = await pool.acquire('work', fixtureServer('hang', 'hang.mjs'));
+    const controller = new AbortController();
+    const call = upstream
+      .request({ method: 'tools/call', params: { name: 'hang' } }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await waitFor(() => pool?.inFlightCount() === 1, 5000, 'the call in flight');
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    expect(await call).toBe(reason);
+    const received = await waitFor(
+      async () => {
+        const list = await cancellations(upstream);
+        return list.length === 1 ? list : undefined;
+      },
+      5000,
+      'the cancellation to reach the fixture',
+    );
+    expect(received?.[0]?.reason).toContain('client went away');
+    expect(pool.inFlightCount()).toBe(0);
+  });
+
+  it('relays an upstream JSON-RPC error as an McpError with its code', async () => {
+    pool = createUpstreamPool({ resolveConfig: plainResolver() });
+    const upstream = await pool.acquire('work', fixtureServer('lists', 'list-changing.mjs'));
+    const error = (await upstream
+      .request({ method: 'tools/call', params: { name: 'no_such_tool' } })
+      .catch((e: unknown) => e)) as { code?: number; message?: string };
+    expect(error.code).toBe(-32602);
+    expect(error.message).toContain('Unknown tool: no_such_tool');
+    expect(isMcpmuxError(error)).toBe(false);
+  });
+});
