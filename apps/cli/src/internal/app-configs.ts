@@ -1,0 +1,354 @@
+// Pure planning for `mcpmux connect` and `mcpmux import`: file contents in, file contents or
+// server plans out. The I/O (backup, atomic write) lives in config-files.ts.
+import { join } from 'node:path';
+import { McpmuxError } from '@mcpmux/core';
+
+/** The AI apps `connect` and `import` know. */
+export const APP_IDS = ['cursor', 'claude-desktop', 'claude-code', 'vscode', 'windsurf'] as const;
+/** One of {@link APP_IDS}. */
+export type AppId = (typeof APP_IDS)[number];
+
+/** How mcpmux launches itself as a stdio bridge. */
+export interface LaunchCommand {
+  command: string;
+  args: string[];
+}
+
+interface AppProfile {
+  label: string;
+  /** The top-level key holding the servers object. */
+  key: 'mcpServers' | 'servers';
+  path(userHome: string, platform: NodeJS.Platform, env: Record<string, string | undefined>): string;
+  entry(launch: LaunchCommand): Record<string, unknown>;
+}
+
+const appData = (userHome: string, platform: NodeJS.Platform, env: Record<string, string | undefined>) =>
+  platform === 'darwin'
+    ? join(userHome, 'Library', 'Application Support')
+    : platform === 'win32'
+      ? (env.APPDATA ?? join(userHome, 'AppData', 'Roaming'))
+      : (env.XDG_CONFIG_HOME ?? join(userHome, '.config'));
+
+const APPS: Record<AppId, AppProfile> = {
+  cursor: {
+    label: 'Cursor',
+    key: 'mcpServers',
+    path: (h) => join(h, '.cursor', 'mcp.json'),
+    entry: (l) => ({ command: l.command, args: l.args }),
+  },
+  'claude-desktop': {
+    label: 'Claude Desktop',
+    key: 'mcpServers',
+    path: (h, p, e) => join(appData(h, p, e), 'Claude', 'claude_desktop_config.json'),
+    entry: (l) => ({ command: l.command, args: l.args }),
+  },
+  'claude-code': {
+    label: 'Claude Code',
+    key: 'mcpServers',
+    path: (h) => join(h, '.claude.json'),
+    entry: (l) => ({ type: 'stdio', command: l.command, args: l.args, env: {} }),
+  },
+  vscode: {
+    label: 'VS Code',
+    key: 'servers',
+    path: (h, p, e) => join(appData(h, p, e), 'Code', 'User', 'mcp.json'),
+    entry: (l) => ({ type: 'stdio', command: l.command, args: l.args }),
+  },
+  windsurf: {
+    label: 'Windsurf',
+    key: 'mcpServers',
+    path: (h) => join(h, '.codeium', 'windsurf', 'mcp_config.json'),
+    entry: (l) => ({ command: l.command, args: l.args }),
+  },
+};
+
+/** True when `name` is one of {@link APP_IDS}. */
+export function isAppId(name: string): name is AppId {
+  return (APP_IDS as readonly string[]).includes(name);
+}
+
+/** The app's display name. */
+export function appLabel(app: AppId): string {
+  return APPS[app].label;
+}
+
+/** Where `app` keeps its MCP config for this user and platform. */
+export function appConfigPath(
+  app: AppId,
+  userHome: string,
+  platform: NodeJS.Platform,
+  env: Record<string, string | undefined>,
+): string {
+  return APPS[app].path(userHome, platform, env);
+}
+
+/**
+ * Removes `//` and `/* *\/` comments and trailing commas outside strings, so JSONC files (VS Code,
+ * Cursor) parse with `JSON.parse`. Comments are not preserved on write.
+ */
+export function stripJsonc(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (ch === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end === -1 ? text.length : end + 2;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out.replace(/,(\s*[}\]])/g, '$1');
+}
+
+/** Parses a config file's text (JSON or JSONC) into an object; INVALID_INPUT naming the file otherwise. */
+export function parseConfigObject(text: string | undefined, path: string): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(stripJsonc(text.replace(/^\uFEFF/, '')));
+  } catch (e) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `Cannot parse ${path} (${(e as Error).message}); fix the file or move it away. Nothing was written.`,
+      { data: { path } },
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new McpmuxError('INVALID_INPUT', `${path} is not a JSON object; fix the file or move it away.`, {
+      data: { path },
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The result of {@link planConnect}. */
+export interface ConnectPlan {
+  /** The new file content (unchanged text when `changed` is false). */
+  content: string;
+  /** False when the file already holds exactly this entry (connect is idempotent). */
+  changed: boolean;
+  /** True when an older entry of the same name was replaced. */
+  replaced: boolean;
+}
+
+/**
+ * Puts the mcpmux stdio-bridge entry `name` into an app's config text, keeping every other entry
+ * and top-level key. INVALID_INPUT when the text cannot be parsed or the servers key is not an object.
+ */
+export function planConnect(
+  app: AppId,
+  text: string | undefined,
+  path: string,
+  name: string,
+  launch: LaunchCommand,
+): ConnectPlan {
+  const profile = APPS[app];
+  const config = parseConfigObject(text, path);
+  const current = config[profile.key];
+  if (current !== undefined && (typeof current !== 'object' || current === null || Array.isArray(current))) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `"${profile.key}" in ${path} is not an object; fix the file first.`,
+      {
+        data: { path },
+      },
+    );
+  }
+  const servers = { ...((current as Record<string, unknown> | undefined) ?? {}) };
+  const entry = profile.entry(launch);
+  if (JSON.stringify(servers[name]) === JSON.stringify(entry)) {
+    return { content: text ?? '', changed: false, replaced: false };
+  }
+  const replaced = servers[name] !== undefined;
+  servers[name] = entry;
+  return {
+    content: `${JSON.stringify({ ...config, [profile.key]: servers }, null, 2)}\n`,
+    changed: true,
+    replaced,
+  };
+}
+
+/** A server entry read from an app's config. */
+export type ImportedTransport =
+  | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { type: 'http' | 'sse'; url: string; headers: Record<string, string> };
+
+/** One server found in an app config, before its secrets move to the vault. */
+export interface ImportedServer {
+  /** The entry's name in the app config. */
+  name: string;
+  /** A slug id derived from the name. */
+  id: string;
+  transport: ImportedTransport;
+}
+
+/** What {@link readAppServers} skipped, with a reason. */
+export interface SkippedEntry {
+  name: string;
+  reason: string;
+}
+
+/** Lowercase slug from an app's entry name (`GitHub Server` -> `github-server`). */
+export function slugFromName(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 64)
+    .replace(/-$/, '');
+  return slug === '' ? 'server' : slug;
+}
+
+const stringRecord = (v: unknown): Record<string, string> => {
+  if (typeof v !== 'object' || v === null) return {};
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')
+      .map(([k, x]) => [k, String(x)]),
+  );
+};
+
+/** True for an entry that launches mcpmux's own stdio bridge (never imported back). */
+function isMcpmuxBridge(entry: Record<string, unknown>): boolean {
+  const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
+  const text = [String(entry.command ?? ''), ...args].join(' ');
+  return /mcpmux/.test(text) && args.includes('stdio') && args.includes('--client');
+}
+
+/**
+ * Reads the servers of an app config (`mcpServers`, VS Code's `servers`, or `mcp.servers` of a VS Code
+ * settings file). Entries it cannot use are returned in `skipped` with a reason.
+ */
+export function readAppServers(
+  text: string,
+  path: string,
+): { servers: ImportedServer[]; skipped: SkippedEntry[] } {
+  const config = parseConfigObject(text, path);
+  const mcp = config.mcp as Record<string, unknown> | undefined;
+  const raw =
+    config.mcpServers ?? config.servers ?? (typeof mcp === 'object' && mcp ? mcp.servers : undefined);
+  if (raw === undefined) return { servers: [], skipped: [] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new McpmuxError('INVALID_INPUT', `The servers object in ${path} is not an object.`, {
+      data: { path },
+    });
+  }
+  const servers: ImportedServer[] = [];
+  const skipped: SkippedEntry[] = [];
+  const ids = new Set<string>();
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'object' || value === null) {
+      skipped.push({ name, reason: 'not an object' });
+      continue;
+    }
+    const entry = value as Record<string, unknown>;
+    if (isMcpmuxBridge(entry)) {
+      skipped.push({ name, reason: 'this is mcpmux itself' });
+      continue;
+    }
+    let transport: ImportedTransport;
+    const url = entry.url ?? entry.serverUrl;
+    if (typeof entry.command === 'string' && entry.command !== '') {
+      transport = {
+        type: 'stdio',
+        command: entry.command,
+        args: Array.isArray(entry.args) ? entry.args.map(String) : [],
+        env: stringRecord(entry.env),
+        ...(typeof entry.cwd === 'string' ? { cwd: entry.cwd } : {}),
+      };
+    } else if (typeof url === 'string' && url !== '') {
+      const type =
+        entry.type === 'sse' || (entry.type === undefined && /\/sse\/?$/.test(url)) ? 'sse' : 'http';
+      transport = { type, url, headers: stringRecord(entry.headers) };
+    } else {
+      skipped.push({ name, reason: 'neither a command nor a url' });
+      continue;
+    }
+    let id = slugFromName(name);
+    for (let n = 2; ids.has(id); n++) id = `${slugFromName(name).slice(0, 60)}-${n}`;
+    ids.add(id);
+    servers.push({ name, id, transport });
+  }
+  return { servers, skipped };
+}
+
+const CREDENTIAL_NAME =
+  /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIAL|AUTH|PRIVATE|SESSION|COOKIE|BEARER|SIGNATURE|DSN|CONNECTION_STRING|DATABASE_URL)/i;
+const CREDENTIAL_VALUE =
+  /^(ghp_|gho_|ghu_|ghs_|github_pat_|glpat-|sk-|sk_live_|rk_live_|xox[abpr]-|AKIA|AIza|Bearer\s)/;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
+
+/** True when an env/header NAME=VALUE looks like a credential (by its name or its value's shape). */
+export function isCredential(name: string, value: string): boolean {
+  if (value === '' || isReferenceOnly(value)) return false;
+  return CREDENTIAL_NAME.test(name) || CREDENTIAL_VALUE.test(value) || URL_WITH_PASSWORD.test(value);
+}
+
+/** True when the whole value is `${...}` references (nothing literal to protect). */
+function isReferenceOnly(value: string): boolean {
+  return /^(\$\{[^}]+\}\s*)+$/.test(value.replace(/^Bearer\s+/, ''));
+}
+
+/** A vault secret name from an env/header name: `X-Api-Key` -> `X_API_KEY`. */
+export function secretNameFor(name: string): string {
+  const n = name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return /^[A-Z_]/.test(n) ? n : `_${n}`;
+}
+
+/** The plan for one imported server: its transport with references, and the secrets to store. */
+export interface SecretExtraction {
+  transport: ImportedTransport;
+  secrets: { name: string; value: string }[];
+  /** References the source app resolves itself (e.g. VS Code `${input:...}`): they become secrets to set. */
+  unresolved: string[];
+}
+
+/**
+ * Replaces every credential value in env, headers and args by a `${secret:NAME}` reference and lists
+ * the values to store. `${VAR}` (Claude Code) becomes `${env:VAR}`; `${input:ID}` (VS Code) becomes a
+ * secret the user must set.
+ */
+export function extractSecrets(transport: ImportedTransport): SecretExtraction {
+  const secrets: { name: string; value: string }[] = [];
+  const unresolved: string[] = [];
+  const used = new Set<string>();
+  const claim = (base: string) => {
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+    used.add(name);
+    return name;
+  };
+  const convert = (key: string, value: string): string => {
+    let v = value.replace(/\$\{(?!secret:|env:|input:)([A-Za-z_][A-Za-z0-9_]*)\}/g, '${env:$1}');
+    v = v.replace(/\$\{input:([^}]+)\}/g, (_m, id: string) => {
+      const name = claim(secretNameFor(id));
+      unresolved.push(name);
+      return `\${secret:${name}}`;
+    });
+    if (!isCredential(key, v)) return v;
+    const name = claim(secretNameFor(key));
+    secrets.push({ name, value: v });
+    return `\${secret:${name}}`;
+  };
+  const mapRecord = (rec: Record<string, string>) =>
+    Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, convert(k, v)]));
+  if (transport.type === 'stdio') {
+    const args = transport.args.map((a, i) => (URL_WITH_PASSWORD.test(a) ? convert(`ARG_${i}`, a) : a));
+    return {
+      transport: { ...transport, args, env: mapRecord(transport.env) },
+      secrets,
+      unresolved,
+    };
+  }
+  return { transport: { ...transport, headers: mapRecord(transport.headers) }, secrets, unresolved };
+}

@@ -1,0 +1,270 @@
+import { realpathSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { McpmuxError } from '@mcpmux/core';
+import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-store';
+import {
+  type AppId,
+  appConfigPath,
+  appLabel,
+  extractSecrets,
+  type ImportedServer,
+  isAppId,
+  type LaunchCommand,
+  planConnect,
+  readAppServers,
+} from '../app-configs.js';
+import { describeTransport } from '../catalog.js';
+import { readIfExists, writeWithBackup } from '../config-files.js';
+import { type Ctx, requireClient, targetSpace } from '../context.js';
+
+/** How an app should launch this CLI: io.self, else this Node and this bin.js, else `mcpmux` on PATH. */
+export function selfLaunch(ctx: Ctx): LaunchCommand {
+  if (ctx.io.self) return ctx.io.self;
+  const script = process.argv[1];
+  if (script && /(bin\.js|mcpmux)$/.test(basename(script))) {
+    try {
+      return { command: process.execPath, args: [realpathSync(script)] };
+    } catch {
+      // fall through to PATH
+    }
+  }
+  return { command: 'mcpmux', args: [] };
+}
+
+function configPath(ctx: Ctx, app: AppId, override: string | undefined): string {
+  if (override !== undefined) return isAbsolute(override) ? override : resolve(ctx.io.cwd, override);
+  return appConfigPath(app, ctx.userHome, ctx.io.platform ?? process.platform, ctx.io.env);
+}
+
+/** `connect APP --client ID [--config FILE] [--entry NAME] [--dry-run]` */
+export async function connect(
+  ctx: Ctx,
+  app: AppId,
+  opts: { client: string; config?: string; entry: string; dryRun?: boolean },
+): Promise<number> {
+  const path = configPath(ctx, app, opts.config);
+  return ctx.withHome(async ({ store }) => {
+    await requireClient(store, opts.client);
+    const self = selfLaunch(ctx);
+    const launch = {
+      command: self.command,
+      args: [...self.args, '--home', ctx.home, 'stdio', '--client', opts.client],
+    };
+    const text = await readIfExists(path);
+    const plan = planConnect(app, text, path, opts.entry, launch);
+    let backup: string | undefined;
+    if (plan.changed && opts.dryRun !== true) backup = await writeWithBackup(path, plan.content);
+    if (ctx.json) {
+      ctx.out.data({
+        app,
+        path,
+        entry: opts.entry,
+        changed: plan.changed,
+        dryRun: opts.dryRun === true,
+        backup: backup ?? null,
+        ...(opts.dryRun === true ? { content: plan.content } : {}),
+      });
+      return 0;
+    }
+    if (!plan.changed) {
+      ctx.out.line(
+        `${appLabel(app)} is already connected as client ${opts.client} (${path}); nothing to do.`,
+      );
+      return 0;
+    }
+    if (opts.dryRun === true) {
+      ctx.out.line(`Would write ${path}:`);
+      ctx.out.line(plan.content.trimEnd());
+      return 0;
+    }
+    ctx.out.line(
+      `${plan.replaced ? 'Updated' : 'Added'} the "${opts.entry}" entry in ${path}${backup ? ` (backup: ${backup})` : ''}.`,
+    );
+    ctx.out.line(
+      `${appLabel(app)} now reaches mcpmux as client ${opts.client} through the stdio bridge. Restart ${appLabel(app)} to load it.`,
+    );
+    if (ctx.io.env.MCPMUX_MASTER_KEY !== undefined) {
+      ctx.out.warn(
+        `the vault key comes from MCPMUX_MASTER_KEY; ${appLabel(app)} must see it too, or use the OS keychain.`,
+      );
+    }
+    return 0;
+  });
+}
+
+/** What import does with one server. */
+interface ImportItem {
+  name: string;
+  id: string;
+  action: 'create' | 'install-existing' | 'skip';
+  reason?: string;
+  secrets: string[];
+  unresolved: string[];
+  transport: string;
+}
+
+/** `import (claude-desktop | cursor | vscode | claude-code | windsurf | FILE) [--space S] [--dry-run]` */
+export async function importServers(
+  ctx: Ctx,
+  source: string,
+  opts: { space?: string; dryRun?: boolean },
+): Promise<number> {
+  const path = isAppId(source) ? configPath(ctx, source, undefined) : resolve(ctx.io.cwd, source);
+  const text = await readIfExists(path);
+  if (text === undefined) {
+    throw new McpmuxError(
+      'NOT_FOUND',
+      `${path} does not exist. Name an app (claude-desktop, cursor, vscode, claude-code, windsurf) or a config FILE.`,
+      { data: { entity: 'file', path } },
+    );
+  }
+  const { servers, skipped } = readAppServers(text, path);
+  return ctx.withHome(async ({ store, vault }) => {
+    const space = await targetSpace(store, opts.space);
+    const installed = new Set((await store.listInstallations(space.id)).map((i) => i.serverId));
+    const items: ImportItem[] = skipped.map((s) => ({
+      name: s.name,
+      id: '-',
+      action: 'skip',
+      reason: s.reason,
+      secrets: [],
+      unresolved: [],
+      transport: '',
+    }));
+    const work: {
+      item: ImportItem;
+      server: ImportedServer;
+      existing?: ServerDefinition;
+      overrides: InstallationOverrides;
+      secrets: { name: string; value: string }[];
+    }[] = [];
+    for (const server of servers) {
+      const x = extractSecrets(server.transport);
+      const item: ImportItem = {
+        name: server.name,
+        id: server.id,
+        action: 'create',
+        secrets: x.secrets.map((s) => s.name),
+        unresolved: x.unresolved,
+        transport: describeTransport(x.transport),
+      };
+      items.push(item);
+      const existing = await store.getServer(server.id);
+      const overrides: InstallationOverrides = {};
+      if (existing) {
+        const t = existing.transport;
+        const same =
+          (t.type === 'stdio' && x.transport.type === 'stdio' && t.command === x.transport.command) ||
+          (t.type !== 'stdio' &&
+            x.transport.type !== 'stdio' &&
+            t.url === x.transport.url &&
+            t.type === x.transport.type);
+        if (!same) {
+          item.action = 'skip';
+          item.reason = `a different server "${server.id}" exists (\`${describeTransport(t)}\`)`;
+          continue;
+        }
+        if (installed.has(server.id)) {
+          item.action = 'skip';
+          item.reason = `already installed in Space ${space.id}`;
+          continue;
+        }
+        item.action = 'install-existing';
+        if (t.type === 'stdio' && x.transport.type === 'stdio') {
+          if (JSON.stringify(t.args) !== JSON.stringify(x.transport.args)) overrides.args = x.transport.args;
+          const env = Object.fromEntries(Object.entries(x.transport.env).filter(([k, v]) => t.env[k] !== v));
+          if (Object.keys(env).length > 0) overrides.env = env;
+        } else if (t.type !== 'stdio' && x.transport.type !== 'stdio') {
+          const headers = Object.fromEntries(
+            Object.entries(x.transport.headers).filter(([k, v]) => t.headers[k] !== v),
+          );
+          if (Object.keys(headers).length > 0) overrides.headers = headers;
+        }
+      }
+      work.push({
+        item,
+        server: { ...server, transport: x.transport },
+        ...(existing ? { existing } : {}),
+        overrides,
+        secrets: x.secrets,
+      });
+    }
+
+    if (opts.dryRun !== true) {
+      for (const w of work) {
+        let created = false;
+        let installedNow = false;
+        const scope = { spaceId: space.id, serverId: w.server.id };
+        try {
+          if (!w.existing) {
+            await store.createServer({
+              id: w.server.id,
+              name: w.server.name,
+              transport: w.server.transport,
+              description: `Imported from ${path}`,
+            });
+            created = true;
+          }
+          await store.install(
+            space.id,
+            w.server.id,
+            Object.keys(w.overrides).length > 0 ? { overrides: w.overrides } : {},
+          );
+          installedNow = true;
+          for (const s of w.secrets) await vault.set(scope, s.name, s.value);
+        } catch (e) {
+          for (const s of w.secrets) await vault.delete(scope, s.name).catch(() => false);
+          if (installedNow) await store.uninstall(space.id, w.server.id).catch(() => undefined);
+          if (created) await store.deleteServer(w.server.id).catch(() => undefined);
+          w.item.action = 'skip';
+          w.item.reason = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
+        }
+      }
+    }
+
+    if (ctx.json) {
+      ctx.out.data({
+        source: path,
+        space: space.id,
+        dryRun: opts.dryRun === true,
+        servers: items.map((i) => ({
+          name: i.name,
+          id: i.id,
+          action: i.action,
+          ...(i.reason !== undefined ? { reason: i.reason } : {}),
+          secrets: i.secrets,
+          unresolved: i.unresolved,
+        })),
+      });
+      return 0;
+    }
+    const o = ctx.out;
+    o.line(`${opts.dryRun === true ? 'Plan for importing' : 'Imported'} ${path} into Space ${space.id}:`);
+    o.table(
+      ['NAME', 'ID', 'ACTION', 'SECRETS TO VAULT', 'COMMAND / URL'],
+      items.map((i) => [
+        i.name,
+        i.id,
+        i.action === 'skip' ? `skip: ${i.reason ?? ''}` : i.action,
+        i.secrets.join(', ') || '-',
+        i.transport,
+      ]),
+      'No MCP servers found in that file.',
+    );
+    for (const i of items) {
+      for (const name of i.unresolved) {
+        o.line(
+          `Set ${name} for ${i.id}: \`mcpmux secret set ${i.id} ${name} --space ${space.id}\` (value on stdin).`,
+        );
+      }
+    }
+    const done = items.filter((i) => i.action !== 'skip');
+    if (opts.dryRun === true) o.line('Dry run: nothing was changed.');
+    else if (done.length > 0) {
+      o.line(
+        `Credentials are now in the vault as \${secret:NAME} references. Grant the servers to a client (e.g. \`mcpmux client grant CLIENT all --space ${space.id}\`) and point the app at mcpmux with \`mcpmux connect APP --client CLIENT\`.`,
+      );
+    }
+    return 0;
+  });
+}

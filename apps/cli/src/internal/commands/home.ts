@@ -1,0 +1,310 @@
+import { accessSync, constants } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { isMcpmuxError } from '@mcpmux/core';
+import type { Command } from 'commander';
+import { APP_IDS, appConfigPath, appLabel, parseConfigObject } from '../app-configs.js';
+import { describeTransport, searchCatalog } from '../catalog.js';
+import { completionScript } from '../completion.js';
+import { readIfExists } from '../config-files.js';
+import type { Ctx } from '../context.js';
+import { loadVault } from '../deps.js';
+import { errorLine } from '../run.js';
+import { referencedSecrets } from './server.js';
+
+/** The default gateway port (DESIGN.md §6). */
+export const DEFAULT_PORT = 45818;
+
+/** `init`: creates the home and a "personal" Space (active); idempotent. */
+export async function init(ctx: Ctx): Promise<number> {
+  return ctx.withHome(
+    async ({ store, home }) => {
+      const spaces = await store.listSpaces();
+      const created = spaces.length === 0;
+      if (created) await store.createSpace({ id: 'personal', name: 'Personal' });
+      const active = await store.getActiveSpace();
+      if (ctx.json) {
+        ctx.out.data({ home, created, activeSpace: active?.id ?? null });
+        return 0;
+      }
+      ctx.out.line(created ? `Initialised ${home}.` : `${home} is already initialised.`);
+      ctx.out.line(`Active Space: ${active?.id ?? 'none'}.`);
+      if (created) {
+        ctx.out.line(
+          'Next: `mcpmux server add memory`, `mcpmux client add cursor`, `mcpmux client grant cursor all`, `mcpmux serve`.',
+        );
+      }
+      return 0;
+    },
+    { create: true },
+  );
+}
+
+async function gatewayAnswers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** `status`: home, active Space, servers, clients, and whether a gateway answers on the default port. */
+export async function status(ctx: Ctx): Promise<number> {
+  const running = await gatewayAnswers(DEFAULT_PORT);
+  return ctx.withHome(async ({ store, home, dbPath }) => {
+    const [spaces, active, clients, defs] = await Promise.all([
+      store.listSpaces(),
+      store.getActiveSpace(),
+      store.listClients(),
+      store.listServers(),
+    ]);
+    const servers = active ? await store.effectiveServers(active.id) : [];
+    const data = {
+      home,
+      database: dbPath,
+      activeSpace: active?.id ?? null,
+      spaces: spaces.map((s) => s.id),
+      servers: servers.map((s) => s.serverId),
+      definedServers: defs.length,
+      clients: clients.map((c) => c.id),
+      gateway: { url: `http://127.0.0.1:${DEFAULT_PORT}/mcp`, running },
+    };
+    if (ctx.json) {
+      ctx.out.data(data);
+      return 0;
+    }
+    const o = ctx.out;
+    const rows: [string, string][] = [
+      ['Home', home],
+      [
+        'Active Space',
+        active ? `${active.id} (of ${spaces.length}: ${spaces.map((s) => s.id).join(', ')})` : 'none',
+      ],
+      [
+        'Servers',
+        servers.length > 0 ? servers.map((s) => s.serverId).join(', ') : 'none in the active Space',
+      ],
+      ['Clients', clients.length > 0 ? clients.map((c) => c.id).join(', ') : 'none'],
+      [
+        'Gateway',
+        running
+          ? o.color.green(`running at ${data.gateway.url}`)
+          : `not answering on port ${DEFAULT_PORT} (start it with \`mcpmux serve\`)`,
+      ],
+    ];
+    for (const [k, v] of rows) o.line(`${o.color.bold(k.padEnd(13))}${v}`);
+    return 0;
+  });
+}
+
+interface Check {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+/** True when `command` is an executable file, as given or on PATH. */
+export function findOnPath(command: string, env: Record<string, string | undefined>): string | undefined {
+  const candidates =
+    isAbsolute(command) || command.includes('/')
+      ? [command]
+      : (env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** `doctor`: checks the home, the vault key provider, each server's launchability and the app configs. */
+export async function doctor(ctx: Ctx): Promise<number> {
+  const checks: Check[] = [];
+  const add = (c: Check) => checks.push(c);
+  try {
+    const st = await stat(ctx.home);
+    if ((st.mode & 0o077) !== 0) {
+      add({
+        check: 'home',
+        status: 'warn',
+        message: `${ctx.home} is readable by others (mode ${(st.mode & 0o777).toString(8)})`,
+        fix: `chmod 700 ${ctx.home}`,
+      });
+    } else add({ check: 'home', status: 'ok', message: `${ctx.home} (mode 700)` });
+  } catch {
+    add({ check: 'home', status: 'fail', message: `${ctx.home} does not exist`, fix: 'mcpmux init' });
+  }
+  try {
+    const { selectKeyProvider } = await loadVault();
+    const provider = await selectKeyProvider({ env: ctx.io.env, home: ctx.home });
+    add({
+      check: 'vault',
+      status: provider.kind === 'keyfile' ? 'warn' : 'ok',
+      message: `key provider: ${provider.describe()}`,
+      ...(provider.kind === 'keyfile'
+        ? { fix: 'prefer the OS keychain or MCPMUX_MASTER_KEY over a key file' }
+        : {}),
+    });
+  } catch (e) {
+    add({
+      check: 'vault',
+      status: 'fail',
+      message: errorLine(e).slice(7),
+      fix: 'set MCPMUX_MASTER_KEY or unlock the OS keychain',
+    });
+  }
+  if (!checks.some((c) => c.check === 'home' && c.status === 'fail')) {
+    try {
+      await ctx.withHome(async ({ store, vault }) => {
+        const active = await store.getActiveSpace();
+        for (const def of await store.listServers()) {
+          const t = def.transport;
+          if (t.type === 'stdio') {
+            const found = findOnPath(t.command, ctx.io.env);
+            add(
+              found
+                ? { check: `server ${def.id}`, status: 'ok', message: `${t.command} found at ${found}` }
+                : {
+                    check: `server ${def.id}`,
+                    status: 'fail',
+                    message: `command "${t.command}" is not on PATH`,
+                    fix: `install it, or redefine: mcpmux server remove ${def.id} --everywhere && mcpmux server add ${def.id} --command /full/path`,
+                  },
+            );
+          } else {
+            let ok = true;
+            try {
+              new URL(t.url.replace(/\$\{[^}]+\}/g, 'x'));
+            } catch {
+              ok = false;
+            }
+            add(
+              ok
+                ? { check: `server ${def.id}`, status: 'ok', message: `${t.type} ${t.url}` }
+                : {
+                    check: `server ${def.id}`,
+                    status: 'fail',
+                    message: `invalid URL ${t.url}`,
+                    fix: `mcpmux server remove ${def.id} --everywhere, then add it again`,
+                  },
+            );
+          }
+          if (active) {
+            const eff = (await store.effectiveServers(active.id)).find((s) => s.serverId === def.id);
+            if (eff) {
+              for (const name of referencedSecrets(eff.transport)) {
+                const has =
+                  (await vault.has({ spaceId: active.id, serverId: def.id }, name)) ||
+                  (eff.defaultEnabled && (await vault.has({ global: true, serverId: def.id }, name)));
+                if (!has) {
+                  add({
+                    check: `server ${def.id}`,
+                    status: 'warn',
+                    message: `secret ${name} is not set in Space ${active.id}`,
+                    fix: `mcpmux secret set ${def.id} ${name} --space ${active.id}`,
+                  });
+                }
+              }
+            }
+          }
+        }
+      });
+    } catch (e) {
+      add({
+        check: 'store',
+        status: 'fail',
+        message: errorLine(e).slice(7),
+        fix: isMcpmuxError(e, 'VAULT_LOCKED') ? 'check the vault key provider' : 'see the message',
+      });
+    }
+  }
+  for (const app of APP_IDS) {
+    const path = appConfigPath(app, ctx.userHome, ctx.io.platform ?? process.platform, ctx.io.env);
+    const text = await readIfExists(path).catch(() => undefined);
+    if (text === undefined) continue;
+    try {
+      const config = parseConfigObject(text, path);
+      const servers = (config.mcpServers ?? config.servers ?? {}) as Record<string, { args?: unknown }>;
+      const entry = Object.values(servers).find(
+        (s) => Array.isArray(s?.args) && s.args.includes('stdio') && s.args.includes('--client'),
+      );
+      add(
+        entry
+          ? { check: `app ${app}`, status: 'ok', message: `${appLabel(app)} uses mcpmux (${path})` }
+          : {
+              check: `app ${app}`,
+              status: 'warn',
+              message: `${appLabel(app)} is not connected to mcpmux`,
+              fix: `mcpmux connect ${app} --client CLIENT`,
+            },
+      );
+    } catch (e) {
+      add({
+        check: `app ${app}`,
+        status: 'fail',
+        message: errorLine(e).slice(7),
+        fix: `fix or move ${path}`,
+      });
+    }
+  }
+  const failed = checks.some((c) => c.status === 'fail');
+  if (ctx.json) {
+    ctx.out.data({ ok: !failed, checks });
+    return failed ? 1 : 0;
+  }
+  const o = ctx.out;
+  for (const c of checks) {
+    const tag =
+      c.status === 'ok'
+        ? o.color.green('ok  ')
+        : c.status === 'warn'
+          ? o.color.yellow('warn')
+          : o.color.red('fail');
+    o.line(`${tag}  ${c.check}: ${c.message}`);
+    if (c.fix) o.line(`      fix: ${c.fix}`);
+  }
+  o.line(failed ? 'Some checks failed.' : 'No problems found.');
+  return failed ? 1 : 0;
+}
+
+/** `catalog [search]` */
+export async function catalog(ctx: Ctx, search: string | undefined): Promise<number> {
+  const entries = searchCatalog(search);
+  if (ctx.json) {
+    ctx.out.data(entries);
+    return 0;
+  }
+  ctx.out.table(
+    ['ID', 'NAME', 'INPUTS', 'COMMAND'],
+    entries.map((e) => [
+      e.id,
+      e.name,
+      e.inputs.map((i) => `${i.name}${i.secret ? ' (secret)' : ''}`).join(', ') || '-',
+      describeTransport(e.transport),
+    ]),
+    `No catalog entry matches "${search ?? ''}".`,
+  );
+  if (entries.length > 0)
+    ctx.out.line(
+      'Install one with `mcpmux server add ID`; secret inputs are asked for (or read with `mcpmux secret set`).',
+    );
+  return 0;
+}
+
+/** `completion bash|zsh|fish` */
+export async function completion(
+  ctx: Ctx,
+  shell: 'bash' | 'zsh' | 'fish',
+  program: Command,
+): Promise<number> {
+  ctx.io.stdout.write(completionScript(shell, program));
+  return 0;
+}

@@ -1,0 +1,64 @@
+import { McpmuxError } from '@mcpmux/core';
+import type { Ctx } from '../context.js';
+import { loadServer } from '../deps.js';
+
+/** Resolves when `signal` aborts, or on SIGINT/SIGTERM when no signal was given. */
+function shutdownRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal) {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+/** `serve [--host H] [--port P] [--anonymous CLIENT]` */
+export async function serve(
+  ctx: Ctx,
+  opts: { host: string; port: number; anonymous?: string },
+): Promise<number> {
+  if (opts.port > 65535) {
+    throw new McpmuxError('INVALID_INPUT', '--port must be between 0 and 65535.', {
+      data: { field: 'port' },
+    });
+  }
+  const { startServer } = await loadServer();
+  const server = await startServer({
+    home: ctx.home,
+    env: ctx.io.env,
+    host: opts.host,
+    port: opts.port,
+    ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
+  });
+  if (ctx.json) ctx.out.data({ url: server.url, port: server.port });
+  else {
+    ctx.out.line(`mcpmux gateway listening on ${server.url}`);
+    ctx.out.line(`Health: ${server.url.replace(/\/mcp$/, '/health')}. Press Ctrl-C to stop.`);
+  }
+  await shutdownRequested(ctx.io.signal);
+  await server.close();
+  if (!ctx.json) ctx.out.note('mcpmux gateway stopped.');
+  return 0;
+}
+
+/** `stdio --client ID` */
+export async function stdio(ctx: Ctx, opts: { client: string }): Promise<number> {
+  const { serveStdio } = await loadServer();
+  const { closed } = await serveStdio({
+    home: ctx.home,
+    env: ctx.io.env,
+    clientId: opts.client,
+    stdin: ctx.io.stdin,
+    stdout: ctx.io.stdout,
+  });
+  await Promise.race([closed, shutdownRequested(ctx.io.signal)]);
+  return 0;
+}

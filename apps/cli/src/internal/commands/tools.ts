@@ -1,0 +1,133 @@
+import { McpmuxError } from '@mcpmux/core';
+import type { PolicyContext, SpaceStore } from '@mcpmux/space-store';
+import { type Ctx, requireClient, requireSpace } from '../context.js';
+import { loadFeaturesets, loadGateway } from '../deps.js';
+
+async function policy(
+  store: SpaceStore,
+  clientId: string,
+  space: string | undefined,
+): Promise<PolicyContext> {
+  await requireClient(store, clientId);
+  if (space !== undefined) await requireSpace(store, space);
+  const ctx = await store.loadPolicyContext(clientId, space);
+  if (!ctx) {
+    throw new McpmuxError('NOT_FOUND', 'There is no Space to resolve in. Run `mcpmux init`.', {
+      data: { entity: 'space' },
+    });
+  }
+  return ctx;
+}
+
+/** Servers of the Space with no cached features at all (never connected), and with none available. */
+async function cacheGaps(
+  store: SpaceStore,
+  pc: PolicyContext,
+): Promise<{ never: string[]; unavailable: string[] }> {
+  const all = await store.listDiscovered(pc.space.id);
+  const never: string[] = [];
+  const unavailable: string[] = [];
+  for (const s of pc.servers) {
+    const mine = all.filter((f) => f.server === s.serverId);
+    if (mine.length === 0) never.push(s.serverId);
+    else if (!mine.some((f) => f.available)) unavailable.push(s.serverId);
+  }
+  return { never, unavailable };
+}
+
+function reportGaps(ctx: Ctx, gaps: { never: string[]; unavailable: string[] }, space: string): void {
+  for (const id of gaps.never) {
+    ctx.out.note(
+      `note: server ${id} has never connected in Space ${space} and contributes nothing; start the gateway (\`mcpmux serve\`) or re-add it without --no-connect.`,
+    );
+  }
+  for (const id of gaps.unavailable) {
+    ctx.out.note(
+      `note: server ${id} was unavailable at its last connection; its features are hidden until it reconnects.`,
+    );
+  }
+}
+
+/** `tools --client ID [--space S]` */
+export async function tools(ctx: Ctx, opts: { client: string; space?: string }): Promise<number> {
+  return ctx.withHome(async ({ store }) => {
+    const pc = await policy(store, opts.client, opts.space);
+    const [{ resolve }, { exposedName }] = await Promise.all([loadFeaturesets(), loadGateway()]);
+    const resolution = resolve({ catalog: pc.catalog, featureSets: pc.featureSets, grants: pc.grants });
+    const servers = new Map(pc.servers.map((s) => [s.serverId, s]));
+    const rows = resolution.allowed.map((f) => {
+      const s = servers.get(f.server);
+      const exposed = f.kind === 'resource' || !s ? f.name : exposedName(s.alias, f.name, s.prefix);
+      return { kind: f.kind, server: f.server, name: f.name, exposedName: exposed };
+    });
+    if (ctx.json) {
+      ctx.out.data(rows);
+      return 0;
+    }
+    const grants = pc.grants.length > 0 ? pc.grants.join(', ') : 'none';
+    ctx.out.line(`Client ${pc.client.id} in Space ${pc.space.id} (grants: ${grants}; plus default):`);
+    ctx.out.table(
+      ['KIND', 'EXPOSED NAME', 'SERVER', 'NAME'],
+      rows.map((r) => [r.kind, r.exposedName, r.server, r.name]),
+      pc.catalog.length === 0
+        ? 'Nothing: the Space has no discovered features yet.'
+        : `Nothing allowed. Grant a set with \`mcpmux client grant ${pc.client.id} all --space ${pc.space.id}\`.`,
+    );
+    reportGaps(ctx, await cacheGaps(store, pc), pc.space.id);
+    return 0;
+  });
+}
+
+/** `explain --client ID SELECTOR [--space S]` */
+export async function explain(
+  ctx: Ctx,
+  selectorText: string,
+  opts: { client: string; space?: string },
+): Promise<number> {
+  const { resolve, parseSelector } = await loadFeaturesets();
+  const selector = parseSelector(selectorText);
+  if (selector.type !== 'feature' || /[*?]/.test(selector.server + selector.name)) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `explain needs one feature: tool:SERVER/NAME, prompt:SERVER/NAME or resource:SERVER/URI, without globs (got "${selectorText}").`,
+      { data: { field: 'selector' } },
+    );
+  }
+  return ctx.withHome(async ({ store }) => {
+    const pc = await policy(store, opts.client, opts.space);
+    const resolution = resolve({ catalog: pc.catalog, featureSets: pc.featureSets, grants: pc.grants });
+    const ref = { kind: selector.kind, server: selector.server, name: selector.name };
+    const e = resolution.explain(ref);
+    if (ctx.json) {
+      ctx.out.data({
+        allowed: e.allowed,
+        inCatalog: e.inCatalog,
+        includedBy: e.includedBy,
+        excludedBy: e.excludedBy,
+      });
+      return 0;
+    }
+    const o = ctx.out;
+    const label = `${ref.kind}:${ref.server}/${ref.name}`;
+    o.line(
+      `${e.allowed ? o.color.green('ALLOWED') : o.color.red('DENIED')} ${label} for client ${pc.client.id} in Space ${pc.space.id}`,
+    );
+    if (!e.inCatalog) {
+      const gaps = await cacheGaps(store, pc);
+      const known = pc.servers.some((s) => s.serverId === ref.server);
+      o.line(
+        !known
+          ? `  not in the catalog: server ${ref.server} is not available in Space ${pc.space.id}.`
+          : gaps.never.includes(ref.server)
+            ? `  not in the catalog: server ${ref.server} has never connected in Space ${pc.space.id}.`
+            : `  not in the catalog: server ${ref.server} does not offer it (or is unavailable).`,
+      );
+    }
+    for (const trail of e.includedBy) o.line(`  included by: ${trail.join(' -> ')}`);
+    for (const trail of e.excludedBy) o.line(`  excluded by: ${trail.join(' -> ')}`);
+    if (e.inCatalog && e.includedBy.length === 0) {
+      o.line(`  no granted set includes it (grants: ${pc.grants.join(', ') || 'none'}; plus default).`);
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,165 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { McpmuxError } from '@mcpmux/core';
+import type { Client, Space, SpaceStore } from '@mcpmux/space-store';
+import { loadServer, type OpenedHome } from './deps.js';
+import { type CliIo, Output } from './io.js';
+
+/** Global options every command sees. */
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+/** What a command handler works with: the io, the output helpers and the resolved home. */
+export class Ctx {
+  readonly out: Output;
+  readonly home: string;
+  constructor(
+    readonly io: CliIo,
+    globals: GlobalOptions,
+  ) {
+    this.out = new Output(io, globals.json === true);
+    this.home = resolveHome(globals.home, io);
+  }
+
+  get json(): boolean {
+    return this.out.json;
+  }
+
+  /** The user's home directory (`HOME`/`USERPROFILE` from io.env, else the OS's). */
+  get userHome(): string {
+    return this.io.env.HOME ?? this.io.env.USERPROFILE ?? homedir();
+  }
+
+  /** Opens the home (NOT_FOUND "run mcpmux init" when missing, unless `create`), runs `fn`, closes it. */
+  async withHome<T>(fn: (h: OpenedHome) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+    const { openHome } = await loadServer();
+    const opened = await openHome({ home: this.home, env: this.io.env, create: opts.create === true });
+    try {
+      return await fn(opened);
+    } finally {
+      await opened.close();
+    }
+  }
+}
+
+/** `--home`, else `$MCPMUX_HOME`, else `~/.mcpmux`; relative paths resolve against io.cwd. */
+export function resolveHome(flag: string | undefined, io: CliIo): string {
+  const raw = flag ?? io.env.MCPMUX_HOME;
+  if (raw !== undefined && raw !== '') return isAbsolute(raw) ? raw : resolve(io.cwd, raw);
+  return join(io.env.HOME ?? io.env.USERPROFILE ?? homedir(), '.mcpmux');
+}
+
+/** The Space `id`, or NOT_FOUND naming the existing Spaces. */
+export async function requireSpace(store: SpaceStore, id: string): Promise<Space> {
+  const space = await store.getSpace(id);
+  if (space) return space;
+  const spaces = await store.listSpaces();
+  const names = spaces.map((s) => (s.active ? `${s.id} (active)` : s.id)).join(', ');
+  throw new McpmuxError(
+    'NOT_FOUND',
+    `Space "${id}" does not exist. Spaces: ${names || 'none'}. Create it with \`mcpmux space create ${id}\`.`,
+    { data: { entity: 'space', id } },
+  );
+}
+
+/** The given Space (checked), else the active one. */
+export async function targetSpace(store: SpaceStore, id: string | undefined): Promise<Space> {
+  if (id !== undefined) return requireSpace(store, id);
+  const active = await store.getActiveSpace();
+  if (!active) {
+    throw new McpmuxError(
+      'NOT_FOUND',
+      'There is no Space yet. Run `mcpmux init` or `mcpmux space create ID`.',
+      {
+        data: { entity: 'space' },
+      },
+    );
+  }
+  return active;
+}
+
+/** The client `id`, or NOT_FOUND naming the existing clients. */
+export async function requireClient(store: SpaceStore, id: string): Promise<Client> {
+  const client = await store.getClient(id);
+  if (client) return client;
+  const clients = await store.listClients();
+  throw new McpmuxError(
+    'NOT_FOUND',
+    `Client "${id}" does not exist. Clients: ${clients.map((c) => c.id).join(', ') || 'none'}. Add it with \`mcpmux client add ${id}\`.`,
+    { data: { entity: 'client', id } },
+  );
+}
+
+/** Reads all of a stream as UTF-8. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Removes exactly one trailing `\n` or `\r\n`. */
+export function stripOneNewline(value: string): string {
+  if (value.endsWith('\r\n')) return value.slice(0, -2);
+  if (value.endsWith('\n')) return value.slice(0, -1);
+  return value;
+}
+
+/**
+ * Reads a secret: a hidden prompt when stdin is a terminal, else all of stdin with one trailing
+ * newline stripped. Never echoes it. INVALID_INPUT when empty or cancelled.
+ */
+export async function readSecret(ctx: Ctx, message: string): Promise<string> {
+  const stdinIsTTY = ctx.io.stdinIsTTY ?? ctx.io.isTTY;
+  let value: string | undefined;
+  if (stdinIsTTY) {
+    const prompt = ctx.io.prompt ?? (await clackPrompt(ctx.io));
+    value = await prompt.secret(message);
+    if (value === undefined) throw new McpmuxError('INVALID_INPUT', 'Cancelled; nothing was stored.');
+  } else {
+    value = stripOneNewline(await readAll(ctx.io.stdin));
+  }
+  if (value === '') {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      'The secret is empty. Pipe the value on stdin, e.g. `printf %s "$TOKEN" | mcpmux secret set ...`.',
+      { data: { field: 'value' } },
+    );
+  }
+  return value;
+}
+
+async function clackPrompt(io: CliIo): Promise<{ secret(message: string): Promise<string | undefined> }> {
+  const clack = await import('@clack/prompts');
+  return {
+    async secret(message) {
+      const result = await clack.password({
+        message,
+        input: io.stdin as NodeJS.ReadStream,
+        output: io.stderr as NodeJS.WriteStream,
+      });
+      return clack.isCancel(result) ? undefined : result;
+    },
+  };
+}
+
+/** Parses repeated `K=V` flags into a record; INVALID_INPUT naming the flag when one has no `=`. */
+export function parsePairs(pairs: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new McpmuxError('INVALID_INPUT', `${flag} "${pair}": use NAME=VALUE.`, { data: { field: flag } });
+    }
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Formats a date for tables (UTC, minutes). */
+export function shortDate(d: Date | undefined): string {
+  return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-';
+}

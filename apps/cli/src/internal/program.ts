@@ -1,0 +1,365 @@
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { APP_IDS } from './app-configs.js';
+import * as clientCmd from './commands/client.js';
+import * as connectCmd from './commands/connect.js';
+import * as featuresetCmd from './commands/featureset.js';
+import * as homeCmd from './commands/home.js';
+import * as secretCmd from './commands/secret.js';
+import * as serveCmd from './commands/serve.js';
+import * as serverCmd from './commands/server.js';
+import * as spaceCmd from './commands/space.js';
+import * as toolsCmd from './commands/tools.js';
+import { Ctx, type GlobalOptions } from './context.js';
+import type { CliIo } from './io.js';
+import { VERSION } from './version.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const positiveInt = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CommanderError(1, 'mcpmux.invalidArgument', `${what} must be a whole number, got "${value}"`);
+  return n;
+};
+
+type Handler = (ctx: Ctx, ...args: never[]) => Promise<number | undefined>;
+
+/** Runs a command handler with a {@link Ctx}; the handler's return value becomes the exit code. */
+function action(io: CliIo, state: { code: number }, handler: Handler) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const ctx = new Ctx(io, globals);
+    const code = await (handler as (ctx: Ctx, ...a: unknown[]) => Promise<number | undefined>)(
+      ctx,
+      ...args.slice(0, -1),
+    );
+    state.code = code ?? 0;
+  };
+}
+
+/**
+ * Builds the `mcpmux` command tree (DESIGN.md §7). Output goes through `io`; errors thrown by
+ * handlers propagate to the caller (`run`), which prints them.
+ */
+export function buildProgram(io: CliIo, state: { code: number }): Command {
+  const program = new Command('mcpmux');
+  const act = (h: Handler) => action(io, state, h);
+  program
+    .description('mcpmux: one MCP endpoint for every AI app, with Spaces, FeatureSets and a vault.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--home <dir>', 'the mcpmux home (default: $MCPMUX_HOME, else ~/.mcpmux)')
+    .option('--json', 'machine-readable JSON output')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s),
+    })
+    .addHelpText(
+      'after',
+      `
+Selectors: tool:SERVER/NAME, prompt:SERVER/NAME, resource:SERVER/URI (globs * and ? in SERVER and NAME),
+           server:SERVER, set:ID, readonly, destructive
+Set ids:   all, default, server-all:SERVER, custom ids
+Secrets are read from stdin (or a hidden prompt on a terminal), never from arguments.
+
+Examples:
+  mcpmux init
+  mcpmux server add memory
+  mcpmux client add cursor
+  mcpmux client grant cursor all
+  mcpmux connect cursor --client cursor
+  mcpmux serve`,
+    );
+
+  program
+    .command('init')
+    .description('create the home and a "personal" Space (active); safe to run again')
+    .action(act(homeCmd.init));
+
+  // --- space
+  const space = program.command('space').description('manage Spaces (isolated workspaces; one is active)');
+  space
+    .command('create')
+    .description('create a Space')
+    .argument('<id>', 'Space id (lowercase letters, digits, "-")')
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--icon <icon>', 'an emoji or short icon name')
+    .option('--description <text>', 'a description')
+    .action(act(spaceCmd.create));
+  space.command('list').description('list Spaces (the active one is marked)').action(act(spaceCmd.list));
+  space
+    .command('use')
+    .description('make a Space the active one (follow-active clients switch live)')
+    .argument('<id>', 'Space id')
+    .action(act(spaceCmd.use));
+  space
+    .command('delete')
+    .description('delete a Space with its installations, secrets, sets and grants')
+    .argument('<id>', 'Space id')
+    .option('--yes', 'confirm the deletion')
+    .action(act(spaceCmd.remove));
+  space
+    .command('show')
+    .description('show a Space: servers, FeatureSets, clients')
+    .argument('<id>', 'Space id')
+    .action(act(spaceCmd.show));
+
+  // --- server
+  const server = program.command('server').description('manage MCP servers and their installation in Spaces');
+  server
+    .command('add')
+    .description('define a server (or reuse its definition / the bundled catalog) and install it in a Space')
+    .argument('<id>', 'server id (a catalog id needs no --command/--url; see `mcpmux catalog`)')
+    .option('--command <cmd>', 'launch a stdio server with this command')
+    .option('--arg <arg>', 'an argument for --command (repeatable)', collect)
+    .option('--url <url>', 'connect to a remote server at this URL')
+    .addOption(new Option('--transport <kind>', 'transport for --url').choices(['http', 'sse']))
+    .option(
+      '--env <K=V>',
+      'environment variable; values may hold ${secret:NAME} and ${env:NAME} (repeatable)',
+      collect,
+    )
+    .option(
+      '--header <K=V>',
+      'HTTP header; values may hold ${secret:NAME} and ${env:NAME} (repeatable)',
+      collect,
+    )
+    .addOption(
+      new Option('--alias <alias>', 'tool-name prefix in this Space (default: the server id)').conflicts(
+        'prefix',
+      ),
+    )
+    .option('--no-prefix', 'expose names without the "<alias>_" prefix (only when alone in the Space)')
+    .option('--no-connect', 'skip the validating connection and feature discovery')
+    .option('--timeout <seconds>', 'per-call timeout in seconds', positiveInt('--timeout'))
+    .addOption(
+      new Option('--space <space>', 'the Space to install into (default: the active Space)').conflicts(
+        'defaultEnabled',
+      ),
+    )
+    .option('--default-enabled', 'make the server available in every Space')
+    .option('--name <name>', 'display name of a new definition')
+    .action(act(serverCmd.add));
+  server
+    .command('list')
+    .description('list the servers available in a Space')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(serverCmd.list));
+  server
+    .command('show')
+    .description('show a server definition and its installation in a Space')
+    .argument('<id>', 'server id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(serverCmd.show));
+  server
+    .command('remove')
+    .description('uninstall a server from a Space (--everywhere: delete the definition too)')
+    .argument('<id>', 'server id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .option('--everywhere', 'delete the definition and every installation')
+    .action(act(serverCmd.remove));
+  server
+    .command('enable')
+    .description('enable a server in a Space')
+    .argument('<id>', 'server id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(serverCmd.enable));
+  server
+    .command('disable')
+    .description('disable a server in a Space (also a default-enabled one, locally)')
+    .argument('<id>', 'server id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(serverCmd.disable));
+
+  // --- secret
+  const secret = program.command('secret').description('manage credentials in the encrypted vault');
+  const scopeOptions = (c: Command) =>
+    c
+      .addOption(new Option('--space <space>', 'the Space (default: the active Space)').conflicts('global'))
+      .option('--global', 'the global scope that default-enabled servers fall back to');
+  scopeOptions(
+    secret
+      .command('set')
+      .description('store a secret; the value is read from stdin (a hidden prompt on a terminal)')
+      .argument('<server>', 'server id')
+      .argument('<name>', 'secret name, referenced as ${secret:NAME}'),
+  ).action(act(secretCmd.set));
+  scopeOptions(secret.command('list').description('list secret names (never values)'))
+    .option('--server <server>', 'only this server')
+    .option('--all', 'every scope')
+    .action(act(secretCmd.list));
+  scopeOptions(
+    secret
+      .command('rm')
+      .description('delete a secret')
+      .argument('<server>', 'server id')
+      .argument('<name>', 'secret name'),
+  ).action(act(secretCmd.rm));
+
+  // --- featureset
+  const fs = program.command('featureset').description('manage FeatureSets (permission bundles)');
+  fs.command('create')
+    .description('create a custom FeatureSet')
+    .argument('<id>', 'set id')
+    .option('--name <name>', 'display name')
+    .option('--description <text>', 'a description')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(featuresetCmd.create));
+  fs.command('list')
+    .description('list the FeatureSets of a Space')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(featuresetCmd.list));
+  fs.command('show')
+    .description('show a FeatureSet and its members')
+    .argument('<id>', 'set id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(featuresetCmd.show));
+  fs.command('delete')
+    .description('delete a custom FeatureSet')
+    .argument('<id>', 'set id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(featuresetCmd.remove));
+  for (const [verb, text] of [
+    ['include', 'add an include member'],
+    ['exclude', 'add an exclude member (exclude always wins)'],
+    ['remove', 'remove a member'],
+  ] as const) {
+    fs.command(verb)
+      .description(text)
+      .argument('<set>', 'set id')
+      .argument(
+        '<selector>',
+        'tool:SERVER/NAME | prompt:SERVER/NAME | resource:SERVER/URI | server:SERVER | set:ID | readonly | destructive',
+      )
+      .option('--space <space>', 'the Space (default: the active Space)')
+      .action(
+        act((ctx, set: string, selector: string, opts: { space?: string }) =>
+          featuresetCmd.member(ctx, verb, set, selector, opts),
+        ),
+      );
+  }
+
+  // --- client
+  const client = program
+    .command('client')
+    .description('manage clients (AI apps), their keys, modes and grants');
+  client
+    .command('add')
+    .description('add a client and print its access key once (alone on the last line)')
+    .argument('<id>', 'client id')
+    .option('--name <name>', 'display name')
+    .option('--pinned <space>', 'pin to this Space (default: follow the active Space)')
+    .action(act(clientCmd.add));
+  client.command('list').description('list clients').action(act(clientCmd.list));
+  client
+    .command('show')
+    .description('show a client: mode, keys, grants')
+    .argument('<id>', 'client id')
+    .action(act(clientCmd.show));
+  client
+    .command('remove')
+    .description('remove a client and revoke its keys')
+    .argument('<id>', 'client id')
+    .action(act(clientCmd.remove));
+  const key = client.command('key').description('manage access keys');
+  key
+    .command('rotate')
+    .description('issue a new access key (printed alone on the last line) and revoke the old ones')
+    .argument('<id>', 'client id')
+    .action(act(clientCmd.rotate));
+  client
+    .command('mode')
+    .description('follow the active Space, or pin to one Space')
+    .argument('<id>', 'client id')
+    .addArgument(new Argument('<mode>', 'follow-active | pinned').choices(['follow-active', 'pinned']))
+    .argument('[space]', 'the Space to pin to (with pinned)')
+    .action(act(clientCmd.mode));
+  client
+    .command('grant')
+    .description('grant a FeatureSet to a client in a Space')
+    .argument('<id>', 'client id')
+    .argument('<set>', 'set id (all, default, server-all:SERVER, custom)')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(clientCmd.grant));
+  client
+    .command('ungrant')
+    .description('revoke a FeatureSet grant')
+    .argument('<id>', 'client id')
+    .argument('<set>', 'set id')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .action(act(clientCmd.ungrant));
+
+  // --- tools / explain
+  program
+    .command('tools')
+    .description("list a client's effective features with their exposed names (from the discovery cache)")
+    .requiredOption('--client <id>', 'client id')
+    .option('--space <space>', "the Space (default: the client's pinned Space, else the active one)")
+    .action(act(toolsCmd.tools));
+  program
+    .command('explain')
+    .description('explain why a feature is allowed or denied for a client')
+    .requiredOption('--client <id>', 'client id')
+    .argument('<selector>', 'tool:SERVER/NAME | prompt:SERVER/NAME | resource:SERVER/URI')
+    .option('--space <space>', "the Space (default: the client's pinned Space, else the active one)")
+    .action(act(toolsCmd.explain));
+
+  // --- serve / stdio
+  program
+    .command('serve')
+    .description('run the gateway (Streamable HTTP at http://HOST:PORT/mcp) until interrupted')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 45818)
+    .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
+    .action(act(serveCmd.serve));
+  program
+    .command('stdio')
+    .description('serve one client over stdio (for apps that only launch commands)')
+    .requiredOption('--client <id>', 'client id')
+    .action(act(serveCmd.stdio));
+
+  // --- connect / import
+  program
+    .command('connect')
+    .description("write an app's MCP config to use mcpmux (backup first; other entries kept)")
+    .addArgument(new Argument('<app>', APP_IDS.join(' | ')).choices([...APP_IDS]))
+    .requiredOption('--client <id>', 'client id the app connects as')
+    .option('--config <file>', "the app's config file (default: the app's usual path)")
+    .option('--entry <name>', 'the entry name in the app config', 'mcpmux')
+    .option('--dry-run', 'show what would be written')
+    .action(act(connectCmd.connect));
+  program
+    .command('import')
+    .description(
+      'import the MCP servers of an app config (claude-desktop, cursor, vscode, or a FILE); credentials move into the vault',
+    )
+    .argument('<source>', 'claude-desktop | cursor | vscode | claude-code | windsurf | FILE')
+    .option('--space <space>', 'the Space (default: the active Space)')
+    .option('--dry-run', 'show the plan, change nothing')
+    .action(act(connectCmd.importServers));
+
+  // --- status / doctor / catalog / completion
+  program
+    .command('status')
+    .description('home, active Space, servers, clients, gateway')
+    .action(act(homeCmd.status));
+  program
+    .command('doctor')
+    .description('check the home, vault, servers and app configs; print fixes')
+    .action(act(homeCmd.doctor));
+  program
+    .command('catalog')
+    .description('list the bundled catalog of well-known servers')
+    .argument('[search]', 'filter by id, name or description')
+    .action(act(homeCmd.catalog));
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh, fish)')
+    .addArgument(new Argument('<shell>', 'bash | zsh | fish').choices(['bash', 'zsh', 'fish']))
+    .action(act(async (ctx, shell: 'bash' | 'zsh' | 'fish') => homeCmd.completion(ctx, shell, program)));
+
+  return program;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type CliIo, run } from '../src/index.js';
+
+/** The result of one in-process CLI run. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp user home with an mcpmux home inside and a random master key; `cli()` runs commands in it. */
+export interface Sandbox {
+  dir: string;
+  home: string;
+  env: Record<string, string | undefined>;
+  cli(
+    argv: string[],
+    opts?: { stdin?: string; tty?: boolean; prompt?: CliIo['prompt']; signal?: AbortSignal },
+  ): Promise<RunResult>;
+  json<T = unknown>(argv: string[], opts?: { stdin?: string }): Promise<T>;
+  /** Runs a command that must succeed; throws with its stderr otherwise. */
+  ok(argv: string[], opts?: { stdin?: string }): Promise<RunResult>;
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpmux-cli-'));
+  const home = join(dir, 'mcpmux-home');
+  const env: Record<string, string | undefined> = {
+    HOME: dir,
+    MCPMUX_HOME: home,
+    MCPMUX_MASTER_KEY: randomBytes(32).toString('base64'),
+    PATH: process.env.PATH,
+    XDG_CONFIG_HOME: join(dir, '.config'),
+  };
+  const cli: Sandbox['cli'] = async (argv, opts = {}) => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    stdin.end(opts.stdin ?? '');
+    const code = await run(argv, {
+      stdin,
+      stdout,
+      stderr,
+      env,
+      cwd: dir,
+      isTTY: opts.tty === true,
+      platform: 'linux',
+      self: { command: '/usr/bin/node', args: ['/opt/mcpmux/bin.js'] },
+      ...(opts.prompt ? { prompt: opts.prompt } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return { code, stdout: out, stderr: err };
+  };
+  return {
+    dir,
+    home,
+    env,
+    cli,
+    async json<T>(argv: string[], opts: { stdin?: string } = {}) {
+      const r = await cli([...argv, '--json'], opts);
+      if (r.code !== 0) throw new Error(`mcpmux ${argv.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+    async ok(argv: string[], opts: { stdin?: string } = {}) {
+      const r = await cli(argv, opts);
+      if (r.code !== 0) throw new Error(`mcpmux ${argv.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Absolute path of an installed reference MCP server's entry script (from tests/e2e). */
+export function referenceServer(name: 'server-memory' | 'server-everything'): string {
+  return join(
+    import.meta.dirname,
+    '..',
+    '..',
+    '..',
+    'tests',
+    'e2e',
+    'node_modules',
+    '@modelcontextprotocol',
+    name,
+    'dist',
+    'index.js',
+  );
+}
