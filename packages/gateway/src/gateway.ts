@@ -37,14 +37,13 @@ import { catalogToDiscovered } from './internal/discovered.js';
 import { toRpcError } from './internal/errors.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
 import { DownstreamSession, LOG_LEVELS, severity } from './internal/session.js';
-import { createUpstreamPool } from './internal/upstream/pool.js';
+import { createUpstreamPool, type UpstreamPoolHandle } from './internal/upstream/pool.js';
 import type {
   DownstreamOrigin,
   RpcMessage,
   Upstream,
   UpstreamCallOptions,
   UpstreamCatalog,
-  UpstreamPool,
   UpstreamServerConfig,
   UpstreamStatus,
 } from './internal/upstream/types.js';
@@ -134,6 +133,8 @@ export interface GatewayStatus {
   /** Upstream resource subscriptions held for sessions. */
   subscriptions: number;
   upstreams: UpstreamStatus[];
+  /** Requests forwarded upstream and not answered yet. */
+  inFlight: number;
   reports: GatewayReport[];
 }
 
@@ -266,7 +267,7 @@ class GatewayCore implements Gateway {
   private readonly debounceMs: number;
   private readonly now: () => number;
   private readonly serverInfo: { name: string; version: string };
-  private readonly pool: UpstreamPool;
+  private readonly pool: UpstreamPoolHandle;
   private readonly audit: AuditBuffer;
   private readonly sessions = new Map<string, DownstreamSession>();
   private readonly spaces = new Map<string, SpaceState>();
@@ -416,6 +417,7 @@ class GatewayCore implements Gateway {
       sessionsBySpace,
       subscriptions: this.subscribers.size,
       upstreams: this.pool.status(),
+      inFlight: this.pool.inFlightCount(),
       reports,
     };
   }
@@ -833,7 +835,7 @@ class GatewayCore implements Gateway {
         this.subscribers.delete(key);
         const [spaceId, serverId, uri] = key.split('\0') as [string, string, string];
         const upstream = this.pool.get(spaceId, serverId);
-        if (upstream?.state === 'ready') {
+        if (upstream?.state === 'ready' && upstream.catalog?.capabilities.resources?.subscribe === true) {
           upstream.request({ method: 'resources/unsubscribe', params: { uri } }).catch(() => undefined);
         }
       }

@@ -28,6 +28,8 @@ export interface Downstream {
   received: Map<string, number>;
   /** Every `notifications/message` and `notifications/resources/updated` params received. */
   messages: Record<string, unknown>[];
+  /** The protocol revision the gateway answered `initialize` with. */
+  negotiated: string | undefined;
   count(method: string): number;
   toolNames(): Promise<string[]>;
   close(): Promise<void>;
@@ -82,7 +84,9 @@ export async function createHarness(options: Partial<GatewayOptions> = {}): Prom
       const client = new Client({ name: `test-${clientId}`, version: '1.0.0' }, rest);
       const received = new Map<string, number>();
       const messages: Record<string, unknown>[] = [];
-      const bump = (method: string) => received.set(method, (received.get(method) ?? 0) + 1);
+      const bump = (method: string): void => {
+        received.set(method, (received.get(method) ?? 0) + 1);
+      };
       client.setNotificationHandler(ToolListChangedNotificationSchema, () =>
         bump('notifications/tools/list_changed'),
       );
@@ -109,8 +113,13 @@ export async function createHarness(options: Partial<GatewayOptions> = {}): Prom
           return send(message, opts);
         };
       }
+      let negotiated: string | undefined;
+      (clientSide as { setProtocolVersion?: (version: string) => void }).setProtocolVersion = (version) => {
+        negotiated = version;
+      };
       await client.connect(clientSide);
       const downstream: Downstream = {
+        negotiated,
         client,
         session,
         received,

@@ -110,10 +110,11 @@ describe('policy through the gateway', () => {
     expect(firstText(await pinned.client.callTool({ name: 'homesrv_cook' }))).toBe('homesrv:cook');
   });
 
-  it('gives each Space its own ${secret:TOKEN} for the same server', async () => {
+  it('gives each Space its own secret TOKEN for the same server', async () => {
     h = await createHarness();
     await h.store.createSpace({ id: 'one' });
     await h.store.createSpace({ id: 'two' });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a vault reference, resolved at connect time
     await h.fixtureServer('echo', 'env-echo.mjs', { TOKEN: '${secret:TOKEN}' });
     await h.store.install('one', 'echo');
     await h.store.install('two', 'echo');
