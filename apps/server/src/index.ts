@@ -1,1 +1,25 @@
-export {};
+export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';
+export {
+  createMcpHttpServer,
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PORT,
+  DEFAULT_SESSION_IDLE_MS,
+  HEALTH_PATH,
+  type HttpLogger,
+  type HttpServerStats,
+  MCP_PATH,
+  type McpHttpServer,
+  type McpHttpServerOptions,
+  type SessionConnector,
+} from './http-server.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  type LogLevel,
+  REDACTED_PATHS,
+} from './logger.js';
+export { type RunningServer, type StartServerOptions, startServer } from './start.js';
+export { type ServeStdioOptions, serveStdio } from './stdio.js';
+export { SERVER_VERSION } from './version.js';

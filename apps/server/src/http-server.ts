@@ -1,0 +1,579 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { McpmuxError } from '@mcpmux/core';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  type JSONRPCMessage,
+  type RequestId,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  hostHeaderName,
+  invalidMessage,
+  isJsonContentType,
+  isLoopbackHost,
+  normalizeOrigin,
+  parseAccept,
+  RPC,
+  sendError,
+} from './internal/http-util.js';
+import { Exchange, SessionTransport } from './internal/session-transport.js';
+
+/** The default port of the gateway server. */
+export const DEFAULT_PORT = 45818;
+/** The default bind address (loopback only). */
+export const DEFAULT_HOST = '127.0.0.1';
+/** The MCP endpoint path. */
+export const MCP_PATH = '/mcp';
+/** The health endpoint path. */
+export const HEALTH_PATH = '/health';
+/** The default request body limit: 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The default idle time after which a session is reaped: 30 minutes. */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
+
+/** A structured logger (pino-compatible) for the HTTP layer; it never logs per message. */
+export interface HttpLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the HTTP layer needs from the gateway. */
+export interface SessionConnector {
+  /** Serves one downstream session over `transport` for `clientId` (the gateway's `connect`). */
+  connect(transport: Transport, auth: { clientId: string }): Promise<{ close(): Promise<void> }>;
+}
+
+/** Options of {@link createMcpHttpServer}. */
+export interface McpHttpServerOptions {
+  /** Serves each new session (the gateway). */
+  gateway: SessionConnector;
+  /** Maps an access key to its client, or undefined when unknown, revoked or expired (`store.authenticate`). */
+  authenticate(accessKey: string): Promise<{ id: string } | undefined>;
+  /** Extra fields of `GET /health` (version, active Space, upstream states; never secrets). */
+  health?: () => Record<string, unknown>;
+  /** Bind address. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 45818. */
+  port?: number;
+  /** Requests without an Authorization header act as this client. Loopback binds only. Default none. */
+  anonymousClientId?: string;
+  /** Required to bind a non-loopback address (a warning is logged). Default `false`. */
+  allowNonLoopback?: boolean;
+  /**
+   * Origins (`scheme://host[:port]`) allowed besides the loopback ones (which are allowed on loopback
+   * binds). A request with any other Origin, or `Origin: null`, gets 403. Default none.
+   */
+  allowedOrigins?: string[];
+  /** Largest accepted request body in bytes. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Sessions without requests or open streams for this long are closed. Default 30 min. */
+  sessionIdleMs?: number;
+  /** How often idle sessions are looked for, in ms. Default `min(sessionIdleMs / 2, 60_000)`. */
+  reapIntervalMs?: number;
+  /** Sessions per client; a new one evicts that client's least recently used. Default 64. */
+  maxSessionsPerClient?: number;
+  /** Sessions in total; beyond it new sessions get 503. Default 1,024. */
+  maxSessions?: number;
+  /** Messages in one JSON-RPC batch (protocol revisions before 2025-06-18). Default 64. */
+  maxBatch?: number;
+  /** How long a successful key check is reused, in ms (revocation takes effect within it). Default 250. */
+  authCacheMs?: number;
+  /** Lifecycle notices (listening, warnings); nothing per message. Default: none. */
+  logger?: HttpLogger;
+  /** Milliseconds clock. Default `Date.now`. */
+  now?: () => number;
+  /** Session id generator. Default: 16 random bytes, base64url. */
+  sessionId?: () => string;
+}
+
+/** Counters of {@link McpHttpServer.stats}. */
+export interface HttpServerStats {
+  sessions: number;
+  sessionsByClient: Record<string, number>;
+}
+
+/** A Streamable HTTP MCP server in front of the gateway. */
+export interface McpHttpServer {
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** `http://HOST:PORT/mcp` once listening. */
+  readonly url: string;
+  /** Open sessions. */
+  stats(): HttpServerStats;
+  /** Closes sessions idle for longer than the idle limit now; returns how many. */
+  reapIdleSessions(): Promise<number>;
+  /** Forgets cached key checks (call on client or key changes). */
+  invalidateAuth(): void;
+  /** Stops accepting, closes every session and connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+const SUPPORTED_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+
+interface Session {
+  transport: SessionTransport;
+  gateway: { close(): Promise<void> } | undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Creates the Streamable HTTP server (MCP spec 2025-11-25, older revisions negotiated) in front of
+ * the gateway. Every request is checked before any work: the path, the `Host` header (loopback
+ * binds: DNS rebinding), the `Origin` header (allow-list; `null` refused), the Bearer access key
+ * (or the anonymous client on loopback), the content type and the body limit; failures are JSON
+ * errors with 404/403/401/415/413. Sessions have random ids bound to the authenticated client; a
+ * session id presented with another client's key answers 404. Responses are plain JSON unless the
+ * gateway streams (progress, logs, sampling, elicitation), then SSE.
+ *
+ * @param options - see {@link McpHttpServerOptions}; `gateway` and `authenticate` are required.
+ * @throws `FORBIDDEN` for a non-loopback `host` without `allowNonLoopback`, or `anonymousClientId`
+ *   on a non-loopback bind; `INVALID_INPUT` for a malformed allowed origin.
+ * @example
+ * ```ts
+ * const http = createMcpHttpServer({
+ *   gateway,
+ *   authenticate: (key) => store.authenticate(key),
+ *   port: 0,
+ * });
+ * const { url } = await http.listen();
+ * // ... clients connect to url ...
+ * await http.close();
+ * ```
+ */
+export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServer {
+  const host = options.host ?? DEFAULT_HOST;
+  const loopback = isLoopbackHost(host);
+  if (!loopback && options.allowNonLoopback !== true) {
+    throw new McpmuxError(
+      'FORBIDDEN',
+      `Binding ${host} exposes the gateway beyond this machine; pass --allow-non-loopback to do so.`,
+      { data: { field: 'host' } },
+    );
+  }
+  if (!loopback && options.anonymousClientId !== undefined) {
+    throw new McpmuxError('FORBIDDEN', 'An anonymous client is only allowed on a loopback bind.', {
+      data: { field: 'anonymousClientId' },
+    });
+  }
+  const allowedOrigins = new Set<string>();
+  for (const origin of options.allowedOrigins ?? []) {
+    const url = normalizeOrigin(origin);
+    if (url === undefined) {
+      throw new McpmuxError('INVALID_INPUT', `Allowed origin "${origin}" is not a URL origin.`, {
+        data: { field: 'allowedOrigins' },
+      });
+    }
+    allowedOrigins.add(url.origin);
+  }
+  const logger = options.logger;
+  const now = options.now ?? Date.now;
+  const newSessionId = options.sessionId ?? (() => randomBytes(16).toString('base64url'));
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const reapEvery = options.reapIntervalMs ?? Math.min(Math.max(idleMs / 2, 10), 60_000);
+  const maxPerClient = options.maxSessionsPerClient ?? 64;
+  const maxSessions = options.maxSessions ?? 1024;
+  const maxBatch = options.maxBatch ?? 64;
+  const authCacheMs = options.authCacheMs ?? 250;
+  const anonymous = options.anonymousClientId;
+
+  const sessions = new Map<string, Session>();
+  const authCache = new Map<string, { clientId: string; until: number }>();
+  const sockets = new Set<Socket>();
+  let boundUrl = '';
+  let closing: Promise<void> | undefined;
+
+  function hostAllowed(req: IncomingMessage): boolean {
+    if (!loopback) return true;
+    const value = req.headers.host;
+    return value !== undefined && LOOPBACK_HOST_NAMES.has(hostHeaderName(value));
+  }
+
+  function originAllowed(req: IncomingMessage): boolean {
+    const value = req.headers.origin;
+    if (value === undefined) return true;
+    const url = normalizeOrigin(value);
+    if (url === undefined) return false;
+    if (allowedOrigins.has(url.origin)) return true;
+    return (
+      loopback && (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname)
+    );
+  }
+
+  async function authenticate(req: IncomingMessage): Promise<string | undefined> {
+    const header = headerValue(req.headers.authorization);
+    if (header === undefined) return anonymous;
+    const match = BEARER.exec(header);
+    if (match === null) return undefined;
+    const key = match[1] ?? '';
+    const t = now();
+    const cached = authCache.get(key);
+    if (cached !== undefined && cached.until > t) return cached.clientId;
+    const client = await options.authenticate(key);
+    if (client === undefined) {
+      authCache.delete(key);
+      return undefined;
+    }
+    if (authCacheMs > 0) {
+      if (authCache.size >= 1024) authCache.clear();
+      authCache.set(key, { clientId: client.id, until: t + authCacheMs });
+    }
+    return client.id;
+  }
+
+  function sessionFor(req: IncomingMessage, clientId: string): Session | undefined | null {
+    const id = headerValue(req.headers['mcp-session-id']);
+    if (id === undefined) return null;
+    const session = sessions.get(id);
+    if (session === undefined || session.transport.clientId !== clientId || session.transport.closed)
+      return undefined;
+    session.transport.lastActivity = now();
+    return session;
+  }
+
+  async function closeSession(session: Session): Promise<void> {
+    sessions.delete(session.transport.sessionId);
+    try {
+      await session.gateway?.close();
+    } finally {
+      await session.transport.close();
+    }
+  }
+
+  async function openSession(clientId: string): Promise<Session | string> {
+    let count = 0;
+    let oldest: Session | undefined;
+    for (const s of sessions.values()) {
+      if (s.transport.clientId !== clientId) continue;
+      count++;
+      if (oldest === undefined || s.transport.lastActivity < oldest.transport.lastActivity) oldest = s;
+    }
+    if (count >= maxPerClient && oldest !== undefined) await closeSession(oldest);
+    else if (sessions.size >= maxSessions) return 'Too many sessions; try again later.';
+    const transport = new SessionTransport(newSessionId(), clientId, now());
+    const session: Session = { transport, gateway: undefined };
+    sessions.set(transport.sessionId, session);
+    // Set before connecting: the gateway's protocol layer chains its own handler after this one.
+    transport.onclose = () => {
+      sessions.delete(transport.sessionId);
+    };
+    try {
+      session.gateway = await options.gateway.connect(transport, { clientId });
+    } catch (err) {
+      sessions.delete(transport.sessionId);
+      await transport.close();
+      throw err;
+    }
+    return session;
+  }
+
+  function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBody) {
+      tooLarge(res);
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      req.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        size += chunk.length;
+        if (size > maxBody) {
+          failed = true;
+          tooLarge(res);
+          resolve(undefined);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      });
+      req.on('error', () => {
+        if (!failed) {
+          failed = true;
+          resolve(undefined);
+        }
+      });
+    });
+  }
+
+  function tooLarge(res: ServerResponse): void {
+    sendError(res, 413, RPC.TOO_LARGE, `Request body exceeds the limit of ${maxBody} bytes.`, {
+      connection: 'close',
+    });
+  }
+
+  async function handlePost(req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
+    if (!isJsonContentType(headerValue(req.headers['content-type']))) {
+      req.resume();
+      return sendError(res, 415, RPC.INVALID_REQUEST, 'Content-Type must be application/json.');
+    }
+    const accept = parseAccept(headerValue(req.headers.accept));
+    if (!accept.json && !accept.sse) {
+      req.resume();
+      return sendError(
+        res,
+        406,
+        RPC.INVALID_REQUEST,
+        'Accept must allow application/json or text/event-stream.',
+      );
+    }
+    const body = await readBody(req, res);
+    if (body === undefined) return;
+    let text = body.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return sendError(res, 400, RPC.PARSE_ERROR, 'Parse error: the body is not valid JSON.');
+    }
+    const batch = Array.isArray(parsed);
+    const raw: unknown[] = batch ? (parsed as unknown[]) : [parsed];
+    if (raw.length === 0) return sendError(res, 400, RPC.INVALID_REQUEST, 'An empty batch is not a request.');
+    if (raw.length > maxBatch) {
+      return sendError(res, 400, RPC.INVALID_REQUEST, `A batch holds at most ${maxBatch} messages.`);
+    }
+    const messages: JSONRPCMessage[] = [];
+    const ids = new Set<RequestId>();
+    let initialize = false;
+    for (const item of raw) {
+      const problem = invalidMessage(item);
+      if (problem !== undefined)
+        return sendError(res, 400, RPC.INVALID_REQUEST, `Invalid request: ${problem}`);
+      const message = item as JSONRPCMessage;
+      if ('method' in message && 'id' in message) {
+        if (ids.has(message.id)) {
+          return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: duplicate id in the batch.');
+        }
+        ids.add(message.id);
+        if (message.method === 'initialize') initialize = true;
+      }
+      messages.push(message);
+    }
+
+    let session: Session | undefined | null;
+    if (initialize) {
+      if (messages.length > 1) {
+        return sendError(res, 400, RPC.INVALID_REQUEST, 'initialize must be sent alone, not in a batch.');
+      }
+      if (req.headers['mcp-session-id'] !== undefined) {
+        return sendError(res, 400, RPC.INVALID_REQUEST, 'This session is already initialized.');
+      }
+      let opened: Session | string;
+      try {
+        opened = await openSession(clientId);
+      } catch (err) {
+        if (err instanceof McpmuxError && err.code === 'UNAUTHORIZED') {
+          return sendError(res, 401, RPC.UNAUTHORIZED, 'Unauthorized.', { 'www-authenticate': 'Bearer' });
+        }
+        logger?.error({ err }, 'could not open a session');
+        return sendError(res, 500, RPC.SERVER_ERROR, 'Internal error.');
+      }
+      if (typeof opened === 'string') return sendError(res, 503, RPC.TOO_MANY_SESSIONS, opened);
+      session = opened;
+    } else {
+      session = sessionFor(req, clientId);
+      if (session === null) {
+        return sendError(
+          res,
+          400,
+          RPC.INVALID_REQUEST,
+          'Bad request: the Mcp-Session-Id header is required.',
+        );
+      }
+      if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+      const version = headerValue(req.headers['mcp-protocol-version']);
+      if (version !== undefined && !SUPPORTED_VERSIONS.has(version)) {
+        return sendError(
+          res,
+          400,
+          RPC.INVALID_REQUEST,
+          `Unsupported MCP-Protocol-Version: ${version.slice(0, 32)}.`,
+        );
+      }
+      for (const id of ids) {
+        if (session.transport.isInflight(id)) {
+          return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: this id is already in flight.');
+        }
+      }
+    }
+    const transport = session.transport;
+    if (ids.size === 0) {
+      res.writeHead(202, { 'mcp-session-id': transport.sessionId, 'content-length': 0 });
+      res.end();
+      transport.receive(messages, undefined);
+      return;
+    }
+    const exchange = new Exchange(res, transport, [...ids], { batch, acceptsSse: accept.sse });
+    transport.receive(messages, exchange);
+  }
+
+  function handleGet(req: IncomingMessage, res: ServerResponse, clientId: string): void {
+    const session = sessionFor(req, clientId);
+    if (!parseAccept(headerValue(req.headers.accept)).sse || req.headers.accept === undefined) {
+      sendError(res, 406, RPC.INVALID_REQUEST, 'Accept must allow text/event-stream.');
+    } else if (session === null) {
+      sendError(res, 400, RPC.INVALID_REQUEST, 'Bad request: the Mcp-Session-Id header is required.');
+    } else if (session === undefined) {
+      sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+    } else if (session.transport.hasStandaloneStream) {
+      sendError(res, 409, RPC.INVALID_REQUEST, 'A stream is already open for this session.');
+    } else {
+      session.transport.openStandalone(res);
+    }
+  }
+
+  async function handleDelete(req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
+    const session = sessionFor(req, clientId);
+    if (session === null) {
+      return sendError(res, 400, RPC.INVALID_REQUEST, 'Bad request: the Mcp-Session-Id header is required.');
+    }
+    if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+    await closeSession(session);
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+  }
+
+  function handleHealth(res: ServerResponse): void {
+    const body = JSON.stringify({ status: 'ok', ...options.health?.(), sessions: sessions.size });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const isMcp = path === MCP_PATH;
+    const isHealth = path === HEALTH_PATH && req.method === 'GET';
+    if (!isMcp && !isHealth) {
+      req.resume();
+      return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found. The MCP endpoint is /mcp.');
+    }
+    if (!hostAllowed(req)) {
+      req.resume();
+      return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Host is not allowed.');
+    }
+    if (!originAllowed(req)) {
+      req.resume();
+      return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Origin is not allowed.');
+    }
+    if (isHealth && loopback) return handleHealth(res);
+    const clientId = await authenticate(req);
+    if (clientId === undefined) {
+      req.resume();
+      return sendError(res, 401, RPC.UNAUTHORIZED, 'Unauthorized: a valid access key is required (Bearer).', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    if (isHealth) return handleHealth(res);
+    switch (req.method) {
+      case 'POST':
+        return handlePost(req, res, clientId);
+      case 'GET':
+        req.resume();
+        return handleGet(req, res, clientId);
+      case 'DELETE':
+        req.resume();
+        return handleDelete(req, res, clientId);
+      default:
+        req.resume();
+        return sendError(res, 405, RPC.INVALID_REQUEST, 'Method not allowed.', {
+          allow: 'GET, POST, DELETE',
+        });
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger?.error({ err }, 'request failed');
+      sendError(res, 500, RPC.SERVER_ERROR, 'Internal error.');
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function reapIdleSessions(): Promise<number> {
+    const limit = now() - idleMs;
+    const idle = [...sessions.values()].filter((s) => s.transport.idle && s.transport.lastActivity <= limit);
+    await Promise.allSettled(idle.map((s) => closeSession(s)));
+    return idle.length;
+  }
+
+  let reaper: NodeJS.Timeout | undefined;
+
+  return {
+    get url() {
+      return boundUrl;
+    },
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? DEFAULT_PORT, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      boundUrl = `http://${shown}:${port}${MCP_PATH}`;
+      reaper = setInterval(() => {
+        reapIdleSessions().catch((err: unknown) => logger?.warn({ err }, 'session reaping failed'));
+      }, reapEvery);
+      reaper.unref();
+      if (!loopback) {
+        logger?.warn(
+          { host, port },
+          'listening on a non-loopback address: anyone who can reach it and holds an access key can use the gateway',
+        );
+      }
+      return { url: boundUrl, port };
+    },
+    stats() {
+      const sessionsByClient: Record<string, number> = {};
+      for (const s of sessions.values()) {
+        sessionsByClient[s.transport.clientId] = (sessionsByClient[s.transport.clientId] ?? 0) + 1;
+      }
+      return { sessions: sessions.size, sessionsByClient };
+    },
+    reapIdleSessions,
+    invalidateAuth() {
+      authCache.clear();
+    },
+    close() {
+      closing ??= (async () => {
+        if (reaper !== undefined) clearInterval(reaper);
+        const stopped = new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+        });
+        await Promise.allSettled([...sessions.values()].map((s) => closeSession(s)));
+        server.closeIdleConnections();
+        for (const socket of sockets) socket.destroySoon();
+        const forced = setTimeout(() => server.closeAllConnections(), 2000);
+        await stopped;
+        clearTimeout(forced);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { Writable } from 'node:stream';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** The levels {@link createLogger} accepts, quietest last. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** Options of {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** Lowest level written. Default `info`. */
+  level?: LogLevel;
+  /** One human line per entry (`12:00:01 INFO  message key=value`) instead of JSON. Default `false`. */
+  pretty?: boolean;
+  /** Where lines go: any writable stream or pino destination. Default: standard error (fd 2). */
+  destination?: DestinationStream | NodeJS.WritableStream;
+  /** Exact secret values to blank wherever they appear in a message. Default none. */
+  secretValues?: string[];
+}
+
+const CENSOR = '[REDACTED]';
+
+/** Structured fields that never reach a log line, at the top level and one level down. */
+export const REDACTED_PATHS: readonly string[] = [
+  'authorization',
+  'accessKey',
+  'key',
+  'token',
+  'secret',
+  'secrets',
+  'password',
+  'passphrase',
+  'env',
+  'headers',
+  '*.authorization',
+  '*.accessKey',
+  '*.token',
+  '*.secret',
+  '*.secrets',
+  '*.password',
+  '*.passphrase',
+  '*.env',
+  '*.headers',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+/** Access keys and bearer credentials, wherever they appear in free text. */
+const SECRET_TEXT = /(mcpmux_)[A-Za-z0-9_-]{8,}|(Bearer\s+)\S+/gi;
+
+function scrub(text: string, values: readonly string[]): string {
+  let out = text.replace(SECRET_TEXT, (_m, key: string | undefined, bearer: string | undefined) =>
+    key !== undefined ? `${key}${CENSOR}` : `${bearer ?? ''}${CENSOR}`,
+  );
+  for (const value of values) if (value.length >= 4) out = out.split(value).join(CENSOR);
+  return out;
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Turns pino's JSON lines into one readable line each (a small stand-in for pino-pretty). */
+function prettyStream(target: NodeJS.WritableStream): Writable {
+  let pending = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      pending += chunk.toString('utf8');
+      let newline = pending.indexOf('\n');
+      let out = '';
+      while (newline !== -1) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        out += `${prettyLine(line)}\n`;
+        newline = pending.indexOf('\n');
+      }
+      if (out === '') return callback();
+      target.write(out, () => callback());
+    },
+  });
+}
+
+function prettyLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { level, time, msg, pid: _pid, hostname: _host, ...rest } = entry;
+  const at = typeof time === 'number' ? new Date(time).toISOString().slice(11, 19) : '';
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(' ');
+  const name = LEVEL_NAMES[level as number] ?? String(level);
+  return `${at} ${name} ${typeof msg === 'string' ? msg : ''}${fields === '' ? '' : ` ${fields}`}`;
+}
+
+/**
+ * Creates the server's structured logger (pino): JSON lines by default, one readable line per entry
+ * with `pretty` (for a terminal). Secrets never reach a line: fields named like credentials
+ * ({@link REDACTED_PATHS}) are censored, and access keys, bearer tokens and the given
+ * `secretValues` are blanked inside messages.
+ *
+ * @param options.level - lowest level written; default `info`.
+ * @param options.pretty - human one-line format; default `false` (JSON).
+ * @param options.destination - where lines go; default standard error.
+ * @param options.secretValues - exact values to blank; default none.
+ * @returns a pino {@link Logger}.
+ * @example
+ * ```ts
+ * const logger = createLogger({ level: 'debug', pretty: process.stderr.isTTY });
+ * logger.info({ port: 45818 }, 'listening');
+ * ```
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const secretValues = [...(options.secretValues ?? [])].sort((a, b) => b.length - a.length);
+  const config: LoggerOptions = {
+    level: options.level ?? 'info',
+    base: null,
+    redact: { paths: [...REDACTED_PATHS], censor: CENSOR },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrub(arg, secretValues) : arg));
+        method.apply(this, scrubbed as Parameters<typeof method>);
+      },
+    },
+    serializers: {
+      err: (err: unknown) => {
+        const e = err as { name?: unknown; message?: unknown; code?: unknown };
+        return {
+          name: typeof e?.name === 'string' ? e.name : 'Error',
+          message: scrub(typeof e?.message === 'string' ? e.message : String(err), secretValues),
+          ...(typeof e?.code === 'string' || typeof e?.code === 'number' ? { code: e.code } : {}),
+        };
+      },
+    },
+  };
+  const target = (options.destination ?? pino.destination({ fd: 2, sync: true })) as NodeJS.WritableStream;
+  if (options.pretty === true) return pino(config, prettyStream(target));
+  return pino(config, target as DestinationStream);
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openHome } from '../src/home.js';
+
+/** An environment holding a fresh master key (base64 of 32 bytes). */
+export function testEnv(): Record<string, string> {
+  return { MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
+}
+
+/** The small stdio MCP server of these tests: tools `echo` and `whoami`, named after argv[2]. */
+export const ECHO_SERVER = fileURLToPath(new URL('./fixtures/echo-server.mjs', import.meta.url));
+
+export interface TestHome {
+  home: string;
+  env: Record<string, string>;
+  /** Access keys by client id. */
+  keys: Record<string, string>;
+  cleanup(): void;
+}
+
+/**
+ * A home with Spaces `personal` (active; server `alpha`) and `work` (server `beta`), and clients
+ * `alice` and `bob` (follow-active) granted `all` in both Spaces.
+ */
+export async function createTestHome(options: { servers?: boolean } = {}): Promise<TestHome> {
+  const home = mkdtempSync(join(tmpdir(), 'mcpmux-server-test-'));
+  const env = testEnv();
+  const opened = await openHome({ home, env, create: true });
+  const keys: Record<string, string> = {};
+  try {
+    const { store } = opened;
+    await store.createSpace({ id: 'personal', name: 'Personal' });
+    await store.createSpace({ id: 'work', name: 'Work' });
+    if (options.servers !== false) {
+      for (const [id, space] of [
+        ['alpha', 'personal'],
+        ['beta', 'work'],
+      ] as const) {
+        await store.createServer({
+          id,
+          transport: { type: 'stdio', command: process.execPath, args: [ECHO_SERVER, id] },
+        });
+        await store.install(space, id);
+      }
+    }
+    for (const id of ['alice', 'bob']) {
+      const { accessKey } = await store.createClient({ id });
+      keys[id] = accessKey;
+      await store.grant(id, 'personal', 'all');
+      await store.grant(id, 'work', 'all');
+    }
+  } finally {
+    await opened.close();
+  }
+  return { home, env, keys, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** Polls `check` every 20 ms until it returns true or `timeoutMs` passes (then throws). */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
