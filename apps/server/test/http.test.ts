@@ -1,0 +1,251 @@
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { type RunningServer, startServer } from '../src/start.js';
+import { createTestHome, type TestHome } from './helpers.js';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One raw HTTP request over loopback (lets tests set Host, Origin and malformed bodies). */
+export function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+function headers(key: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+    ...extra,
+  };
+}
+
+async function connectClient(url: string, key: string): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
+  return client;
+}
+
+describe('the gateway server over loopback', () => {
+  let t: TestHome;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    t = await createTestHome();
+    server = await startServer({
+      home: t.home,
+      env: t.env,
+      port: 0,
+      logger: createLogger({ level: 'silent' }),
+      http: { maxBodyBytes: 64 * 1024, authCacheMs: 0 },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    t?.cleanup();
+  });
+
+  it('serves the active Space’s tools to the real SDK client and calls one', async () => {
+    const client = await connectClient(server.url, t.keys.alice ?? '');
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['alpha_echo', 'alpha_whoami']);
+    const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'hi' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'hi' }]);
+    await client.close();
+  });
+
+  it('answers 401 with a JSON body without a key', async () => {
+    const res = await raw(server.url, { headers: headers(undefined), body: INIT });
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(JSON.parse(res.body).error.message).toMatch(/access key/);
+  });
+
+  it('answers 401 for a wrong key and a malformed Authorization header', async () => {
+    const wrong = await raw(server.url, { headers: headers(`mcpmux_${'A'.repeat(43)}`), body: INIT });
+    expect(wrong.status).toBe(401);
+    const basic = await raw(server.url, {
+      headers: { ...headers(undefined), authorization: `Basic ${t.keys.alice}` },
+      body: INIT,
+    });
+    expect(basic.status).toBe(401);
+    expect(JSON.parse(basic.body).jsonrpc).toBe('2.0');
+  });
+
+  it('rejects a revoked key on the next request, even inside an open session', async () => {
+    const store = openSqliteSpaceStore({ path: join(t.home, 'mcpmux.db') });
+    const { accessKey } = await store.createClient({ id: 'carol' });
+    await store.grant('carol', 'personal', 'all');
+    const client = await connectClient(server.url, accessKey);
+    await client.listTools();
+    await store.revokeAccessKeys('carol');
+    await expect(client.listTools()).rejects.toThrow();
+    const res = await raw(server.url, { headers: headers(accessKey), body: INIT });
+    expect(res.status).toBe(401);
+    await client.close().catch(() => {});
+    await store.close();
+  });
+
+  it('rejects an expired key', async () => {
+    const store = openSqliteSpaceStore({ path: join(t.home, 'mcpmux.db') });
+    const { accessKey } = await store.createClient({ id: 'dave', keyExpiresAt: new Date(Date.now() - 1000) });
+    await store.close();
+    const res = await raw(server.url, { headers: headers(accessKey), body: INIT });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 403 for a foreign Origin and for Origin: null', async () => {
+    for (const origin of ['https://evil.example.com', 'null', 'http://127.0.0.1.evil.example.com']) {
+      const res = await raw(server.url, { headers: headers(t.keys.alice, { origin }), body: INIT });
+      expect(res.status, origin).toBe(403);
+      expect(JSON.parse(res.body).error.message).toMatch(/Origin/);
+    }
+    const local = await raw(server.url, {
+      headers: headers(t.keys.alice, { origin: `http://localhost:${server.port}` }),
+      body: INIT,
+    });
+    expect(local.status).toBe(200);
+  });
+
+  it('answers 403 for a rebinding Host on the loopback bind', async () => {
+    for (const host of [
+      `evil.example.com:${server.port}`,
+      'attacker.test',
+      `127.0.0.1.nip.io:${server.port}`,
+    ]) {
+      const res = await raw(server.url, { headers: headers(t.keys.alice, { host }), body: INIT });
+      expect(res.status, host).toBe(403);
+      expect(JSON.parse(res.body).error.message).toMatch(/Host/);
+    }
+  });
+
+  it('answers 413 with a JSON-RPC error for an oversized body, declared or streamed', async () => {
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'ping',
+      params: { pad: 'x'.repeat(70 * 1024) },
+    });
+    const res = await raw(server.url, { headers: headers(t.keys.alice), body: big });
+    expect(res.status).toBe(413);
+    const body = JSON.parse(res.body);
+    expect(body.jsonrpc).toBe('2.0');
+    expect(body.error.message).toMatch(/limit/);
+    const chunked = await raw(server.url, {
+      headers: { ...headers(t.keys.alice), 'transfer-encoding': 'chunked' },
+      body: big,
+    });
+    expect(chunked.status).toBe(413);
+  });
+
+  it('answers 415 for a body that is not declared as JSON', async () => {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await raw(server.url, {
+        headers: headers(t.keys.alice, { 'content-type': type }),
+        body: INIT,
+      });
+      expect(res.status, type).toBe(415);
+      expect(JSON.parse(res.body).error.code).toBe(-32600);
+    }
+  });
+
+  it('answers 404 for an unknown session and for a session of another client', async () => {
+    const unknown = await raw(server.url, {
+      headers: headers(t.keys.alice, { 'mcp-session-id': 'no-such-session' }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+    });
+    expect(unknown.status).toBe(404);
+    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const sessionId = String(init.headers['mcp-session-id']);
+    expect(sessionId.length).toBeGreaterThanOrEqual(22);
+    const stolen = await raw(server.url, {
+      headers: headers(t.keys.bob, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
+    });
+    expect(stolen.status).toBe(404);
+    const own = await raw(server.url, {
+      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
+    });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.body)).toEqual({ jsonrpc: '2.0', id: 5, result: {} });
+  });
+
+  it('closes a session on DELETE, after which its id answers 404', async () => {
+    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const sessionId = String(init.headers['mcp-session-id']);
+    const del = await raw(server.url, {
+      method: 'DELETE',
+      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+    });
+    expect(del.status).toBe(200);
+    const after = await raw(server.url, {
+      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'ping' }),
+    });
+    expect(after.status).toBe(404);
+  });
+
+  it('reports status, version, active Space and upstreams on /health without secrets', async () => {
+    const res = await raw(server.url.replace('/mcp', '/health'), { method: 'GET', headers: {} });
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body);
+    expect(body.status).toBe('ok');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(body.activeSpace).toBe('personal');
+    expect(Array.isArray(body.upstreams)).toBe(true);
+    expect(res.body).not.toContain('mcpmux_');
+    expect(res.body).not.toContain(t.env.MCPMUX_MASTER_KEY);
+  });
+
+  it('answers 404 JSON for other paths and 405 for other methods', async () => {
+    const other = await raw(server.url.replace('/mcp', '/admin'), { method: 'GET' });
+    expect(other.status).toBe(404);
+    expect(JSON.parse(other.body).error).toBeDefined();
+    const put = await raw(server.url, { method: 'PUT', headers: headers(t.keys.alice), body: INIT });
+    expect(put.status).toBe(405);
+  });
+});
