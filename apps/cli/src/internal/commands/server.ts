@@ -315,6 +315,8 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
   });
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function normalise(t: ServerTransportInput): ServerTransport {
   return t.type === 'stdio'
     ? {
