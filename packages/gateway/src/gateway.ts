@@ -690,8 +690,14 @@ class GatewayCore implements Gateway {
     }
 
     if (kinds.has('client')) {
+      const clients = new Map<string, Promise<Awaited<ReturnType<SpaceStore['getClient']>>>>();
       for (const s of [...this.sessions.values()]) {
-        const client = await this.store.getClient(s.clientId);
+        let lookup = clients.get(s.clientId);
+        if (lookup === undefined) {
+          lookup = this.store.getClient(s.clientId);
+          clients.set(s.clientId, lookup);
+        }
+        const client = await lookup;
         if (client === undefined) {
           await s.server.close().catch(() => undefined);
           this.dropSession(s);

@@ -38,6 +38,19 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
  *   `INVALID_INPUT`, `NOT_FOUND`, `CONFLICT` -> -32602; `FORBIDDEN`, `UNAUTHORIZED` -> -32600;
  *   anything else -> -32603 `Internal error`. `data` is `{ code, ...error.data }`.
  * - Anything else -> -32603 `Internal error`.
+ *
+ * @param err - any thrown value.
+ * @returns the `McpError` to throw from an SDK request handler (its `message` is sent as is).
+ * @example
+ * ```ts
+ * server.setRequestHandler(CallToolRequestSchema, async (req) => {
+ *   try {
+ *     return await route(req);
+ *   } catch (err) {
+ *     throw toRpcError(err); // never leaks a stack or a secret
+ *   }
+ * });
+ * ```
  */
 export function toRpcError(err: unknown): McpError {
   if (err instanceof McpError) {
