@@ -1,0 +1,135 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Sandbox, sandbox } from './helpers.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+});
+afterEach(() => sb.cleanup());
+
+describe('status', () => {
+  it('shows the home, active Space, servers and clients', async () => {
+    await sb.ok(['init']);
+    await sb.ok(['server', 'add', 'memory', '--no-connect']);
+    await sb.ok(['client', 'add', 'cursor']);
+    const s = await sb.json<{
+      home: string;
+      activeSpace: string;
+      servers: string[];
+      clients: string[];
+      gateway: { running: boolean };
+    }>(['status']);
+    expect(s).toMatchObject({
+      home: sb.home,
+      activeSpace: 'personal',
+      servers: ['memory'],
+      clients: ['cursor'],
+    });
+    expect(typeof s.gateway.running).toBe('boolean');
+    const human = await sb.cli(['status']);
+    expect(human.stdout).toMatch(/Active Space\s+personal/);
+    expect(human.stdout).toMatch(/Gateway/);
+  });
+
+  it('asks for init when there is no home', async () => {
+    const r = await sb.cli(['status']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/init/);
+  });
+});
+
+describe('doctor', () => {
+  it('passes on a healthy home and reports a missing command with a fix', async () => {
+    await sb.ok(['init']);
+    await sb.ok(['server', 'add', 'node-server', '--command', process.execPath, '--no-connect']);
+    const ok = await sb.json<{ ok: boolean; checks: { check: string; status: string }[] }>(['doctor']);
+    expect(ok.ok).toBe(true);
+    expect(ok.checks.map((c) => c.check)).toEqual(
+      expect.arrayContaining(['home', 'vault', 'server node-server']),
+    );
+    await sb.ok(['server', 'add', 'ghost', '--command', 'definitely-not-a-command-xyz', '--no-connect']);
+    const r = await sb.cli(['doctor']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/fail\s+server ghost: command "definitely-not-a-command-xyz" is not on PATH/);
+    expect(r.stdout).toMatch(/fix: /);
+  });
+
+  it('warns about loose home permissions, missing secrets and unparseable or unconnected app configs', async () => {
+    await sb.ok(['init']);
+    chmodSync(sb.home, 0o755);
+    await sb.ok([
+      'server',
+      'add',
+      'x',
+      '--command',
+      process.execPath,
+      '--env',
+      'TOKEN=${secret:TOKEN}',
+      '--no-connect',
+    ]);
+    mkdirSync(join(sb.dir, '.cursor'), { recursive: true });
+    writeFileSync(join(sb.dir, '.cursor', 'mcp.json'), '{"mcpServers": {}}');
+    mkdirSync(join(sb.dir, '.codeium', 'windsurf'), { recursive: true });
+    writeFileSync(join(sb.dir, '.codeium', 'windsurf', 'mcp_config.json'), '{ broken');
+    const out = await sb.cli(['doctor', '--json']);
+    const { checks } = JSON.parse(out.stdout) as {
+      checks: { check: string; status: string; fix?: string }[];
+    };
+    expect(checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'home', status: 'warn', fix: `chmod 700 ${sb.home}` }),
+        expect.objectContaining({
+          check: 'server x',
+          status: 'warn',
+          fix: 'mcpmux secret set x TOKEN --space personal',
+        }),
+        expect.objectContaining({
+          check: 'app cursor',
+          status: 'warn',
+          fix: 'mcpmux connect cursor --client CLIENT',
+        }),
+        expect.objectContaining({ check: 'app windsurf', status: 'fail' }),
+      ]),
+    );
+    expect(out.code).toBe(1);
+  });
+});
+
+describe('catalog and completion', () => {
+  it('lists and searches the bundled catalog without a home', async () => {
+    const all = await sb.json<{ id: string; inputs: { name: string; secret: boolean }[] }[]>(['catalog']);
+    for (const id of [
+      'filesystem',
+      'memory',
+      'everything',
+      'github',
+      'brave-search',
+      'postgres',
+      'slack',
+      'sequential-thinking',
+      'fetch',
+      'git',
+    ]) {
+      expect(all.map((e) => e.id)).toContain(id);
+    }
+    expect(all.find((e) => e.id === 'github')?.inputs).toEqual([
+      expect.objectContaining({ name: 'GITHUB_PERSONAL_ACCESS_TOKEN', secret: true }),
+    ]);
+    const search = await sb.cli(['catalog', 'search']);
+    expect(search.stdout).toMatch(/brave-search/);
+    expect(search.stdout).not.toMatch(/^memory/m);
+    expect((await sb.cli(['catalog', 'zzzz'])).stdout).toMatch(/No catalog entry matches/);
+  });
+
+  it('prints bash, zsh and fish completion scripts covering the verbs', async () => {
+    const bash = await sb.ok(['completion', 'bash']);
+    expect(bash.stdout).toContain('complete -F _mcpmux mcpmux');
+    expect(bash.stdout).toMatch(/"server"\) echo "add list show remove enable disable/);
+    expect((await sb.ok(['completion', 'zsh'])).stdout).toContain('bashcompinit');
+    expect((await sb.ok(['completion', 'fish'])).stdout).toContain(
+      "complete -c mcpmux -f -n '__fish_use_subcommand'",
+    );
+  });
+});
