@@ -82,6 +82,7 @@ interface State {
   random: (n: number) => Uint8Array;
   clock: () => Date;
   logger: VaultLogger | undefined;
+  statements: Map<string, BetterSqlite3.Statement>;
 }
 
 const scopeKey = (scope: SecretScope | DataKeyScope): string =>
@@ -222,6 +223,7 @@ export class SqliteVault implements Vault {
         random,
         clock,
         logger: options.logger,
+        statements: new Map(),
       });
     } catch (err) {
       if (ownsConnection) db.close();
@@ -266,34 +268,33 @@ export class SqliteVault implements Vault {
       s.db
         .transaction(() => {
           const dataKeyRow = this.#dataKeyRow(key) ?? this.#createDataKey(key);
-          const dataKey = this.#unwrap(dataKeyRow);
-          const previous = s.db
-            .prepare('SELECT version FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?')
-            .get(key, parsedScope.serverId, secretName) as { version: number } | undefined;
+          const previous = this.#sql(
+            'SELECT version FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?',
+          ).get(key, parsedScope.serverId, secretName) as { version: number } | undefined;
           const version = (previous?.version ?? 0) + 1;
-          const sealed = seal(
-            dataKey,
-            plaintext,
-            secretAad(key, parsedScope.serverId, secretName, version, dataKeyRow.id),
-            s.random,
+          const sealed = this.#withDataKey(dataKeyRow, (dataKey) =>
+            seal(
+              dataKey,
+              plaintext,
+              secretAad(key, parsedScope.serverId, secretName, version, dataKeyRow.id),
+              s.random,
+            ),
           );
-          s.db
-            .prepare(
-              `INSERT INTO vault_secrets (scope, server_id, name, version, data_key_id, iv, ciphertext, tag, created_at, updated_at)
+          this.#sql(
+            `INSERT INTO vault_secrets (scope, server_id, name, version, data_key_id, iv, ciphertext, tag, created_at, updated_at)
                VALUES (@scope, @server, @name, @version, @dataKeyId, @iv, @ciphertext, @tag, @now, @now)
                ON CONFLICT (scope, server_id, name) DO UPDATE SET version = excluded.version,
                  data_key_id = excluded.data_key_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
                  tag = excluded.tag, updated_at = excluded.updated_at`,
-            )
-            .run({
-              scope: key,
-              server: parsedScope.serverId,
-              name: secretName,
-              version,
-              dataKeyId: dataKeyRow.id,
-              ...sealed,
-              now,
-            });
+          ).run({
+            scope: key,
+            server: parsedScope.serverId,
+            name: secretName,
+            version,
+            dataKeyId: dataKeyRow.id,
+            ...sealed,
+            now,
+          });
         })
         .immediate();
     } finally {
@@ -307,13 +308,14 @@ export class SqliteVault implements Vault {
 
   /** Synchronous {@link Vault.get}. */
   getSync(scope: SecretScope, name: string): string | undefined {
-    const s = this.#live();
     const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
     const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
     const key = scopeKey(parsedScope);
-    const row = s.db
-      .prepare('SELECT * FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?')
-      .get(key, parsedScope.serverId, secretName) as SecretRow | undefined;
+    const row = this.#sql('SELECT * FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?').get(
+      key,
+      parsedScope.serverId,
+      secretName,
+    ) as SecretRow | undefined;
     if (row === undefined) return undefined;
     const plaintext = this.#decrypt(row);
     const value = plaintext.toString('utf8');
@@ -322,18 +324,18 @@ export class SqliteVault implements Vault {
   }
 
   async has(scope: SecretScope, name: string): Promise<boolean> {
-    const s = this.#live();
     const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
     const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
     return (
-      s.db
-        .prepare('SELECT 1 FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?')
-        .get(scopeKey(parsedScope), parsedScope.serverId, secretName) !== undefined
+      this.#sql('SELECT 1 FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?').get(
+        scopeKey(parsedScope),
+        parsedScope.serverId,
+        secretName,
+      ) !== undefined
     );
   }
 
   async list(filter: SecretListFilter = {}): Promise<SecretInfo[]> {
-    const s = this.#live();
     const f = parseOrThrow(SecretListFilterSchema, filter, 'secret filter');
     const where: string[] = [];
     const params: string[] = [];
@@ -347,12 +349,10 @@ export class SqliteVault implements Vault {
       where.push('server_id = ?');
       params.push(f.serverId);
     }
-    const rows = s.db
-      .prepare(
-        `SELECT scope, server_id, name, version, created_at, updated_at FROM vault_secrets
+    const rows = this.#sql(
+      `SELECT scope, server_id, name, version, created_at, updated_at FROM vault_secrets
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY scope, server_id, name`,
-      )
-      .all(...params) as {
+    ).all(...params) as {
       scope: string;
       server_id: string;
       name: string;
@@ -370,12 +370,13 @@ export class SqliteVault implements Vault {
   }
 
   async delete(scope: SecretScope, name: string): Promise<boolean> {
-    const s = this.#live();
     const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
     const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
-    const result = s.db
-      .prepare('DELETE FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?')
-      .run(scopeKey(parsedScope), parsedScope.serverId, secretName);
+    const result = this.#sql('DELETE FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?').run(
+      scopeKey(parsedScope),
+      parsedScope.serverId,
+      secretName,
+    );
     return result.changes > 0;
   }
 
@@ -399,8 +400,8 @@ export class SqliteVault implements Vault {
     const id = parseOrThrow(SlugSchema, spaceId, 'space id');
     const key = `space:${id}`;
     return s.db.transaction(() => {
-      const removed = s.db.prepare('DELETE FROM vault_secrets WHERE scope = ?').run(key).changes;
-      s.db.prepare('DELETE FROM vault_data_keys WHERE scope = ?').run(key);
+      const removed = this.#sql('DELETE FROM vault_secrets WHERE scope = ?').run(key).changes;
+      this.#sql('DELETE FROM vault_data_keys WHERE scope = ?').run(key);
       return removed;
     })();
   }
@@ -418,8 +419,8 @@ export class SqliteVault implements Vault {
     s.db
       .transaction(() => {
         this.#assertCurrentMaster();
-        const rows = s.db.prepare('SELECT * FROM vault_data_keys ORDER BY scope').all() as DataKeyRow[];
-        const update = s.db.prepare(
+        const rows = this.#sql('SELECT * FROM vault_data_keys ORDER BY scope').all() as DataKeyRow[];
+        const update = this.#sql(
           'UPDATE vault_data_keys SET master_key_id = ?, iv = ?, wrapped = ?, tag = ? WHERE scope = ?',
         );
         for (const row of rows) {
@@ -428,20 +429,18 @@ export class SqliteVault implements Vault {
           raw.fill(0);
           update.run(newId, wrapped.iv, wrapped.ciphertext, wrapped.tag, row.scope);
         }
-        s.db
-          .prepare(
-            `UPDATE vault_master SET master_key_id = ?, provider_kind = ?, kdf = ?, check_iv = ?,
+        this.#sql(
+          `UPDATE vault_master SET master_key_id = ?, provider_kind = ?, kdf = ?, check_iv = ?,
              check_ciphertext = ?, check_tag = ?, rotated_at = ? WHERE id = 1`,
-          )
-          .run(
-            newId,
-            next.kind,
-            kdf === undefined ? null : JSON.stringify(kdf),
-            check.iv,
-            check.ciphertext,
-            check.tag,
-            s.clock().toISOString(),
-          );
+        ).run(
+          newId,
+          next.kind,
+          kdf === undefined ? null : JSON.stringify(kdf),
+          check.iv,
+          check.ciphertext,
+          check.tag,
+          s.clock().toISOString(),
+        );
       })
       .immediate();
     s.masterKey = newMaster;
@@ -459,26 +458,28 @@ export class SqliteVault implements Vault {
           this.#createDataKey(key);
           return;
         }
-        const oldKey = this.#unwrap(old);
-        const rows = s.db.prepare('SELECT * FROM vault_secrets WHERE scope = ?').all(key) as SecretRow[];
-        const plaintexts = rows.map((row) => this.#decryptWith(row, oldKey, old));
-        s.db.prepare('DELETE FROM vault_data_keys WHERE scope = ?').run(key);
+        const rows = this.#sql('SELECT * FROM vault_secrets WHERE scope = ?').all(key) as SecretRow[];
+        const plaintexts = this.#withDataKey(old, (oldKey) =>
+          rows.map((row) => this.#decryptWith(row, oldKey, old)),
+        );
+        this.#sql('DELETE FROM vault_data_keys WHERE scope = ?').run(key);
         const fresh = this.#createDataKey(key);
-        const newKey = this.#unwrap(fresh);
-        const update = s.db.prepare(
+        const update = this.#sql(
           `UPDATE vault_secrets SET data_key_id = ?, iv = ?, ciphertext = ?, tag = ?
            WHERE scope = ? AND server_id = ? AND name = ?`,
         );
-        rows.forEach((row, i) => {
-          const plaintext = plaintexts[i]!;
-          const sealed = seal(
-            newKey,
-            plaintext,
-            secretAad(key, row.server_id, row.name, row.version, fresh.id),
-            s.random,
-          );
-          plaintext.fill(0);
-          update.run(fresh.id, sealed.iv, sealed.ciphertext, sealed.tag, key, row.server_id, row.name);
+        this.#withDataKey(fresh, (newKey) => {
+          rows.forEach((row, i) => {
+            const plaintext = plaintexts[i]!;
+            const sealed = seal(
+              newKey,
+              plaintext,
+              secretAad(key, row.server_id, row.name, row.version, fresh.id),
+              s.random,
+            );
+            plaintext.fill(0);
+            update.run(fresh.id, sealed.iv, sealed.ciphertext, sealed.tag, key, row.server_id, row.name);
+          });
         });
       })
       .immediate();
@@ -492,6 +493,17 @@ export class SqliteVault implements Vault {
     if (s.ownsConnection) s.db.close();
   }
 
+  /** A prepared statement, compiled once per connection. */
+  #sql(text: string): BetterSqlite3.Statement {
+    const s = this.#live();
+    let statement = s.statements.get(text);
+    if (statement === undefined) {
+      statement = s.db.prepare(text);
+      s.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   #live(): State {
     if (this.#state === undefined) throw new McpmuxError('VAULT_LOCKED', 'The vault is closed.');
     return this.#state;
@@ -499,7 +511,7 @@ export class SqliteVault implements Vault {
 
   #assertCurrentMaster(): void {
     const s = this.#live();
-    const row = s.db.prepare('SELECT master_key_id FROM vault_master WHERE id = 1').get() as
+    const row = this.#sql('SELECT master_key_id FROM vault_master WHERE id = 1').get() as
       | { master_key_id: string }
       | undefined;
     if (row?.master_key_id !== s.masterKeyId) {
@@ -512,9 +524,7 @@ export class SqliteVault implements Vault {
   }
 
   #dataKeyRow(key: string): DataKeyRow | undefined {
-    return this.#live().db.prepare('SELECT * FROM vault_data_keys WHERE scope = ?').get(key) as
-      | DataKeyRow
-      | undefined;
+    return this.#sql('SELECT * FROM vault_data_keys WHERE scope = ?').get(key) as DataKeyRow | undefined;
   }
 
   #createDataKey(key: string): DataKeyRow {
@@ -532,11 +542,9 @@ export class SqliteVault implements Vault {
       wrapped: wrapped.ciphertext,
       tag: wrapped.tag,
     };
-    s.db
-      .prepare(
-        'INSERT INTO vault_data_keys (scope, id, master_key_id, iv, wrapped, tag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(key, id, s.masterKeyId, wrapped.iv, wrapped.ciphertext, wrapped.tag, s.clock().toISOString());
+    this.#sql(
+      'INSERT INTO vault_data_keys (scope, id, master_key_id, iv, wrapped, tag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(key, id, s.masterKeyId, wrapped.iv, wrapped.ciphertext, wrapped.tag, s.clock().toISOString());
     return row;
   }
 
@@ -560,18 +568,21 @@ export class SqliteVault implements Vault {
     return raw;
   }
 
-  #unwrap(row: DataKeyRow): KeyObject {
+  /** Runs `fn` with the unwrapped data key of `row`, then zeroes the key. */
+  #withDataKey<T>(row: DataKeyRow, fn: (dataKey: Buffer) => T): T {
     const raw = this.#unwrapRaw(row);
-    const key = createSecretKey(raw);
-    raw.fill(0);
-    return key;
+    try {
+      return fn(raw);
+    } finally {
+      raw.fill(0);
+    }
   }
 
   #decrypt(row: SecretRow): Buffer {
-    const s = this.#live();
-    const keyRow = s.db
-      .prepare('SELECT * FROM vault_data_keys WHERE id = ? AND scope = ?')
-      .get(row.data_key_id, row.scope) as DataKeyRow | undefined;
+    const keyRow = this.#sql('SELECT * FROM vault_data_keys WHERE id = ? AND scope = ?').get(
+      row.data_key_id,
+      row.scope,
+    ) as DataKeyRow | undefined;
     if (keyRow === undefined) {
       throw integrityError(`Secret "${row.name}" of server "${row.server_id}" in ${scopeLabel(row.scope)}`, {
         scope: row.scope,
@@ -579,10 +590,10 @@ export class SqliteVault implements Vault {
         name: row.name,
       });
     }
-    return this.#decryptWith(row, this.#unwrap(keyRow), keyRow);
+    return this.#withDataKey(keyRow, (dataKey) => this.#decryptWith(row, dataKey, keyRow));
   }
 
-  #decryptWith(row: SecretRow, dataKey: KeyObject, keyRow: DataKeyRow): Buffer {
+  #decryptWith(row: SecretRow, dataKey: Buffer, keyRow: DataKeyRow): Buffer {
     const plaintext = open(
       dataKey,
       sealedOf(row, row.ciphertext),
