@@ -58,9 +58,8 @@ import {
   type StoredFeature,
   type WatchOptions,
 } from '../types.js';
-import { findCycleFrom } from './cycles.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
-import { MemberSchema } from './featureset-shapes.js';
+import { findCycle, MemberSchema } from './featureset-shapes.js';
 import * as t from './schema.js';
 import {
   configHash,
@@ -908,13 +907,11 @@ export class SqliteSpaceStore implements SpaceStore {
         { data: { entity: 'featureset', id: target, spaceId, field: `members.${i}.selector.id` } },
       );
     });
-    const edges = (id: string): string[] => {
-      const list = id === setId ? members : (sets.get(id)?.members ?? []);
-      const kind = id === setId ? 'custom' : sets.get(id)?.kind;
-      if (kind === 'all' || kind === 'server-all') return [];
-      return list.flatMap((m) => (m.selector.type === 'featureSet' ? [m.selector.id] : []));
-    };
-    const cycle = findCycleFrom(setId, edges);
+    const proposed = [...sets.values()].map((s) => (s.id === setId ? { ...s, members } : s));
+    if (!sets.has(setId)) proposed.push({ id: setId, name: setId, kind: 'custom', members });
+    const found = findCycle(proposed);
+    // Every new cycle passes through the edited set (the stored graph is acyclic): start the path there.
+    const cycle = found === undefined ? undefined : rotateCycle(found, setId);
     if (cycle !== undefined) {
       throw conflict(
         `FeatureSet "${setId}" would form a cycle: ${cycle.join(' -> ')}. Remove one of these set members.`,
@@ -1735,6 +1732,15 @@ export class SqliteSpaceStore implements SpaceStore {
     this.policyCache.clear();
     if (this.ownsDatabase) this.database.close();
   }
+}
+
+/** `['b', 'a', 'b']` rotated to start at `start`: `['a', 'b', 'a']` (unchanged when `start` is not on it). */
+function rotateCycle(path: string[], start: string): string[] {
+  const ring = path.slice(0, -1);
+  const at = ring.indexOf(start);
+  if (at <= 0) return path;
+  const rotated = [...ring.slice(at), ...ring.slice(0, at)];
+  return [...rotated, start];
 }
 
 /** Members without exact duplicates, in first-seen order. */
