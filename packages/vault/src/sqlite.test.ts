@@ -116,7 +116,7 @@ describe('SqliteVault', () => {
       { numRuns: 100 },
     );
     await vault.close();
-  });
+  }, 60_000);
 
   it('deletes every secret and the data key of a Space, and nothing else', async () => {
     const { vault } = await freshVault();

@@ -124,7 +124,7 @@ describe('no plaintext at rest', () => {
     await vault.close();
     expect(scan(dataDir, canaries)).toEqual([]);
     expect(readFileSync(logFile, 'utf8')).toMatch(/ERROR .*SECRET_MISSING|ERROR .*INVALID_INPUT/);
-  });
+  }, 60_000);
 
   it('the scanner finds a canary planted in each encoding (so the scan can fail)', () => {
     const dir = tempDir('mcpmux-canary-control-');

@@ -55,5 +55,6 @@ describe('keychain provider against a real Secret Service', () => {
         entryRecreated: false,
       });
     },
+    90_000,
   );
 });
