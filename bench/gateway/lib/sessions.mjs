@@ -1,0 +1,65 @@
+// MCP client sessions for the benchmark: the real SDK client over Streamable HTTP, legacy SSE or
+// stdio, with a nonce-checked echo call.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const info = { name: 'mcpmux-bench', version: '1.0.0' };
+
+/**
+ * Opens one MCP session.
+ * @param {{ kind: 'http' | 'sse', url: string, headers?: Record<string,string> } | { kind: 'stdio', command: string, args: string[], env?: Record<string,string> }} endpoint
+ */
+export async function openSession(endpoint) {
+  const client = new Client(info, { capabilities: {} });
+  let transport;
+  if (endpoint.kind === 'http') {
+    transport = new StreamableHTTPClientTransport(new URL(endpoint.url), {
+      requestInit: { headers: endpoint.headers ?? {} },
+    });
+  } else if (endpoint.kind === 'sse') {
+    transport = new SSEClientTransport(new URL(endpoint.url), {
+      requestInit: { headers: endpoint.headers ?? {} },
+    });
+  } else {
+    transport = new StdioClientTransport({
+      command: endpoint.command,
+      args: endpoint.args,
+      env: endpoint.env,
+      stderr: 'ignore',
+    });
+  }
+  await client.connect(transport);
+  return {
+    client,
+    transport,
+    async close() {
+      if (endpoint.kind === 'http') {
+        try {
+          await transport.terminateSession();
+        } catch {
+          // the server may not support DELETE
+        }
+      }
+      await client.close().catch(() => {});
+    },
+  };
+}
+
+/** Calls the echo tool with `message` and returns true when the reply echoes exactly that message. */
+export async function echo(session, toolName, message) {
+  const result = await session.client.callTool({ name: toolName, arguments: { message } });
+  const text = result.content?.[0]?.text;
+  return text === `Echo: ${message}`;
+}
+
+/** Finds the exposed name of the upstream `echo` tool (peers prefix it differently). */
+export async function findEchoTool(session) {
+  const { tools } = await session.client.listTools();
+  const exact = tools.find((t) => t.name === 'echo');
+  if (exact) return exact.name;
+  const prefixed = tools.find((t) => /(^|[_.:-])echo$/.test(t.name));
+  if (!prefixed) throw new Error(`no echo tool among ${tools.length} tools`);
+  return prefixed.name;
+}
