@@ -1,8 +1,8 @@
 import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
 import { type Bitset, createBitset, orInto, setBit, setRange } from './bitset.js';
-import { compileGlob, hasGlob } from './glob.js';
+import { compileGlob, hasGlob, literalPrefix } from './glob.js';
 import { KINDS } from './kinds.js';
-import { annotationAccepts, effectiveHints, selectorKey } from './match.js';
+import { annotationAccepts, selectorKey } from './match.js';
 
 interface ServerRange {
   readonly server: string;
@@ -31,12 +31,14 @@ export class CatalogIndex {
   private fullBits: Bitset | undefined;
 
   constructor(catalog: readonly Feature[]) {
-    const buckets: Record<FeatureKind, Map<string, Map<string, Feature>>> = {
+    // kind -> server -> name -> position in `catalog` of the first occurrence
+    const buckets: Record<FeatureKind, Map<string, Map<string, number>>> = {
       tool: new Map(),
       prompt: new Map(),
       resource: new Map(),
     };
-    for (const feature of catalog) {
+    for (let position = 0; position < catalog.length; position++) {
+      const feature = catalog[position]!;
       const byServer = buckets[feature.kind];
       if (byServer === undefined) continue; // not a known kind: not part of any result
       let names = byServer.get(feature.server);
@@ -44,28 +46,24 @@ export class CatalogIndex {
         names = new Map();
         byServer.set(feature.server, names);
       }
-      if (!names.has(feature.name)) names.set(feature.name, feature);
+      if (!names.has(feature.name)) names.set(feature.name, position);
     }
     const features: Feature[] = [];
     const kinds = {} as Record<FeatureKind, KindIndex>;
     for (const kind of KINDS) {
       const byServer = buckets[kind];
       const servers: ServerRange[] = [];
-      const rangeByServer = new Map<string, ServerRange>();
       // Default sort compares strings by UTF-16 code units, the same order as `<`.
       for (const server of [...byServer.keys()].sort()) {
-        const entries = byServer.get(server)!;
+        const names = byServer.get(server)!;
         const start = features.length;
-        const names = new Map<string, number>();
-        for (const name of [...entries.keys()].sort()) {
-          names.set(name, features.length);
-          features.push(entries.get(name)!);
+        for (const name of [...names.keys()].sort()) {
+          features.push(catalog[names.get(name)!]!);
+          names.set(name, features.length - 1); // from now on: the feature index
         }
-        const range: ServerRange = { server, start, end: features.length, names };
-        servers.push(range);
-        rangeByServer.set(server, range);
+        servers.push({ server, start, end: features.length, names });
       }
-      kinds[kind] = { servers, byServer: rangeByServer };
+      kinds[kind] = { servers, byServer: new Map(servers.map((range) => [range.server, range])) };
     }
     this.features = features;
     this.size = features.length;
@@ -111,6 +109,7 @@ export class CatalogIndex {
         const kind = this.kinds[selector.kind];
         if (kind === undefined) break;
         const nameGlob = compileGlob(selector.name);
+        const prefix = literalPrefix(selector.name);
         const visit = (range: ServerRange): void => {
           if (nameGlob.literal) {
             const i = range.names.get(selector.name);
@@ -118,8 +117,13 @@ export class CatalogIndex {
           } else if (nameGlob.any) {
             setRange(bits, range.start, range.end);
           } else {
-            for (let i = range.start; i < range.end; i++) {
-              if (nameGlob.test(this.features[i]!.name)) setBit(bits, i);
+            // Names are sorted within a range: only those starting with the literal prefix can match.
+            const features = this.features;
+            let i = prefix === '' ? range.start : this.lowerBound(range, prefix);
+            for (; i < range.end; i++) {
+              const name = features[i]!.name;
+              if (prefix !== '' && !name.startsWith(prefix)) break;
+              if (nameGlob.test(name)) setBit(bits, i);
             }
           }
         };
@@ -161,6 +165,18 @@ export class CatalogIndex {
     return bits;
   }
 
+  /** The first index in `range` whose name is not below `prefix` (names sorted by `<`). */
+  private lowerBound(range: ServerRange, prefix: string): number {
+    let lo = range.start;
+    let hi = range.end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.features[mid]!.name < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Tools split by effective hints: [read-only, destructive, neither]. */
   private classes(): readonly [Bitset, Bitset, Bitset] {
     if (this.annotationClasses === undefined) {
@@ -170,8 +186,10 @@ export class CatalogIndex {
       const tools = this.kinds.tool.servers;
       const end = tools.length === 0 ? 0 : tools[tools.length - 1]!.end;
       for (let i = 0; i < end; i++) {
-        const [ro, d] = effectiveHints(this.features[i]!);
-        setBit(ro ? readOnly : d ? destructive : neither, i);
+        const hints = this.features[i]!.annotations;
+        if (hints?.readOnlyHint === true) setBit(readOnly, i);
+        else if (hints?.destructiveHint === false) setBit(neither, i);
+        else setBit(destructive, i);
       }
       this.annotationClasses = [readOnly, destructive, neither];
     }

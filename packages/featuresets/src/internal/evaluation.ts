@@ -32,9 +32,9 @@ export class Evaluation {
       if (node.all) {
         bits = this.index.full();
       } else {
-        bits = createBitset(this.index.size);
-        for (const server of node.servers) orInto(bits, this.index.serverBits(server));
-        for (const selector of node.includeSelectors) orInto(bits, this.index.selectorBits(selector));
+        const sources = node.servers.map((server) => this.index.serverBits(server));
+        for (const selector of node.includeSelectors) sources.push(this.index.selectorBits(selector));
+        bits = this.union(sources);
       }
       this.includeMemo.set(node.id, bits);
     }
@@ -45,11 +45,24 @@ export class Evaluation {
   directExclude(node: SetNode): Bitset {
     let bits = this.excludeMemo.get(node.id);
     if (bits === undefined) {
-      bits = createBitset(this.index.size);
-      for (const selector of node.excludeSelectors) orInto(bits, this.index.selectorBits(selector));
+      bits = this.union(node.excludeSelectors.map((selector) => this.index.selectorBits(selector)));
       this.excludeMemo.set(node.id, bits);
     }
     return bits;
+  }
+
+  /** The union of shared bitsets; shares the only one or the empty one instead of copying. */
+  private union(sources: readonly Bitset[]): Bitset {
+    if (sources.length === 0) return this.empty;
+    if (sources.length === 1) return sources[0]!;
+    const bits = createBitset(this.index.size);
+    for (const source of sources) orInto(bits, source);
+    return bits;
+  }
+
+  /** `target |= source`, skipping the shared empty set. */
+  private add(target: Bitset, source: Bitset): void {
+    if (source !== this.empty) orInto(target, source);
   }
 
   /** What set `id` grants on its own (no auto-granted `default`), as `exclude featureSet id` removes. */
@@ -72,13 +85,13 @@ export class Evaluation {
     const exclude = createBitset(this.index.size);
     let guarded = false;
     for (const node of reached) {
-      orInto(include, this.directInclude(node));
-      orInto(exclude, this.directExclude(node));
+      this.add(include, this.directInclude(node));
+      this.add(exclude, this.directExclude(node));
       for (const target of node.excludeSets) {
         if (!this.graph.nodes.has(target)) continue;
         const inner = this.aloneGuarded(target, inProgress);
         if (inner.guarded) guarded = true;
-        orInto(exclude, inner.bits);
+        this.add(exclude, inner.bits);
       }
     }
     inProgress.delete(id);
@@ -96,10 +109,10 @@ export class Evaluation {
       const include = createBitset(this.index.size);
       const exclude = createBitset(this.index.size);
       for (const node of reached) {
-        orInto(include, this.directInclude(node));
-        orInto(exclude, this.directExclude(node));
+        this.add(include, this.directInclude(node));
+        this.add(exclude, this.directExclude(node));
         for (const target of node.excludeSets) {
-          if (this.graph.nodes.has(target)) orInto(exclude, this.alone(target));
+          if (this.graph.nodes.has(target)) this.add(exclude, this.alone(target));
         }
       }
       andNotInto(include, exclude);

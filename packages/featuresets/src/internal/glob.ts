@@ -17,6 +17,14 @@ export function hasGlob(pattern: string): boolean {
   return pattern.includes('*') || pattern.includes('?');
 }
 
+/** The characters before the first `*` or `?` (the whole pattern when it has none). */
+export function literalPrefix(pattern: string): string {
+  const star = pattern.indexOf('*');
+  const question = pattern.indexOf('?');
+  const end = star < 0 ? question : question < 0 ? star : Math.min(star, question);
+  return end < 0 ? pattern : pattern.slice(0, end);
+}
+
 /**
  * Compiles a glob once (cached, bounded): `*` matches any run of characters (also empty), `?`
  * exactly one character (one code point); everything else is literal; whole string; case-sensitive.
