@@ -184,6 +184,18 @@ interface HandlerExtra {
   sendNotification: (notification: never) => Promise<void>;
 }
 
+interface AuditedOperation {
+  method: 'tools/call' | 'prompts/get' | 'resources/read';
+  kind: FeatureKind;
+}
+const TOOL_CALL: AuditedOperation = { method: 'tools/call', kind: 'tool' };
+const PROMPT_GET: AuditedOperation = { method: 'prompts/get', kind: 'prompt' };
+const RESOURCE_READ: AuditedOperation = { method: 'resources/read', kind: 'resource' };
+
+function rejectMapped(err: unknown): never {
+  throw toRpcError(err);
+}
+
 type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 function encodeCursor(offset: number): string {
@@ -904,6 +916,36 @@ class GatewayCore implements Gateway {
     return upstream.request(message, options);
   }
 
+  /**
+   * Forwards one call/get/read along its route (or answers "Unknown ..." when there is none: denied
+   * and nonexistent look the same) and queues its audit record.
+   */
+  private async audited(
+    s: DownstreamSession,
+    op: AuditedOperation,
+    name: string,
+    route: Route | undefined,
+    params: Record<string, unknown>,
+    extra: HandlerExtra,
+  ): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const spaceId = s.spaceId;
+    if (route === undefined) {
+      const error = unknownError(op.kind, name);
+      this.record(s, spaceId, op.method, op.kind, name, undefined, started, error);
+      throw error;
+    }
+    try {
+      const forwarded = forwardParams(params, op.kind === 'resource' ? undefined : route.name, 'name');
+      const result = await this.forward(s, spaceId, route, { method: op.method, params: forwarded }, extra);
+      this.record(s, spaceId, op.method, op.kind, name, route, started, undefined);
+      return result;
+    } catch (err) {
+      this.record(s, spaceId, op.method, op.kind, name, route, started, err);
+      throw err;
+    }
+  }
+
   private record(
     session: DownstreamSession,
     spaceId: string,
@@ -979,97 +1021,29 @@ class GatewayCore implements Gateway {
       CallToolRequestSchema,
       async (request: { params: Record<string, unknown> & { name: string } }, extra: HandlerExtra) => {
         s.lastActive = this.now();
-        const started = performance.now();
-        const spaceId = s.spaceId;
-        let view = s.view;
-        if (view === undefined) {
-          try {
-            view = await this.viewOf(s);
-          } catch (err) {
-            throw toRpcError(err);
-          }
-        }
+        const view = s.view ?? (await this.viewOf(s).catch(rejectMapped));
         const name = request.params.name;
-        const route = view.toolRoutes.get(name);
-        if (route === undefined) {
-          const error = unknownError('tool', name);
-          this.record(s, spaceId, 'tools/call', 'tool', name, undefined, started, error);
-          throw error;
-        }
-        try {
-          const result = await this.forward(
-            s,
-            spaceId,
-            route,
-            { method: 'tools/call', params: forwardParams(request.params, route.name, 'name') },
-            extra,
-          );
-          this.record(s, spaceId, 'tools/call', 'tool', name, route, started, undefined);
-          return result;
-        } catch (err) {
-          this.record(s, spaceId, 'tools/call', 'tool', name, route, started, err);
-          throw toRpcError(err);
-        }
+        return this.audited(s, TOOL_CALL, name, view.toolRoutes.get(name), request.params, extra).catch(
+          rejectMapped,
+        );
       },
     );
 
     on(
       GetPromptRequestSchema,
-      async (request: { params: Record<string, unknown> & { name: string } }, extra: HandlerExtra) => {
-        const started = performance.now();
-        const spaceId = s.spaceId;
+      async (request: { params: Record<string, unknown> & { name: string } }, extra) => {
         const view = s.view ?? (await this.viewOf(s));
         const name = request.params.name;
-        const route = view.promptRoutes.get(name);
-        if (route === undefined) {
-          const error = unknownError('prompt', name);
-          this.record(s, spaceId, 'prompts/get', 'prompt', name, undefined, started, error);
-          throw error;
-        }
-        try {
-          const result = await this.forward(
-            s,
-            spaceId,
-            route,
-            { method: 'prompts/get', params: forwardParams(request.params, route.name, 'name') },
-            extra,
-          );
-          this.record(s, spaceId, 'prompts/get', 'prompt', name, route, started, undefined);
-          return result;
-        } catch (err) {
-          this.record(s, spaceId, 'prompts/get', 'prompt', name, route, started, err);
-          throw err;
-        }
+        return this.audited(s, PROMPT_GET, name, view.promptRoutes.get(name), request.params, extra);
       },
     );
 
     on(
       ReadResourceRequestSchema,
-      async (request: { params: Record<string, unknown> & { uri: string } }, extra: HandlerExtra) => {
-        const started = performance.now();
-        const spaceId = s.spaceId;
+      async (request: { params: Record<string, unknown> & { uri: string } }, extra) => {
         const view = s.view ?? (await this.viewOf(s));
         const uri = request.params.uri;
-        const route = resourceRoute(view, uri);
-        if (route === undefined) {
-          const error = unknownError('resource', uri);
-          this.record(s, spaceId, 'resources/read', 'resource', uri, undefined, started, error);
-          throw error;
-        }
-        try {
-          const result = await this.forward(
-            s,
-            spaceId,
-            route,
-            { method: 'resources/read', params: forwardParams(request.params, undefined, 'uri') },
-            extra,
-          );
-          this.record(s, spaceId, 'resources/read', 'resource', uri, route, started, undefined);
-          return result;
-        } catch (err) {
-          this.record(s, spaceId, 'resources/read', 'resource', uri, route, started, err);
-          throw err;
-        }
+        return this.audited(s, RESOURCE_READ, uri, resourceRoute(view, uri), request.params, extra);
       },
     );
 

@@ -188,22 +188,24 @@ export function buildView(input: BuildViewInput, naming: SpaceNaming): View {
     if (c === undefined) continue;
     const serverId = server.serverId;
     const prefix = naming.prefixOf.get(serverId) ?? true;
-    for (const tool of c.tools) {
-      if (!resolution.allows({ kind: 'tool', server: serverId, name: tool.name })) continue;
-      const name = exposedName(server.alias, tool.name, prefix);
-      if (toolRoutes.has(name)) continue;
-      toolRoutes.set(name, { server, serverId, name: tool.name });
-      tools.push(name === tool.name ? tool : { ...tool, name });
-      visibleServers.add(serverId);
-    }
-    for (const prompt of c.prompts) {
-      if (!resolution.allows({ kind: 'prompt', server: serverId, name: prompt.name })) continue;
-      const name = exposedName(server.alias, prompt.name, prefix);
-      if (promptRoutes.has(name)) continue;
-      promptRoutes.set(name, { server, serverId, name: prompt.name });
-      prompts.push(name === prompt.name ? prompt : { ...prompt, name });
-      visibleServers.add(serverId);
-    }
+    // Tools and prompts: exposed under `<alias>_<name>`, everything else untouched.
+    const expose = <T extends { name: string }>(
+      kind: 'tool' | 'prompt',
+      items: T[],
+      out: T[],
+      routes: Map<string, Route>,
+    ) => {
+      for (const item of items) {
+        if (!resolution.allows({ kind, server: serverId, name: item.name })) continue;
+        const name = exposedName(server.alias, item.name, prefix);
+        if (routes.has(name)) continue;
+        routes.set(name, { server, serverId, name: item.name });
+        out.push(name === item.name ? item : { ...item, name });
+        visibleServers.add(serverId);
+      }
+    };
+    expose('tool', c.tools, tools, toolRoutes);
+    expose('prompt', c.prompts, prompts, promptRoutes);
     for (const resource of c.resources) {
       if (naming.resourceOwner.get(resource.uri) !== serverId) continue;
       if (resourceRoutes.has(resource.uri)) continue;
