@@ -5,7 +5,7 @@ import { isMcpmuxError } from '@mcpmux/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUpstreamPool, type UpstreamPoolHandle } from '../../src/internal/upstream/pool.js';
 import type { UpstreamState } from '../../src/internal/upstream/types.js';
-import { fixtureServer, isAlive, plainResolver, textOf, waitFor } from './helpers.js';
+import { descendants, fixtureServer, isAlive, plainResolver, textOf, waitFor } from './helpers.js';
 
 let pool: UpstreamPoolHandle | undefined;
 afterEach(async () => {
@@ -139,5 +139,24 @@ describe('crash handling', { timeout: 30_000 }, () => {
     expect((error as Error).message).toMatch(
       /Server "missing" is unavailable \(circuit-open\): failed to start: .*ENOENT/,
     );
+  });
+
+  it('gives up on a server that never answers initialize within connectTimeoutMs and kills it', async () => {
+    pool = createUpstreamPool({
+      resolveConfig: plainResolver(),
+      connectTimeoutMs: 300,
+      backoff: { maxCrashes: 1 },
+    });
+    const before = descendants();
+    const error = await pool
+      .acquire('work', {
+        serverId: 'mute',
+        defaultEnabled: false,
+        transport: { type: 'stdio', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] },
+      })
+      .catch((e: unknown) => e);
+    expect(isMcpmuxError(error, 'UPSTREAM_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toContain('failed to start: no answer to initialize within 0.3 s');
+    expect(descendants()).toEqual(before);
   });
 });

@@ -85,6 +85,31 @@ describe('timeouts and cancellation', { timeout: 30_000 }, () => {
     expect(pool.inFlightCount()).toBe(0);
   });
 
+  it('delivers a cancellation sent in the same tick as its request', async () => {
+    pool = createUpstreamPool({ resolveConfig: plainResolver() });
+    const upstream = await pool.acquire('work', fixtureServer('hang', 'hang.mjs'));
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const call = upstream
+        .request({ method: 'tools/call', params: { name: 'hang' } }, { signal: controller.signal })
+        .catch((e: unknown) => e);
+      controller.abort(new Error(`abort ${i}`));
+      expect(((await call) as Error).message).toBe(`abort ${i}`);
+    }
+    const received = await waitFor(
+      async () => {
+        const list = await cancellations(upstream);
+        return list.length === 5 ? list : undefined;
+      },
+      5000,
+      'five cancellations',
+    );
+    expect(received?.map((c) => c.reason)).toEqual(
+      ['abort 0', 'abort 1', 'abort 2', 'abort 3', 'abort 4'].map((r) => `Error: ${r}`),
+    );
+    expect(pool.inFlightCount()).toBe(0);
+  });
+
   it('relays an upstream JSON-RPC error as an McpError with its code', async () => {
     pool = createUpstreamPool({ resolveConfig: plainResolver() });
     const upstream = await pool.acquire('work', fixtureServer('lists', 'list-changing.mjs'));

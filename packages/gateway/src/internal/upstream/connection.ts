@@ -103,6 +103,7 @@ const PASSTHROUGH = {
 } as unknown as AnySchema;
 
 const TIMEOUT_DATA_KEY = 'timeout';
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function isSdkTimeout(error: unknown): boolean {
   return (
@@ -672,7 +673,8 @@ export class UpstreamConnection implements Upstream {
     const { signal, onProgress } = options;
     return new Promise((resolve, reject) => {
       this.inflight.set(id, { origin: options.origin, reject });
-      const requestOptions: RequestOptions = { timeout: timeoutMs };
+      // setTimeout treats anything above 2^31-1 ms as 1 ms.
+      const requestOptions: RequestOptions = { timeout: Math.min(timeoutMs, MAX_TIMER_MS) };
       if (signal !== undefined) requestOptions.signal = signal;
       if (onProgress !== undefined) requestOptions.onprogress = onProgress as ProgressCallback;
       client.request(message as { method: string }, PASSTHROUGH, requestOptions).then(
