@@ -120,6 +120,10 @@ interface Session {
   gateway: { close(): Promise<void> } | undefined;
 }
 
+function dropProto(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value;
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -335,7 +339,8 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // Own `__proto__` members (which JSON.parse creates) are dropped before anything sees them.
+      parsed = text.includes('"__proto__"') ? JSON.parse(text, dropProto) : JSON.parse(text);
     } catch {
       return sendError(res, 400, RPC.PARSE_ERROR, 'Parse error: the body is not valid JSON.');
     }
