@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayErrorCode } from '../src/index.js';
 import { createHarness, firstText, type Harness, rpcErrorOf, waitFor } from './harness.js';
@@ -54,7 +55,7 @@ describe('sessions and upstream lifecycle', () => {
   }, 120_000);
 
   it('fails in-flight calls fast with the server and its state when an upstream dies, then recovers', async () => {
-    const harness = await createHarness({ backoff: { initialMs: 50 } });
+    const harness = await createHarness({ backoff: { initialMs: 2_000 } });
     h = harness;
     await harness.store.createSpace({ id: 'work' });
     await harness.fixtureServer('crashy', 'crash.mjs');
@@ -77,6 +78,12 @@ describe('sessions and upstream lifecycle', () => {
       expect(err.code).toBe(GatewayErrorCode.UpstreamUnavailable);
       expect(err.message).toContain('crashy');
     }
+    // During backoff its tools stay listed and calls fail naming the server and its state.
+    expect(harness.gateway.status().upstreams.find((u) => u.serverId === 'crashy')?.state).toBe('backoff');
+    expect(await c.toolNames()).toContain('crashy_slow');
+    const during = await rpcErrorOf(c.client.callTool({ name: 'crashy_pid' }));
+    expect(during.code).toBe(GatewayErrorCode.UpstreamUnavailable);
+    expect(during.message).toMatch(/crashy.*backoff/);
     // The other upstream is unaffected, and the crashed one serves again after its restart.
     expect(firstText(await c.client.callTool({ name: 'steady_ping' }))).toBe('steady:ping');
     await waitFor(
@@ -108,5 +115,43 @@ describe('sessions and upstream lifecycle', () => {
     await waitFor(async () => (await harness.store.listAudit({ clientId: 'c' })).length >= 1, 5_000, 'audit');
     const audit = await harness.store.listAudit({ clientId: 'c', action: 'tools/call' });
     expect(audit.some((e) => e.outcome === 'timeout' && e.feature?.name === 'hang')).toBe(true);
+  }, 30_000);
+
+  it('drops the features of a crashed server when its circuit opens', async () => {
+    const harness = await createHarness({ backoff: { initialMs: 20, maxCrashes: 2, windowMs: 60_000 } });
+    h = harness;
+    await harness.store.createSpace({ id: 'work' });
+    await harness.fixtureServer('fragile', 'crash.mjs', {
+      CRASH_STATE_FILE: join(harness.dir, 'starts.txt'),
+      CRASH_AFTER_STARTS: '1',
+    });
+    await harness.namedServer('steady', { tools: ['ping'] });
+    await harness.store.install('work', 'fragile');
+    await harness.store.install('work', 'steady');
+    await harness.store.createClient({ id: 'c' });
+    await harness.store.grant('c', 'work', 'all');
+    const c = await harness.connect('c');
+    expect(await c.toolNames()).toContain('fragile_crash');
+    await rpcErrorOf(c.client.callTool({ name: 'fragile_crash' }));
+    await waitFor(
+      () =>
+        harness.gateway
+          .status()
+          .upstreams.some((u) => u.serverId === 'fragile' && u.state === 'circuit-open'),
+      15_000,
+      'circuit open',
+    );
+    await waitFor(() => c.count('notifications/tools/list_changed') > 0, 10_000, 'list_changed');
+    expect(await c.toolNames()).toEqual(['steady_ping']);
+    const err = await rpcErrorOf(c.client.callTool({ name: 'fragile_pid' }));
+    expect(err.message).toContain('Unknown tool: fragile_pid');
+    // The CLI's cache says the server's features are unavailable.
+    await waitFor(
+      async () =>
+        (await harness.store.listDiscovered('work', { serverId: 'fragile', availableOnly: true })).length ===
+        0,
+      5_000,
+      'features marked unavailable',
+    );
   }, 30_000);
 });

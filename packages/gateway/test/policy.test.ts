@@ -36,7 +36,9 @@ describe('policy through the gateway', () => {
     expect(await reader.toolNames()).toEqual(['alpha_read']);
     expect(await writer.toolNames()).toEqual(['alpha_write']);
 
-    expect(firstText(await reader.client.callTool({ name: 'alpha_read' }))).toBe('alpha:read');
+    expect(
+      firstText(await reader.client.callTool({ name: 'alpha_read', arguments: { value: 'ARGUMENT-VALUE' } })),
+    ).toBe('alpha:read');
     const denied = await rpcErrorOf(reader.client.callTool({ name: 'alpha_write' }));
     const unknown = await rpcErrorOf(reader.client.callTool({ name: 'alpha_nope' }));
     expect(denied.code).toBe(ErrorCode.InvalidParams);
@@ -53,6 +55,7 @@ describe('policy through the gateway', () => {
     const allowed = audit.find((e) => e.decision === 'allow');
     expect(allowed?.feature).toEqual({ kind: 'tool', server: 'alpha', name: 'read' });
     expect(allowed?.spaceId).toBe('work');
+    expect(JSON.stringify(audit)).not.toContain('ARGUMENT-VALUE');
   });
 
   it('lets an exclude beat an include of the same tool', async () => {
