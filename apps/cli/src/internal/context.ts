@@ -138,8 +138,8 @@ async function clackPrompt(io: CliIo): Promise<{ secret(message: string): Promis
     async secret(message) {
       const result = await clack.password({
         message,
-        input: io.stdin as NodeJS.ReadStream,
-        output: io.stderr as NodeJS.WriteStream,
+        input: io.stdin,
+        output: io.stderr,
       });
       return clack.isCancel(result) ? undefined : result;
     },

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import pc from 'picocolors';
 
 /** A hidden-input prompt and a yes/no question, used on a TTY. Tests inject their own. */
@@ -11,9 +12,9 @@ export interface CliPrompt {
  * The process edge (`bin.ts`) passes the real process streams and environment.
  */
 export interface CliIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
   /** The environment (`MCPMUX_HOME`, `MCPMUX_MASTER_KEY`, `HOME`, `PATH`...). */
   env: Record<string, string | undefined>;
   /** The working directory relative paths resolve against. */

@@ -354,16 +354,30 @@ async function probe(ctx: Ctx, vault: VaultPort, server: EffectiveServer, spaceI
   const { probeServer } = await loadGateway();
   const spin =
     ctx.io.isTTY && !ctx.json
-      ? (await import('@clack/prompts')).spinner({ output: ctx.io.stderr as NodeJS.WriteStream })
+      ? (await import('@clack/prompts')).spinner({ output: ctx.io.stderr })
       : undefined;
   spin?.start(`Connecting to ${server.serverId}`);
   try {
-    const features = await probeServer(server, {
-      vault,
-      spaceId,
-      env: ctx.io.env,
-      timeoutMs: (server.timeoutSeconds ?? 30) * 1000,
-    });
+    const t = server.transport;
+    const transport =
+      t.type === 'stdio'
+        ? {
+            type: 'stdio' as const,
+            command: t.command,
+            args: t.args,
+            env: t.env,
+            ...(t.cwd !== undefined ? { cwd: t.cwd } : {}),
+          }
+        : t;
+    const features = await probeServer(
+      { ...server, transport },
+      {
+        vault,
+        spaceId,
+        env: ctx.io.env,
+        timeoutMs: (server.timeoutSeconds ?? 30) * 1000,
+      },
+    );
     spin?.stop(`Connected to ${server.serverId}`);
     return features;
   } catch (e) {
