@@ -44,7 +44,7 @@ function withMember(sets: readonly FeatureSet[], index: number, member: FeatureS
   return sets.map((set, i) => (i === index ? { ...set, members: [...set.members, member] } : set));
 }
 
-describe('resolve() properties (1,000 random catalogs and set graphs each)', () => {
+describe('resolve() properties (1,000 random catalogs and set graphs each)', { timeout: 60_000 }, () => {
   it('agrees with an independent naive reference model on allowed and on every explanation', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {

@@ -1,7 +1,14 @@
 import { McpmuxError } from '@mcpmux/core';
 import { FeatureKindSchema, type Selector, SelectorSchema } from './schemas.js';
 
-/** The accepted selector forms, as shown in parse errors. */
+/**
+ * The accepted selector forms of {@link parseSelector}, as listed in its errors (for help texts).
+ *
+ * @example
+ * ```ts
+ * console.log(`selectors: ${SELECTOR_FORMS.join(' | ')}`);
+ * ```
+ */
 export const SELECTOR_FORMS: readonly string[] = [
   'tool:SERVER/NAME',
   'prompt:SERVER/NAME',

@@ -5,6 +5,33 @@ export function createBitset(size: number): Bitset {
   return new Uint32Array((size + 31) >>> 5);
 }
 
+const CHUNK = 64;
+
+/**
+ * Hands out zeroed bitsets of one size as views into shared chunks: one backing store per 64
+ * bitsets instead of one each, which is most of the cost of a cold resolve.
+ */
+export class BitsetArena {
+  private readonly words: number;
+  private chunk: Uint32Array = new Uint32Array(0);
+  private next = 0;
+
+  constructor(size: number) {
+    this.words = (size + 31) >>> 5;
+  }
+
+  alloc(): Bitset {
+    if (this.words === 0) return new Uint32Array(0);
+    if (this.next >= this.chunk.length) {
+      this.chunk = new Uint32Array(this.words * CHUNK);
+      this.next = 0;
+    }
+    const start = this.next;
+    this.next += this.words;
+    return this.chunk.subarray(start, this.next);
+  }
+}
+
 export function setBit(bits: Bitset, i: number): void {
   bits[i >>> 5]! |= 1 << (i & 31);
 }

@@ -1,5 +1,5 @@
 import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
-import { type Bitset, createBitset, orInto, setBit, setRange } from './bitset.js';
+import { type Bitset, BitsetArena, orInto, setBit, setRange } from './bitset.js';
 import { compileGlob, hasGlob, literalPrefix } from './glob.js';
 import { KINDS } from './kinds.js';
 import { annotationAccepts, selectorKey } from './match.js';
@@ -29,6 +29,8 @@ export class CatalogIndex {
   private readonly selectorCache = new Map<string, Bitset>();
   private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
   private fullBits: Bitset | undefined;
+  /** Where every bitset over this catalog comes from (also the evaluations' scratch space). */
+  readonly arena: BitsetArena;
 
   constructor(catalog: readonly Feature[]) {
     // kind -> server -> name -> position in `catalog` of the first occurrence
@@ -68,6 +70,7 @@ export class CatalogIndex {
     this.features = features;
     this.size = features.length;
     this.kinds = kinds;
+    this.arena = new BitsetArena(features.length);
   }
 
   /** The index of a feature, or -1 when it is not in the catalog. */
@@ -78,7 +81,7 @@ export class CatalogIndex {
   /** Every feature of the catalog. Shared: do not mutate. */
   full(): Bitset {
     if (this.fullBits === undefined) {
-      this.fullBits = createBitset(this.size);
+      this.fullBits = this.arena.alloc();
       setRange(this.fullBits, 0, this.size);
     }
     return this.fullBits;
@@ -103,7 +106,7 @@ export class CatalogIndex {
   }
 
   private computeSelectorBits(selector: Selector): Bitset {
-    const bits = createBitset(this.size);
+    const bits = this.arena.alloc();
     switch (selector.type) {
       case 'feature': {
         const kind = this.kinds[selector.kind];
@@ -180,9 +183,9 @@ export class CatalogIndex {
   /** Tools split by effective hints: [read-only, destructive, neither]. */
   private classes(): readonly [Bitset, Bitset, Bitset] {
     if (this.annotationClasses === undefined) {
-      const readOnly = createBitset(this.size);
-      const destructive = createBitset(this.size);
-      const neither = createBitset(this.size);
+      const readOnly = this.arena.alloc();
+      const destructive = this.arena.alloc();
+      const neither = this.arena.alloc();
       const tools = this.kinds.tool.servers;
       const end = tools.length === 0 ? 0 : tools[tools.length - 1]!.end;
       for (let i = 0; i < end; i++) {

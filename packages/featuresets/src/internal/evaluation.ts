@@ -4,6 +4,14 @@ import type { SetGraph, SetNode } from './set-graph.js';
 
 const RESULT_CACHE_LIMIT = 256;
 
+/** What a set reaches over include edges, pooled. Shared: do not mutate. */
+export interface Closure {
+  readonly include: Bitset;
+  readonly exclude: Bitset;
+  /** Known targets of `exclude featureSet` members of reached sets, sorted. */
+  readonly targets: readonly string[];
+}
+
 /**
  * The pools of one {@link SetGraph} over one {@link CatalogIndex}, memoized: each set's direct
  * include and exclude matches, what each set grants alone, and results per root list.
@@ -16,13 +24,14 @@ export class Evaluation {
   /** alone(X) computed from an empty stack (what `exclude featureSet X` contributes). */
   private readonly aloneTopMemo = new Map<string, Bitset>();
   private readonly results = new Map<string, Bitset>();
+  private readonly closures = new Map<string, Closure>();
   private readonly empty: Bitset;
 
   constructor(
     readonly graph: SetGraph,
     readonly index: CatalogIndex,
   ) {
-    this.empty = createBitset(index.size);
+    this.empty = index.arena.alloc();
   }
 
   /** The features a set's own members include (or the catalog / a server for `all` / `server-all`). */
@@ -55,7 +64,7 @@ export class Evaluation {
   private union(sources: readonly Bitset[]): Bitset {
     if (sources.length === 0) return this.empty;
     if (sources.length === 1) return sources[0]!;
-    const bits = createBitset(this.index.size);
+    const bits = this.index.arena.alloc();
     for (const source of sources) orInto(bits, source);
     return bits;
   }
@@ -63,6 +72,73 @@ export class Evaluation {
   /** `target |= source`, skipping the shared empty set. */
   private add(target: Bitset, source: Bitset): void {
     if (source !== this.empty) orInto(target, source);
+  }
+
+  /**
+   * The pools of everything a set reaches over `include featureSet` edges: the union of their
+   * direct includes and direct excludes, and the (known) targets of their `exclude featureSet`
+   * members. Computed per strongly connected component (Tarjan), so each edge is ORed once.
+   */
+  closure(id: string): Closure {
+    const known = this.closures.get(id);
+    if (known !== undefined) return known;
+    const graph = this.graph;
+    const order = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const strong = (v: string): void => {
+      const n = order.size;
+      order.set(v, n);
+      low.set(v, n);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.nodes.get(v)!.includeSets) {
+        if (!graph.nodes.has(w) || this.closures.has(w)) continue;
+        if (!order.has(w)) {
+          strong(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) {
+          low.set(v, Math.min(low.get(v)!, order.get(w)!));
+        }
+      }
+      if (low.get(v) !== order.get(v)) return;
+      const members: SetNode[] = [];
+      for (;;) {
+        const m = stack.pop()!;
+        onStack.delete(m);
+        members.push(graph.nodes.get(m)!);
+        if (m === v) break;
+      }
+      this.storeClosure(members);
+    };
+    strong(id);
+    return this.closures.get(id)!;
+  }
+
+  private storeClosure(members: readonly SetNode[]): void {
+    const inside = new Set(members.map((m) => m.id));
+    const includes: Bitset[] = [];
+    const excludes: Bitset[] = [];
+    const targets = new Set<string>();
+    for (const member of members) {
+      includes.push(this.directInclude(member));
+      excludes.push(this.directExclude(member));
+      for (const target of member.excludeSets) if (this.graph.nodes.has(target)) targets.add(target);
+      for (const next of member.includeSets) {
+        if (inside.has(next) || !this.graph.nodes.has(next)) continue;
+        const child = this.closures.get(next)!;
+        includes.push(child.include);
+        excludes.push(child.exclude);
+        for (const target of child.targets) targets.add(target);
+      }
+    }
+    const closure: Closure = {
+      include: this.union(includes.filter((b) => b !== this.empty)),
+      exclude: this.union(excludes.filter((b) => b !== this.empty)),
+      targets: [...targets].sort(),
+    };
+    for (const member of members) this.closures.set(member.id, closure);
   }
 
   /** What set `id` grants on its own (no auto-granted `default`), as `exclude featureSet id` removes. */
@@ -80,19 +156,16 @@ export class Evaluation {
     if (memo !== undefined) return { bits: memo, guarded: false };
     if (inProgress.has(id)) return { bits: this.empty, guarded: true };
     inProgress.add(id);
-    const reached = this.graph.reach([id]);
-    const include = createBitset(this.index.size);
-    const exclude = createBitset(this.index.size);
+    const closure = this.closure(id);
+    const include = this.index.arena.alloc();
+    this.add(include, closure.include);
+    const exclude = createBitset(this.index.size); // scratch: not kept
+    this.add(exclude, closure.exclude);
     let guarded = false;
-    for (const node of reached) {
-      this.add(include, this.directInclude(node));
-      this.add(exclude, this.directExclude(node));
-      for (const target of node.excludeSets) {
-        if (!this.graph.nodes.has(target)) continue;
-        const inner = this.aloneGuarded(target, inProgress);
-        if (inner.guarded) guarded = true;
-        this.add(exclude, inner.bits);
-      }
+    for (const target of closure.targets) {
+      const inner = this.aloneGuarded(target, inProgress);
+      if (inner.guarded) guarded = true;
+      this.add(exclude, inner.bits);
     }
     inProgress.delete(id);
     andNotInto(include, exclude);
@@ -105,16 +178,16 @@ export class Evaluation {
     const key = JSON.stringify(roots);
     let bits = this.results.get(key);
     if (bits === undefined) {
-      const reached = this.graph.reach(roots);
-      const include = createBitset(this.index.size);
-      const exclude = createBitset(this.index.size);
-      for (const node of reached) {
-        this.add(include, this.directInclude(node));
-        this.add(exclude, this.directExclude(node));
-        for (const target of node.excludeSets) {
-          if (this.graph.nodes.has(target)) this.add(exclude, this.alone(target));
-        }
+      const include = createBitset(this.index.size); // kept in a bounded cache
+      const exclude = createBitset(this.index.size); // scratch
+      const targets = new Set<string>();
+      for (const root of roots) {
+        const closure = this.closure(root);
+        this.add(include, closure.include);
+        this.add(exclude, closure.exclude);
+        for (const target of closure.targets) targets.add(target);
       }
+      for (const target of targets) this.add(exclude, this.alone(target));
       andNotInto(include, exclude);
       bits = include;
       if (this.results.size >= RESULT_CACHE_LIMIT) this.results.clear();

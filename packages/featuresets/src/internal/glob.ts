@@ -26,6 +26,29 @@ export function literalPrefix(pattern: string): string {
 }
 
 /**
+ * A matcher for a glob made of literal segments and `*` only: prefix, suffix, then the middle
+ * segments leftmost-first in between (greedy leftmost placement is exact for `*`-only globs).
+ */
+function starMatcher(pattern: string): (value: string) => boolean {
+  const parts = pattern.split('*');
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  const minLength = parts.reduce((n, part) => n + part.length, 0);
+  return (value) => {
+    if (value.length < minLength || !value.startsWith(first) || !value.endsWith(last)) return false;
+    let position = first.length;
+    const end = value.length - last.length;
+    for (const part of middle) {
+      const at = value.indexOf(part, position);
+      if (at < 0 || at + part.length > end) return false;
+      position = at + part.length;
+    }
+    return true;
+  };
+}
+
+/**
  * Compiles a glob once (cached, bounded): `*` matches any run of characters (also empty), `?`
  * exactly one character (one code point); everything else is literal; whole string; case-sensitive.
  */
@@ -37,6 +60,8 @@ export function compileGlob(pattern: string): Glob {
     glob = { pattern, literal: true, any: false, test: (value) => value === pattern };
   } else if (/^\*+$/.test(pattern)) {
     glob = { pattern, literal: false, any: true, test: () => true };
+  } else if (!pattern.includes('?')) {
+    glob = { pattern, literal: false, any: false, test: starMatcher(pattern) };
   } else {
     let source = '^';
     let previous = '';
