@@ -73,7 +73,8 @@ describe('process lifecycle', { timeout: 30_000 }, () => {
     const upstream = await pool.acquire('work', server);
     const [pid] = pool.pids();
     await waitFor(() => upstream.state === 'idle', 5000, 'idle close');
-    expect(isAlive(pid as number)).toBe(false);
+    // The state changes first (new calls fail at once); the child then gets SIGTERM and exits.
+    await waitFor(() => !isAlive(pid as number), 5000, 'the idle child to exit');
     expect(pool.pids()).toEqual([]);
     const error = await upstream
       .request({ method: 'tools/call', params: { name: 'tool_000' } })
@@ -166,6 +167,22 @@ describe('process lifecycle', { timeout: 30_000 }, () => {
       expect(pool.pids().length).toBeLessThanOrEqual(4);
     }
     expect(pool.inFlightCount()).toBe(0);
+    // The SDK client's own per-request maps are empty too (private fields, read for the leak check).
+    type SdkMaps = {
+      client?: Record<'_responseHandlers' | '_progressHandlers' | '_timeoutInfo', Map<unknown, unknown>>;
+    };
+    const clients = ['even', 'odd'].flatMap((space) =>
+      servers.map((s) => (pool?.get(space, s.serverId) as unknown as SdkMaps | undefined)?.client),
+    );
+    expect(clients.filter(Boolean).length).toBeGreaterThan(0);
+    for (const client of clients) {
+      if (client === undefined) continue;
+      expect([
+        client._responseHandlers.size,
+        client._progressHandlers.size,
+        client._timeoutInfo.size,
+      ]).toEqual([0, 0, 0]);
+    }
     const live = new Set(pool.pids());
     const extra = descendants().filter((pid) => !before.includes(pid) && !live.has(pid));
     expect(extra).toEqual([]);

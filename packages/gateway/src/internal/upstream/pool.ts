@@ -77,7 +77,7 @@ export interface UpstreamPoolOptions {
   resolveConfig: ResolveUpstreamConfig;
   /** Per-call timeout when the server sets none. Default 60 000 ms. */
   callTimeoutMs?: number;
-  /** Limit for spawning + `initialize` + first discovery, and for `acquire` waiting on a restart. Default 30 000 ms. */
+  /** Limit for spawning + `initialize` (each discovery list call then has `callTimeoutMs`), and for `acquire` waiting on a restart. Default 30 000 ms. */
   connectTimeoutMs?: number;
   /** Upstreams with no request and no `acquire` for this long are closed (reconnected on the next `acquire`). Default 600 000 ms; `Infinity` disables. */
   idleMs?: number;
