@@ -117,8 +117,11 @@ describe('key file provider', () => {
   });
 });
 
+/** A session bus may offer a real keychain: the tests that assume none are skipped then (see test/keychain.test.ts). */
+const sessionBus = process.env.DBUS_SESSION_BUS_ADDRESS !== undefined;
+
 describe('keychain provider without a Secret Service', () => {
-  it.skipIf(process.env.DBUS_SESSION_BUS_ADDRESS !== undefined)(
+  it.skipIf(sessionBus)(
     'fails closed with VAULT_LOCKED when the platform keychain is unreachable',
     async () => {
       const path = join(tempDir(), 'mcpmux.db');
@@ -133,20 +136,15 @@ describe('keychain provider without a Secret Service', () => {
 describe('selectKeyProvider', () => {
   const keychain = { service: `mcpmux-test-${randomBytes(4).toString('hex')}` };
 
-  it('follows the documented order: prefer, env, passphrase, key file', async () => {
+  it.skipIf(sessionBus)('follows the documented order: prefer, env, passphrase, key file', async () => {
     const home = tempDir();
     const env = { MCPMUX_MASTER_KEY: randomKeyText() };
     expect((await selectKeyProvider({ env, home, prefer: 'keyfile', keychain })).kind).toBe('keyfile');
     expect((await selectKeyProvider({ env, home, passphrase: 'pw', keychain })).kind).toBe('env');
-    const withPass = await selectKeyProvider({ env: {}, home, passphrase: 'pw', keychain });
-    expect(withPass.kind).toBe(
-      process.env.DBUS_SESSION_BUS_ADDRESS === undefined ? 'passphrase' : withPass.kind,
+    expect((await selectKeyProvider({ env: {}, home, passphrase: 'pw', keychain })).kind).toBe('passphrase');
+    expect((await selectKeyProvider({ env: {}, home, keychain })).id).toBe(
+      `keyfile:${join(home, 'keys', 'master.key')}`,
     );
-    if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
-      expect((await selectKeyProvider({ env: {}, home, keychain })).id).toBe(
-        `keyfile:${join(home, 'keys', 'master.key')}`,
-      );
-    }
   });
 
   it('prefers an existing key file over a passphrase-less keychain and rejects incomplete preferences', async () => {
@@ -170,5 +168,28 @@ describe('selectKeyProvider', () => {
     const vault = await openSqliteVault({ path: join(home, 'mcpmux.db'), keyProvider: provider });
     await vault.close();
     expect(logger.lines.some((l) => l.startsWith('warn ') && l.includes('key file'))).toBe(true);
+  });
+});
+
+describe('creating a vault from two connections at once', () => {
+  it('ends with one key that both connections use, for passphrase and key file providers', async () => {
+    for (const make of [
+      () => createPassphraseKeyProvider('same passphrase', { scrypt: TEST_SCRYPT }),
+      (() => {
+        const file = join(tempDir(), 'keys', 'master.key');
+        return () => createKeyFileKeyProvider(file);
+      })(),
+    ]) {
+      const path = join(tempDir(), 'mcpmux.db');
+      const [a, b] = await Promise.all([
+        openSqliteVault({ path, keyProvider: make() }),
+        openSqliteVault({ path, keyProvider: make() }),
+      ]);
+      expect(a.masterKeyId).toBe(b.masterKeyId);
+      await a.set(scope, 'TOKEN', SECRET);
+      expect(await b.get(scope, 'TOKEN')).toBe(SECRET);
+      await a.close();
+      await b.close();
+    }
   });
 });

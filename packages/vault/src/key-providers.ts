@@ -322,12 +322,21 @@ export function createKeychainKeyProvider(options: KeychainKeyProviderOptions = 
         );
       }
       const key = Buffer.from(random(KEY_LENGTH));
+      let final: string | null | undefined;
       try {
         entry.setPassword(key.toString('base64'));
+        // Read back: if another process created the vault's key at the same moment, the keychain
+        // holds the one that was written last, and both processes use that one.
+        final = entry.getPassword();
       } catch (err) {
         throw new McpmuxError('VAULT_LOCKED', `Cannot store the master key in ${source}.`, { cause: err });
+      } finally {
+        key.fill(0);
       }
-      return key;
+      if (final === null || final === undefined) {
+        throw new McpmuxError('VAULT_LOCKED', `The master key stored in ${source} cannot be read back.`);
+      }
+      return decodeKey(final, source);
     },
     describe: () => source,
   };

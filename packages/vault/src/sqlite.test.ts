@@ -244,3 +244,13 @@ describe('SqliteVault', () => {
     await other.close();
   });
 });
+
+describe('SqliteVault migrations', () => {
+  it('refuses a vault whose schema is newer than this build', async () => {
+    const { path, provider, vault } = await freshVault();
+    vault.database.prepare("INSERT INTO vault_migrations VALUES (99, 'later')").run();
+    await vault.close();
+    const err = await thrown(() => openSqliteVault({ path, keyProvider: provider }));
+    expect(err.code).toBe('CONFLICT');
+  });
+});

@@ -174,31 +174,42 @@ export class SqliteVault implements Vault {
       const readMaster = () =>
         db.prepare('SELECT * FROM vault_master WHERE id = 1').get() as MasterRow | undefined;
       let row = readMaster();
-      let key: Buffer;
+      let key: Buffer | undefined;
       if (row === undefined) {
         const kdf = provider.newKdfParams?.();
         key = await provider.getMasterKey(kdf === undefined ? { create: true } : { create: true, kdf });
         assertKeyLength(key, provider.describe());
         const id = masterKeyId(key);
         const check = seal(key, KEY_CHECK_PLAINTEXT, keyCheckAad(id), random);
-        db.transaction(() => {
-          if (readMaster() !== undefined) return; // another process created the vault meanwhile
-          db.prepare(
-            `INSERT INTO vault_master (id, master_key_id, provider_kind, kdf, check_iv, check_ciphertext, check_tag, created_at)
+        const inserted = db
+          .transaction(() => {
+            if (readMaster() !== undefined) return false; // another process created the vault meanwhile
+            db.prepare(
+              `INSERT INTO vault_master (id, master_key_id, provider_kind, kdf, check_iv, check_ciphertext, check_tag, created_at)
              VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(
-            id,
-            provider.kind,
-            kdf === undefined ? null : JSON.stringify(kdf),
-            check.iv,
-            check.ciphertext,
-            check.tag,
-            clock().toISOString(),
-          );
-          options.logger?.info?.(`mcpmux vault: created with master key ${id} from ${provider.describe()}.`);
-        }).immediate();
+            ).run(
+              id,
+              provider.kind,
+              kdf === undefined ? null : JSON.stringify(kdf),
+              check.iv,
+              check.ciphertext,
+              check.tag,
+              clock().toISOString(),
+            );
+            options.logger?.info?.(
+              `mcpmux vault: created with master key ${id} from ${provider.describe()}.`,
+            );
+            return true;
+          })
+          .immediate();
         row = readMaster()!;
-      } else {
+        if (!inserted) {
+          // Lost a creation race: unlock the other process's vault like any existing one.
+          key.fill(0);
+          key = undefined;
+        }
+      }
+      if (key === undefined) {
         const kdf = row.kdf === null ? undefined : parseKdf(row.kdf);
         key = await provider.getMasterKey(kdf === undefined ? { create: false } : { create: false, kdf });
         assertKeyLength(key, provider.describe());

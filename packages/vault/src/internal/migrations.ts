@@ -1,3 +1,4 @@
+import { McpmuxError } from '@mcpmux/core';
 import type { Database } from 'better-sqlite3';
 
 /** The vault's schema, one entry per version. Tables are prefixed `vault_` so they share the store's file. */
@@ -61,6 +62,13 @@ export function prepareDatabase(db: Database, ownsConnection: boolean, now: () =
   const apply = db.transaction(() => {
     const row = db.prepare('SELECT MAX(version) AS v FROM vault_migrations').get() as { v: number | null };
     const current = row.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new McpmuxError(
+        'CONFLICT',
+        `The vault schema (version ${current}) is newer than this version of @mcpmux/vault understands (${MIGRATIONS.length}); upgrade mcpmux.`,
+        { data: { schemaVersion: current } },
+      );
+    }
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version - 1]!);
       db.prepare('INSERT INTO vault_migrations (version, applied_at) VALUES (?, ?)').run(
@@ -68,7 +76,7 @@ export function prepareDatabase(db: Database, ownsConnection: boolean, now: () =
         now().toISOString(),
       );
     }
-    return Math.max(current, MIGRATIONS.length);
+    return MIGRATIONS.length;
   });
   return apply.immediate();
 }
