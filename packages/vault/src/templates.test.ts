@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are mcpmux ${secret:..} templates.
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomEnvProvider, tempDir, thrown } from '../test/helpers.js';
 import { createRedactor, REDACTED } from './redact.js';
@@ -113,5 +114,48 @@ describe('createRedactor', () => {
       `x ${REDACTED} y ${REDACTED} z abc ${REDACTED} ab.b+c`,
     );
     expect(createRedactor([])('unchanged')).toBe('unchanged');
+  });
+
+  it('leaves no value whole in redacted text, whatever the overlaps (property)', () => {
+    const value = fc.stringMatching(/^[a-z0-9]{4,10}$/);
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat()),
+        fc.string(),
+        (values, picks, filler) => {
+          const pieces = picks.map((p) => values[p % values.length]!);
+          const text = pieces.join(filler.replace(/[a-z0-9]/g, ' ')) + values.join('');
+          const redacted = createRedactor(values)(text);
+          for (const v of values) expect(redacted).not.toContain(v);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('resolveServerConfig without references', () => {
+  it('returns every field unchanged and no secret values (property)', async () => {
+    const vault = await vaultWithSecrets();
+    const plain = fc.string().filter((t) => !t.includes('${'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          command: plain,
+          args: fc.array(plain),
+          env: fc.dictionary(plain, plain),
+          url: plain,
+          cwd: plain,
+        }),
+        async (config) => {
+          const result = await resolveServerConfig(config, ctx(vault));
+          expect(result.config).toEqual(config);
+          expect(result.secretValues).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    await vault.close();
   });
 });

@@ -137,9 +137,10 @@ export async function resolveServerConfig<T extends TemplatedConfig>(
   };
 
   const resolveRecord = async (record: Readonly<Record<string, string>>, field: string) => {
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(record)) out[key] = await resolveText(value, `${field}.${key}`);
-    return out;
+    const entries: [string, string][] = [];
+    for (const [key, value] of Object.entries(record))
+      entries.push([key, await resolveText(value, `${field}.${key}`)]);
+    return Object.fromEntries(entries); // defines own properties, even for a key named __proto__
   };
 
   const out: T = { ...config };
