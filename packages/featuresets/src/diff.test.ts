@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, featureSets } from '../test/fixtures.js';
+import { catalog, DEVELOPER_WRITES, featureSets } from '../test/fixtures.js';
 import { compareFeatures, diffResolutions, type Feature, featureKey, fingerprint, resolve } from './index.js';
 
 describe('diffResolutions', () => {
@@ -8,16 +8,7 @@ describe('diffResolutions', () => {
     const developer = resolve({ catalog, featureSets, grants: ['developer'] });
     const { added, removed } = diffResolutions(intern, developer);
     expect(removed.map(featureKey)).toEqual(['tool:github/add_issue_comment', 'tool:github/create_issue']);
-    expect(added.map(featureKey)).toEqual([
-      'tool:filesystem/create_directory',
-      'tool:filesystem/edit_file',
-      'tool:filesystem/write_file',
-      'tool:github/create_branch',
-      'tool:github/create_or_update_file',
-      'tool:github/create_pull_request',
-      'tool:github/create_pull_request_review',
-      'tool:github/merge_pull_request',
-    ]);
+    expect(added.map(featureKey)).toEqual(DEVELOPER_WRITES);
     expect(diffResolutions(developer, developer)).toEqual({ added: [], removed: [] });
   });
 

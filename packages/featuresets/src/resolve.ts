@@ -12,7 +12,19 @@ import type { Explanation, Feature, FeatureRef, FeatureSet } from './schemas.js'
  *   `prompt`, `resource`, then server, then name). The objects are the catalog's own (first occurrence
  *   of each ref). A fresh array per call: yours to keep or mutate.
  * - `allows(ref)`: true iff `ref` (kind, server, name) is in `allowed`; O(1), no allocation.
- * - `explain(ref)`: why `ref` is or is not allowed (see {@link Explanation}); computed lazily.
+ * - `explain(ref)`: why `ref` is or is not allowed (see {@link Explanation}); computed lazily, only
+ *   when called. Trails are simple paths of set ids from a root (a granted or auto-granted `default`
+ *   set) to the set holding the matching member, de-duplicated, sorted element by element (shorter
+ *   prefix first) and capped at 1,000 per list. A ref that is not in the catalog gets
+ *   `allowed: false, inCatalog: false` and the trails it would have if it appeared (annotations
+ *   carried on the ref are read).
+ *
+ * @example
+ * ```ts
+ * const { allowed, allows, explain } = resolve({ catalog, featureSets, grants: ['developer'] });
+ * allows({ kind: 'tool', server: 'github', name: 'delete_repository' }); // false
+ * explain({ kind: 'tool', server: 'github', name: 'get_issue' }).includedBy; // [['developer', 'read-only']]
+ * ```
  */
 export interface Resolution {
   allowed: Feature[];

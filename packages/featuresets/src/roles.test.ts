@@ -1,37 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, featureSets } from '../test/fixtures.js';
+import { catalog, DEVELOPER, featureSets, READ_ONLY } from '../test/fixtures.js';
 import { featureKey, resolve } from './index.js';
 
 const allowedFor = (...grants: string[]): string[] =>
   resolve({ catalog, featureSets, grants }).allowed.map(featureKey);
-
-const READ_ONLY = [
-  'tool:deploy/get_deploy_status',
-  'tool:deploy/list_services',
-  'tool:figma/get_design',
-  'tool:filesystem/list_directory',
-  'tool:filesystem/read_text_file',
-  'tool:filesystem/search_files',
-  'tool:github/get_file_contents',
-  'tool:github/get_issue',
-  'tool:github/list_issues',
-  'tool:github/list_pull_requests',
-  'tool:github/search_code',
-  'tool:kubernetes/kubectl_get',
-  'tool:postgres/query',
-];
-
-const DEVELOPER = [
-  ...READ_ONLY,
-  'tool:filesystem/create_directory',
-  'tool:filesystem/edit_file',
-  'tool:filesystem/write_file',
-  'tool:github/create_branch',
-  'tool:github/create_or_update_file',
-  'tool:github/create_pull_request',
-  'tool:github/create_pull_request_review',
-  'tool:github/merge_pull_request',
-].sort();
 
 describe('role-based FeatureSets on a GitHub / filesystem / deploy catalog', () => {
   it('grants all of GitHub except delete_repository, delete_branch and delete_file', () => {

@@ -174,3 +174,35 @@ export const featureSets: FeatureSet[] = [
     ],
   },
 ];
+
+/** Keys of the read-only tools (the Read Only set). */
+export const READ_ONLY = [
+  'tool:deploy/get_deploy_status',
+  'tool:deploy/list_services',
+  'tool:figma/get_design',
+  'tool:filesystem/list_directory',
+  'tool:filesystem/read_text_file',
+  'tool:filesystem/search_files',
+  'tool:github/get_file_contents',
+  'tool:github/get_issue',
+  'tool:github/list_issues',
+  'tool:github/list_pull_requests',
+  'tool:github/search_code',
+  'tool:kubernetes/kubectl_get',
+  'tool:postgres/query',
+];
+
+/** What Developer adds to Read Only. */
+export const DEVELOPER_WRITES = [
+  'tool:filesystem/create_directory',
+  'tool:filesystem/edit_file',
+  'tool:filesystem/write_file',
+  'tool:github/create_branch',
+  'tool:github/create_or_update_file',
+  'tool:github/create_pull_request',
+  'tool:github/create_pull_request_review',
+  'tool:github/merge_pull_request',
+];
+
+/** Keys Developer grants, sorted. */
+export const DEVELOPER = [...READ_ONLY, ...DEVELOPER_WRITES].sort();
