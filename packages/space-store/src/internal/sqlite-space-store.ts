@@ -161,6 +161,11 @@ export class SqliteSpaceStore implements SpaceStore {
   private readonly deletionHooks = new Set<(spaceId: string) => void>();
   private readonly listeners = new Map<(change: StoreChange) => void, number>();
   private readonly policyCache = new Map<string, CachedContext>();
+  private readonly hashes = new Map<string, string>();
+  private readonly spaceCache = new Map<
+    string,
+    { stamp: string } & Pick<PolicyContext, 'servers' | 'featureSets' | 'catalog'>
+  >();
   private timer: ReturnType<typeof setInterval> | undefined;
   private timerInterval = 0;
   private cursor = 0;
@@ -818,6 +823,17 @@ export class SqliteSpaceStore implements SpaceStore {
     });
   }
 
+  /** Config hashes by their stored inputs (hashing is the costly part of `effectiveServers`). */
+  private memoHash(key: string, compute: () => string): string {
+    let hash = this.hashes.get(key);
+    if (hash === undefined) {
+      if (this.hashes.size >= 4096) this.hashes.clear();
+      hash = compute();
+      this.hashes.set(key, hash);
+    }
+    return hash;
+  }
+
   private readEffective(spaceId: string): EffectiveServer[] {
     const rows = this.stmt(
       `SELECT s.id, s.name, s.transport, s.inputs, s.default_enabled, s.timeout_seconds, s.created_at,
@@ -840,7 +856,10 @@ export class SqliteSpaceStore implements SpaceStore {
         transport,
         inputs: JSON.parse(r.inputs) as ServerInput[],
         ...opt('timeoutSeconds', timeoutSeconds),
-        definitionHash: configHash(transport, timeoutSeconds),
+        definitionHash: this.memoHash(
+          `${r.transport}\0${r.overrides ?? ''}\0${r.timeout_seconds ?? ''}`,
+          () => configHash(transport, timeoutSeconds),
+        ),
       };
     });
   }
@@ -1504,20 +1523,23 @@ export class SqliteSpaceStore implements SpaceStore {
     const cid = parseOrThrow(IdSchema, clientId, 'client id');
     const sp = spaceId === undefined ? undefined : parseOrThrow(IdSchema, spaceId, 'space id');
     this.assertOpen();
+    if (!this.policyCacheEnabled) return this.read(() => this.readPolicyContext(cid, sp, undefined));
+    // The stamp is read before the snapshot: a write racing in only makes the next call recompute.
+    const stamp = this.cacheStamp();
     const key = `${cid}\0${sp ?? ''}`;
-    if (this.policyCacheEnabled) {
-      const stamp = this.cacheStamp();
-      const hit = this.policyCache.get(key);
-      if (hit !== undefined && hit.stamp === stamp) return hit.value;
-      const value = await this.read(() => this.readPolicyContext(cid, sp));
-      if (this.policyCache.size >= 1024) this.policyCache.clear();
-      this.policyCache.set(key, { stamp, value });
-      return value;
-    }
-    return this.read(() => this.readPolicyContext(cid, sp));
+    const hit = this.policyCache.get(key);
+    if (hit !== undefined && hit.stamp === stamp) return hit.value;
+    const value = await this.read(() => this.readPolicyContext(cid, sp, stamp));
+    if (this.policyCache.size >= 1024) this.policyCache.clear();
+    this.policyCache.set(key, { stamp, value });
+    return value;
   }
 
-  private readPolicyContext(clientId: string, spaceId: string | undefined): PolicyContext | undefined {
+  private readPolicyContext(
+    clientId: string,
+    spaceId: string | undefined,
+    stamp: string | undefined,
+  ): PolicyContext | undefined {
     const clientRow = this.db.select().from(t.clients).where(eq(t.clients.id, clientId)).get();
     if (clientRow === undefined) return undefined;
     const client = this.toClient(clientRow);
@@ -1532,34 +1554,48 @@ export class SqliteSpaceStore implements SpaceStore {
       space = row === undefined ? undefined : this.toSpace(row);
     }
     if (space === undefined) return undefined;
-    const servers = this.readEffective(space.id);
-    const featureSets = this.readSets(space.id);
-    const grants = (
-      this.stmt('SELECT set_id FROM grants WHERE client_id = ? AND space_id = ? ORDER BY set_id')
-        .pluck()
-        .all(clientId, space.id) as string[]
-    ).slice();
+    const grants = this.stmt('SELECT set_id FROM grants WHERE client_id = ? AND space_id = ? ORDER BY set_id')
+      .pluck()
+      .all(clientId, space.id) as string[];
+    let parts = stamp === undefined ? undefined : this.spaceCache.get(space.id);
+    if (parts === undefined || parts.stamp !== stamp) {
+      parts = { stamp: stamp ?? '', ...this.readSpaceParts(space.id) };
+      if (stamp !== undefined) {
+        if (this.spaceCache.size >= 64) this.spaceCache.clear();
+        this.spaceCache.set(space.id, parts);
+      }
+    }
+    const { servers, featureSets, catalog } = parts;
+    return { client, space, servers, featureSets, grants, catalog, revision: this.currentRevision() };
+  }
+
+  /** The client-independent part of a policy context: shared by every client of the Space. */
+  private readSpaceParts(spaceId: string): Pick<PolicyContext, 'servers' | 'featureSets' | 'catalog'> {
+    const servers = this.readEffective(spaceId);
+    const featureSets = this.readSets(spaceId);
     const effective = new Set(servers.map((s) => s.serverId));
     const rows = this.stmt(
       'SELECT kind, server_id, name, annotations FROM discovered_features WHERE space_id = ? AND available = 1',
     )
       .raw()
-      .all(space.id) as [Feature['kind'], string, string, string | null][];
+      .all(spaceId) as [Feature['kind'], string, string, string | null][];
+    // Few distinct annotation objects exist: parse each once and share it (read-only).
+    const parsed = new Map<string, NonNullable<Feature['annotations']>>();
     const catalog: Feature[] = [];
     for (const [kind, server, name, annotations] of rows) {
       if (!effective.has(server)) continue;
-      catalog.push(
-        annotations === null
-          ? { kind, server, name }
-          : {
-              kind,
-              server,
-              name,
-              annotations: JSON.parse(annotations) as NonNullable<Feature['annotations']>,
-            },
-      );
+      if (annotations === null) {
+        catalog.push({ kind, server, name });
+        continue;
+      }
+      let a = parsed.get(annotations);
+      if (a === undefined) {
+        a = JSON.parse(annotations) as NonNullable<Feature['annotations']>;
+        parsed.set(annotations, a);
+      }
+      catalog.push({ kind, server, name, annotations: a });
     }
-    return { client, space, servers, featureSets, grants, catalog, revision: this.currentRevision() };
+    return { servers, featureSets, catalog };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1730,6 +1766,7 @@ export class SqliteSpaceStore implements SpaceStore {
     this.timer = undefined;
     this.listeners.clear();
     this.policyCache.clear();
+    this.spaceCache.clear();
     if (this.ownsDatabase) this.database.close();
   }
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `discovered_catalog` ON `discovered_features` (`space_id`,`available`,`server_id`,`kind`,`name`,`annotations`);
