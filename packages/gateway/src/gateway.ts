@@ -162,6 +162,7 @@ interface SpaceState {
   reports: SpaceReport[];
 }
 
+const SPACE_SCOPED_CHANGES = new Set(['featureset', 'grant', 'installation', 'discovered']);
 const NOT_DISCOVERABLE = new Set(['circuit-open', 'closed']);
 const NEEDS_CONNECT = new Set(['idle', 'connecting', 'closed']);
 
@@ -725,7 +726,10 @@ class GatewayCore implements Gateway {
       const target = this.spaceFor(s.mode, s.pinnedSpaceId) ?? '';
       if (target !== s.spaceId) this.moveSession(s, target);
     }
-    this.invalidate();
+    // Edits confined to named Spaces (sets, grants, installations) only touch those Spaces' views.
+    const scoped = change.spaceIds !== undefined && [...kinds].every((k) => SPACE_SCOPED_CHANGES.has(k));
+    if (scoped) for (const spaceId of change.spaceIds ?? []) this.invalidate(spaceId);
+    else this.invalidate();
   }
 
   private moveSession(s: DownstreamSession, spaceId: string): void {
