@@ -92,6 +92,8 @@ export interface McpHttpServerOptions {
 /** Counters of {@link McpHttpServer.stats}. */
 export interface HttpServerStats {
   sessions: number;
+  /** Sessions with an open GET (server-to-client) stream. */
+  streams: number;
   sessionsByClient: Record<string, number>;
 }
 
@@ -555,10 +557,12 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     },
     stats() {
       const sessionsByClient: Record<string, number> = {};
+      let streams = 0;
       for (const s of sessions.values()) {
+        if (s.transport.hasStandaloneStream) streams++;
         sessionsByClient[s.transport.clientId] = (sessionsByClient[s.transport.clientId] ?? 0) + 1;
       }
-      return { sessions: sessions.size, sessionsByClient };
+      return { sessions: sessions.size, streams, sessionsByClient };
     },
     reapIdleSessions,
     invalidateAuth() {

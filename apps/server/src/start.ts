@@ -39,6 +39,7 @@ export interface StartServerOptions {
     | 'maxSessionsPerClient'
     | 'maxSessions'
     | 'authCacheMs'
+    | 'now'
   >;
   /** Per-call upstream timeout in ms. Default: the gateway's (60 s). */
   callTimeoutMs?: number;

@@ -1,0 +1,58 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out += chunk.toString('utf8');
+      cb();
+    },
+  });
+  return { stream, text: () => out };
+}
+
+describe('createLogger', () => {
+  const key = `mcpmux_${'k'.repeat(43)}`;
+
+  it('writes JSON lines with level, time and message', () => {
+    const s = sink();
+    createLogger({ destination: s.stream }).info({ port: 1 }, 'listening');
+    const line = JSON.parse(s.text().trim());
+    expect(line).toMatchObject({ level: 30, msg: 'listening', port: 1 });
+    expect(typeof line.time).toBe('number');
+  });
+
+  it('censors credential fields, bearer tokens, access keys and given secret values', () => {
+    const s = sink();
+    const logger = createLogger({ destination: s.stream, secretValues: ['hunter2-very-secret'] });
+    logger.info({ authorization: `Bearer ${key}`, req: { headers: { authorization: 'x' } } }, 'auth');
+    logger.info({ server: { env: { TOKEN: 'ghp_abc' }, headers: { 'x-api-key': 'zzz' } } }, 'server');
+    logger.warn({}, `key ${key} used; header Bearer abc.def; value hunter2-very-secret`);
+    logger.error({ err: new Error(`failed with ${key}`) }, 'boom');
+    const text = s.text();
+    for (const secret of [key, 'ghp_abc', 'zzz', 'abc.def', 'hunter2-very-secret'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('[REDACTED]');
+  });
+
+  it('writes one readable line per entry when pretty', async () => {
+    const s = sink();
+    const logger = createLogger({ destination: s.stream, pretty: true });
+    logger.info({ url: 'http://127.0.0.1:1/mcp' }, 'listening');
+    logger.warn({ token: 'abc' }, 'careful');
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = s.text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d INFO {2}listening url=http:\/\/127\.0\.0\.1:1\/mcp$/);
+    expect(lines[1]).toContain('WARN');
+    expect(lines[1]).not.toContain('abc');
+  });
+
+  it('writes nothing below the level', () => {
+    const s = sink();
+    createLogger({ destination: s.stream, level: 'warn' }).info({}, 'hidden');
+    expect(s.text()).toBe('');
+  });
+});

@@ -1,0 +1,186 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMcpmuxError } from '@mcpmux/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHome } from '../src/home.js';
+import { createMcpHttpServer } from '../src/http-server.js';
+import { createLogger } from '../src/logger.js';
+import { startServer } from '../src/start.js';
+import { createTestHome, ECHO_SERVER, raw, type TestHome, testEnv, waitFor } from './helpers.js';
+
+const silent = createLogger({ level: 'silent' });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+describe('server lifecycle and policy', () => {
+  let t: TestHome;
+
+  beforeAll(async () => {
+    t = await createTestHome();
+  });
+
+  afterAll(() => t?.cleanup());
+
+  it('refuses a non-loopback bind without allowNonLoopback, and an anonymous client on one', () => {
+    const gateway = { connect: async () => ({ close: async () => {} }) };
+    const authenticate = async () => undefined;
+    const refused = (() => {
+      try {
+        createMcpHttpServer({ gateway, authenticate, host: '0.0.0.0' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(isMcpmuxError(refused, 'FORBIDDEN')).toBe(true);
+    const anonymous = (() => {
+      try {
+        createMcpHttpServer({
+          gateway,
+          authenticate,
+          host: '0.0.0.0',
+          allowNonLoopback: true,
+          anonymousClientId: 'x',
+        });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(isMcpmuxError(anonymous, 'FORBIDDEN')).toBe(true);
+  });
+
+  it('warns when it listens beyond loopback', async () => {
+    const warnings: string[] = [];
+    const http = createMcpHttpServer({
+      gateway: { connect: async () => ({ close: async () => {} }) },
+      authenticate: async () => undefined,
+      host: '0.0.0.0',
+      port: 0,
+      allowNonLoopback: true,
+      logger: { info: () => {}, error: () => {}, warn: (_o, msg) => warnings.push(msg ?? '') },
+    });
+    await http.listen();
+    await http.close();
+    expect(warnings.join('\n')).toMatch(/non-loopback/);
+  });
+
+  it('serves requests without a key as the anonymous client on loopback, but still refuses a wrong key', async () => {
+    const server = await startServer({
+      home: t.home,
+      env: t.env,
+      port: 0,
+      anonymousClientId: 'alice',
+      logger: silent,
+    });
+    try {
+      const client = new Client({ name: 'anon', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      expect((await client.listTools()).tools.length).toBe(2);
+      await client.close();
+      const wrong = await raw(server.url, {
+        headers: { 'content-type': 'application/json', authorization: 'Bearer mcpmux_wrong' },
+        body: INIT,
+      });
+      expect(wrong.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('evicts a client’s least recently used session beyond its cap and refuses sessions beyond the total', async () => {
+    const server = await startServer({
+      home: t.home,
+      env: t.env,
+      port: 0,
+      logger: silent,
+      http: { maxSessionsPerClient: 2, maxSessions: 3 },
+    });
+    try {
+      const open = async (key: string) => {
+        const res = await raw(server.url, {
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: INIT,
+        });
+        return res;
+      };
+      const first = await open(t.keys.alice ?? '');
+      await open(t.keys.alice ?? '');
+      await open(t.keys.alice ?? '');
+      expect(server.http.stats().sessionsByClient).toEqual({ alice: 2 });
+      const evicted = await raw(server.url, {
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${t.keys.alice}`,
+          'mcp-session-id': String(first.headers['mcp-session-id']),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
+      expect(evicted.status).toBe(404);
+      expect((await open(t.keys.bob ?? '')).status).toBe(200);
+      const full = await open(t.keys.bob ?? '');
+      expect(full.status).toBe(503);
+      expect(JSON.parse(full.body).error.message).toMatch(/Too many sessions/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('drains on close: sessions end, the port closes and no upstream process is left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpmux-close-test-'));
+    const home = join(dir, 'home');
+    const pidFile = join(dir, 'pid');
+    const env = testEnv();
+    const opened = await openHome({ home, env, create: true });
+    await opened.store.createSpace({ id: 'personal' });
+    await opened.store.createServer({
+      id: 'alpha',
+      transport: {
+        type: 'stdio',
+        command: process.execPath,
+        args: [ECHO_SERVER, 'alpha'],
+        env: { ECHO_PID_FILE: pidFile },
+      },
+    });
+    await opened.store.install('personal', 'alpha');
+    const { accessKey } = await opened.store.createClient({ id: 'alice' });
+    await opened.store.grant('alice', 'personal', 'all');
+    await opened.close();
+    const server = await startServer({ home, env, port: 0, logger: silent });
+    try {
+      const client = new Client({ name: 'c', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(server.url), {
+          requestInit: { headers: { authorization: `Bearer ${accessKey}` } },
+        }),
+      );
+      await client.callTool({ name: 'alpha_echo', arguments: { text: 'x' } });
+      await waitFor(() => existsSync(pidFile), 5000, 'the upstream pid file');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(alive(pid)).toBe(true);
+      await server.close();
+      expect(server.http.stats().sessions).toBe(0);
+      await waitFor(() => !alive(pid), 10_000, 'the upstream to exit');
+      await expect(raw(server.url, { body: INIT })).rejects.toThrow();
+      await client.close().catch(() => {});
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
