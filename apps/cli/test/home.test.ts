@@ -133,3 +133,42 @@ describe('catalog and completion', () => {
     );
   });
 });
+
+describe('serve and stdio in-process', () => {
+  it('serves /health until its signal aborts, then returns 0', async () => {
+    await sb.ok(['init']);
+    const controller = new AbortController();
+    let out = '';
+    const { PassThrough } = await import('node:stream');
+    const { run } = await import('../src/index.js');
+    const stdout = new PassThrough();
+    stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const done = run(['serve', '--port', '0', '--json'], {
+      stdin: new PassThrough(),
+      stdout,
+      stderr: new PassThrough(),
+      env: sb.env,
+      cwd: sb.dir,
+      isTTY: false,
+      signal: controller.signal,
+    });
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('"port"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const { url, port } = JSON.parse(out) as { url: string; port: number };
+    expect(port).toBeGreaterThan(0);
+    expect((await fetch(url.replace(/\/mcp$/, '/health'))).status).toBe(200);
+    controller.abort();
+    expect(await done).toBe(0);
+    await expect(fetch(url.replace(/\/mcp$/, '/health'))).rejects.toThrow();
+  }, 30_000);
+
+  it('refuses stdio for an unknown client and serve on an invalid port', async () => {
+    await sb.ok(['init']);
+    const r = await sb.cli(['stdio', '--client', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: Client "nope" does not exist/);
+    expect((await sb.cli(['serve', '--port', '70000'])).stderr).toMatch(/between 0 and 65535/);
+  });
+});

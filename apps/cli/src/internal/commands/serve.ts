@@ -2,22 +2,29 @@ import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
 import { loadServer } from '../deps.js';
 
-/** Resolves when `signal` aborts, or on SIGINT/SIGTERM when no signal was given. */
-function shutdownRequested(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves `wait` when `signal` aborts, or on SIGINT/SIGTERM when no signal was given; `dispose` stops listening. */
+function shutdownRequested(signal: AbortSignal | undefined): { wait: Promise<void>; dispose: () => void } {
+  let dispose = () => {};
+  const wait = new Promise<void>((resolve) => {
     if (signal) {
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
+      if (signal.aborted) return resolve();
+      const onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+      dispose = () => signal.removeEventListener('abort', onAbort);
       return;
     }
     const done = () => {
+      dispose();
+      resolve();
+    };
+    dispose = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
-      resolve();
     };
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  return { wait, dispose };
 }
 
 /** `serve [--host H] [--port P] [--anonymous CLIENT]` */
@@ -43,7 +50,9 @@ export async function serve(
     ctx.out.line(`mcpmux gateway listening on ${server.url}`);
     ctx.out.line(`Health: ${server.url.replace(/\/mcp$/, '/health')}. Press Ctrl-C to stop.`);
   }
-  await shutdownRequested(ctx.io.signal);
+  const shutdown = shutdownRequested(ctx.io.signal);
+  await shutdown.wait;
+  shutdown.dispose();
   await server.close();
   if (!ctx.json) ctx.out.note('mcpmux gateway stopped.');
   return 0;
@@ -59,6 +68,15 @@ export async function stdio(ctx: Ctx, opts: { client: string }): Promise<number>
     stdin: ctx.io.stdin,
     stdout: ctx.io.stdout,
   });
-  await Promise.race([closed, shutdownRequested(ctx.io.signal)]);
+  let done = false;
+  const finished = closed.then(() => {
+    done = true;
+  });
+  const shutdown = shutdownRequested(ctx.io.signal);
+  await Promise.race([finished, shutdown.wait]);
+  shutdown.dispose();
+  // A signal: end the session as if the app closed stdin, which closes the gateway and the home.
+  if (!done) ctx.io.stdin.destroy();
+  await finished;
   return 0;
 }
