@@ -25,12 +25,15 @@ function stats(samples) {
 async function measure(label, iterations, fn, warmup = Math.min(50, iterations)) {
   for (let i = 0; i < warmup; i++) await fn(i);
   const samples = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
     await fn(i);
     samples.push(performance.now() - t0);
   }
-  return { label, ...stats(samples) };
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time per call is steadier than wall time on a shared machine.
+  return { label, ...stats(samples), cpuMs: (cpu.user + cpu.system) / 1000 / iterations };
 }
 
 // --- setup -----------------------------------------------------------------------------------
