@@ -49,6 +49,22 @@ try {
   ]);
   rows.push(['has (no decryption)', await measure(2000, (i) => vault.has(scope, `K${i % 50}`)), 'µs/call']);
 
+  const memory = await openSqliteVault({
+    path: ':memory:',
+    keyProvider: createEnvKeyProvider(randomBytes(32).toString('base64')),
+  });
+  rows.push([
+    'set on :memory: (seal + SQLite write, no fsync)',
+    await measure(2000, (i) => memory.set(scope, `K${i % 50}`, value)),
+    'µs/secret',
+  ]);
+  rows.push([
+    'get on :memory: (unwrap data key + open)',
+    await measure(2000, (i) => memory.get(scope, `K${i % 50}`)),
+    'µs/secret',
+  ]);
+  await memory.close();
+
   const config = {
     command: 'node',
     args: ['server.js', '--token=${secret:K1}', '--home=${env:HOME}'],

@@ -252,6 +252,7 @@ export class SqliteVault implements Vault {
     return this.#live().masterKeyId;
   }
 
+  /** {@inheritDoc Vault.set} */
   async set(scope: SecretScope, name: string, value: string): Promise<void> {
     this.setSync(scope, name, value);
   }
@@ -313,6 +314,7 @@ export class SqliteVault implements Vault {
     }
   }
 
+  /** {@inheritDoc Vault.get} */
   async get(scope: SecretScope, name: string): Promise<string | undefined> {
     return this.getSync(scope, name);
   }
@@ -334,6 +336,7 @@ export class SqliteVault implements Vault {
     return value;
   }
 
+  /** {@inheritDoc Vault.has} */
   async has(scope: SecretScope, name: string): Promise<boolean> {
     const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
     const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
@@ -346,6 +349,7 @@ export class SqliteVault implements Vault {
     );
   }
 
+  /** {@inheritDoc Vault.list} */
   async list(filter: SecretListFilter = {}): Promise<SecretInfo[]> {
     const f = parseOrThrow(SecretListFilterSchema, filter, 'secret filter');
     const where: string[] = [];
@@ -380,6 +384,7 @@ export class SqliteVault implements Vault {
     }));
   }
 
+  /** {@inheritDoc Vault.delete} */
   async delete(scope: SecretScope, name: string): Promise<boolean> {
     const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
     const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
@@ -391,6 +396,7 @@ export class SqliteVault implements Vault {
     return result.changes > 0;
   }
 
+  /** {@inheritDoc Vault.deleteSpace} */
   async deleteSpace(spaceId: string): Promise<number> {
     return this.deleteSpaceSync(spaceId);
   }
@@ -417,6 +423,7 @@ export class SqliteVault implements Vault {
     })();
   }
 
+  /** {@inheritDoc Vault.rotateMasterKey} */
   async rotateMasterKey(next: KeyProvider): Promise<void> {
     const s = this.#live();
     const kdf = next.newKdfParams?.();
@@ -459,6 +466,7 @@ export class SqliteVault implements Vault {
     s.logger?.info?.(`mcpmux vault: master key rotated from ${oldId} to ${newId} (${next.describe()}).`);
   }
 
+  /** {@inheritDoc Vault.rotateDataKey} */
   async rotateDataKey(scope: DataKeyScope): Promise<void> {
     const s = this.#live();
     const key = scopeKey(parseOrThrow(DataKeyScopeSchema, scope, 'data key scope'));
@@ -497,6 +505,7 @@ export class SqliteVault implements Vault {
     s.logger?.info?.(`mcpmux vault: data key of ${scopeLabel(key)} rotated.`);
   }
 
+  /** {@inheritDoc Vault.close} */
   async close(): Promise<void> {
     const s = this.#state;
     if (s === undefined) return;
