@@ -9,12 +9,27 @@ afterEach(async () => {
   pool = undefined;
 });
 
-async function cancellations(upstream: {
-  request: (m: { method: string; params?: Record<string, unknown> }) => Promise<Record<string, unknown>>;
-}): Promise<{ requestId: number; reason: string }[]> {
-  return JSON.parse(
-    textOf(await upstream.request({ method: 'tools/call', params: { name: 'cancellations' } })),
+type Cancellation = { requestId: number; reason: string };
+
+/** Polls the hang fixture until it has recorded `count` cancellations; returns them. */
+async function cancellationsReceived(
+  upstream: {
+    request: (m: { method: string; params?: Record<string, unknown> }) => Promise<Record<string, unknown>>;
+  },
+  count: number,
+): Promise<Cancellation[]> {
+  let list: Cancellation[] = [];
+  await waitFor(
+    async () => {
+      list = JSON.parse(
+        textOf(await upstream.request({ method: 'tools/call', params: { name: 'cancellations' } })),
+      );
+      return list.length === count;
+    },
+    5000,
+    `${count} cancellation(s) to reach the fixture`,
   );
+  return list;
 }
 
 describe('timeouts and cancellation', { timeout: 30_000 }, () => {
@@ -35,15 +50,8 @@ describe('timeouts and cancellation', { timeout: 30_000 }, () => {
       'Server "hang" did not answer within 0.8 s; the request was cancelled.',
     );
     expect(pool.inFlightCount()).toBe(0);
-    const received = await waitFor(
-      async () => {
-        const list = await cancellations(upstream);
-        return list.length === 1 ? list : undefined;
-      },
-      5000,
-      'the cancellation to reach the fixture',
-    );
-    expect(received?.[0]?.reason).toContain('timed out');
+    const received = await cancellationsReceived(upstream, 1);
+    expect(received[0]?.reason).toContain('timed out');
     expect(upstream.state).toBe('ready');
   });
 
@@ -59,7 +67,7 @@ describe('timeouts and cancellation', { timeout: 30_000 }, () => {
       .catch((e: unknown) => e);
     expect(isMcpmuxError(b, 'UPSTREAM_TIMEOUT')).toBe(true);
     expect((b as Error).message).toContain('within 0.15 s;');
-    await waitFor(async () => (await cancellations(upstream)).length === 2, 5000, 'two cancellations');
+    await cancellationsReceived(upstream, 2);
   });
 
   it('sends notifications/cancelled upstream when the caller aborts, and rejects with the abort reason', async () => {
@@ -73,15 +81,8 @@ describe('timeouts and cancellation', { timeout: 30_000 }, () => {
     const reason = new Error('client went away');
     controller.abort(reason);
     expect(await call).toBe(reason);
-    const received = await waitFor(
-      async () => {
-        const list = await cancellations(upstream);
-        return list.length === 1 ? list : undefined;
-      },
-      5000,
-      'the cancellation to reach the fixture',
-    );
-    expect(received?.[0]?.reason).toContain('client went away');
+    const received = await cancellationsReceived(upstream, 1);
+    expect(received[0]?.reason).toContain('client went away');
     expect(pool.inFlightCount()).toBe(0);
   });
 
@@ -96,15 +97,8 @@ describe('timeouts and cancellation', { timeout: 30_000 }, () => {
       controller.abort(new Error(`abort ${i}`));
       expect(((await call) as Error).message).toBe(`abort ${i}`);
     }
-    const received = await waitFor(
-      async () => {
-        const list = await cancellations(upstream);
-        return list.length === 5 ? list : undefined;
-      },
-      5000,
-      'five cancellations',
-    );
-    expect(received?.map((c) => c.reason)).toEqual(
+    const received = await cancellationsReceived(upstream, 5);
+    expect(received.map((c) => c.reason)).toEqual(
       ['abort 0', 'abort 1', 'abort 2', 'abort 3', 'abort 4'].map((r) => `Error: ${r}`),
     );
     expect(pool.inFlightCount()).toBe(0);
