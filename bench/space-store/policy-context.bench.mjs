@@ -167,7 +167,9 @@ const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)
 console.log(`@mcpmux/space-store policy-context bench (Node ${process.version}, ${process.platform})`);
 console.log(`Space: ${shape}; setup ${(setupMs / 1000).toFixed(1)} s`);
 console.log('');
-console.log('| operation | n | median | p95 | mean |');
-console.log('|---|---:|---:|---:|---:|');
-for (const r of rows)
-  console.log(`| ${r.label} | ${r.n} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.mean)} |`);
+console.log('| operation | n | median | p95 | mean | CPU/call |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const cpu = r.cpuMs === undefined ? '—' : fmt(r.cpuMs);
+  console.log(`| ${r.label} | ${r.n} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.mean)} | ${cpu} |`);
+}
