@@ -79,3 +79,34 @@ export function isEmpty(bits: Bitset): boolean {
   for (let w = 0; w < bits.length; w++) if (bits[w] !== 0) return false;
   return true;
 }
+
+/**
+ * A set of feature indexes: a dense {@link Bitset}, or, for the many selectors that match only a
+ * few features, a sparse `Int32Array` of indexes (no 1-bit-per-feature allocation).
+ */
+export type Pool = Bitset | Int32Array;
+
+/** The empty pool. Shared: never mutate. */
+export const EMPTY_POOL: Pool = new Int32Array(0);
+
+/** `target |= pool`. */
+export function orPool(target: Bitset, pool: Pool): void {
+  if (pool instanceof Int32Array) {
+    for (let k = 0; k < pool.length; k++) {
+      const i = pool[k]!;
+      target[i >>> 5]! |= 1 << (i & 31);
+    }
+  } else {
+    orInto(target, pool);
+  }
+}
+
+/** True when `i` is in `pool`. */
+export function poolHas(pool: Pool, i: number): boolean {
+  return pool instanceof Int32Array ? pool.includes(i) : hasBit(pool, i);
+}
+
+/** True when `pool` holds nothing. */
+export function poolIsEmpty(pool: Pool): boolean {
+  return pool instanceof Int32Array ? pool.length === 0 : isEmpty(pool);
+}

@@ -1,5 +1,5 @@
 import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
-import { type Bitset, BitsetArena, orInto, setBit, setRange } from './bitset.js';
+import { type Bitset, BitsetArena, EMPTY_POOL, orInto, type Pool, setBit, setRange } from './bitset.js';
 import { compileGlob, hasGlob, literalPrefix } from './glob.js';
 import { KINDS } from './kinds.js';
 import { annotationAccepts, selectorKey } from './match.js';
@@ -24,9 +24,11 @@ interface KindIndex {
  */
 export class CatalogIndex {
   readonly features: readonly Feature[];
+  /** `features[i].name`, as a plain string array (monomorphic, fast to scan). */
+  private readonly names: readonly string[];
   readonly size: number;
   private readonly kinds: Record<FeatureKind, KindIndex>;
-  private readonly selectorCache = new Map<string, Bitset>();
+  private readonly selectorCache = new Map<string, Pool>();
   private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
   private fullBits: Bitset | undefined;
   /** Where every bitset over this catalog comes from (also the evaluations' scratch space). */
@@ -51,6 +53,7 @@ export class CatalogIndex {
       if (!names.has(feature.name)) names.set(feature.name, position);
     }
     const features: Feature[] = [];
+    const featureNames: string[] = [];
     const kinds = {} as Record<FeatureKind, KindIndex>;
     for (const kind of KINDS) {
       const byServer = buckets[kind];
@@ -61,6 +64,7 @@ export class CatalogIndex {
         const start = features.length;
         for (const name of [...names.keys()].sort()) {
           features.push(catalog[names.get(name)!]!);
+          featureNames.push(name);
           names.set(name, features.length - 1); // from now on: the feature index
         }
         servers.push({ server, start, end: features.length, names });
@@ -68,6 +72,7 @@ export class CatalogIndex {
       kinds[kind] = { servers, byServer: new Map(servers.map((range) => [range.server, range])) };
     }
     this.features = features;
+    this.names = featureNames;
     this.size = features.length;
     this.kinds = kinds;
     this.arena = new BitsetArena(features.length);
@@ -88,14 +93,14 @@ export class CatalogIndex {
   }
 
   /** Every feature of the servers matching `server` (a glob), of one kind or all. Memoized. */
-  serverBits(server: string, kind?: FeatureKind): Bitset {
+  serverBits(server: string, kind?: FeatureKind): Pool {
     return this.selectorBits(
       kind === undefined ? { type: 'server', server } : { type: 'server', server, kind },
     );
   }
 
   /** The catalog features a non-`featureSet` selector matches. Memoized; shared: do not mutate. */
-  selectorBits(selector: Selector): Bitset {
+  selectorBits(selector: Selector): Pool {
     const key = selectorKey(selector);
     let bits = this.selectorCache.get(key);
     if (bits === undefined) {
@@ -105,40 +110,10 @@ export class CatalogIndex {
     return bits;
   }
 
-  private computeSelectorBits(selector: Selector): Bitset {
+  private computeSelectorBits(selector: Selector): Pool {
+    if (selector.type === 'feature') return this.featureMatches(selector);
     const bits = this.arena.alloc();
     switch (selector.type) {
-      case 'feature': {
-        const kind = this.kinds[selector.kind];
-        if (kind === undefined) break;
-        const nameGlob = compileGlob(selector.name);
-        const prefix = literalPrefix(selector.name);
-        const visit = (range: ServerRange): void => {
-          if (nameGlob.literal) {
-            const i = range.names.get(selector.name);
-            if (i !== undefined) setBit(bits, i);
-          } else if (nameGlob.any) {
-            setRange(bits, range.start, range.end);
-          } else {
-            // Names are sorted within a range: only those starting with the literal prefix can match.
-            const features = this.features;
-            let i = prefix === '' ? range.start : this.lowerBound(range, prefix);
-            for (; i < range.end; i++) {
-              const name = features[i]!.name;
-              if (prefix !== '' && !name.startsWith(prefix)) break;
-              if (nameGlob.test(name)) setBit(bits, i);
-            }
-          }
-        };
-        if (!hasGlob(selector.server)) {
-          const range = kind.byServer.get(selector.server);
-          if (range !== undefined) visit(range);
-        } else {
-          const serverGlob = compileGlob(selector.server);
-          for (const range of kind.servers) if (serverGlob.test(range.server)) visit(range);
-        }
-        break;
-      }
       case 'server': {
         const serverGlob = compileGlob(selector.server);
         for (const kindName of KINDS) {
@@ -168,13 +143,51 @@ export class CatalogIndex {
     return bits;
   }
 
+  /** Matches of a `feature` selector: sparse when few, dense otherwise. */
+  private featureMatches(selector: Extract<Selector, { type: 'feature' }>): Pool {
+    const kind = this.kinds[selector.kind];
+    if (kind === undefined) return EMPTY_POOL;
+    const hits: number[] = [];
+    const nameGlob = compileGlob(selector.name);
+    const prefix = literalPrefix(selector.name);
+    const visit = (range: ServerRange): void => {
+      if (nameGlob.literal) {
+        const i = range.names.get(selector.name);
+        if (i !== undefined) hits.push(i);
+      } else if (nameGlob.any) {
+        for (let i = range.start; i < range.end; i++) hits.push(i);
+      } else {
+        // Names are sorted within a range: only those starting with the literal prefix can match.
+        const names = this.names;
+        let i = prefix === '' ? range.start : this.lowerBound(range, prefix);
+        for (; i < range.end; i++) {
+          const name = names[i]!;
+          if (prefix !== '' && !name.startsWith(prefix)) break;
+          if (nameGlob.test(name)) hits.push(i);
+        }
+      }
+    };
+    if (!hasGlob(selector.server)) {
+      const range = kind.byServer.get(selector.server);
+      if (range !== undefined) visit(range);
+    } else {
+      const serverGlob = compileGlob(selector.server);
+      for (const range of kind.servers) if (serverGlob.test(range.server)) visit(range);
+    }
+    if (hits.length === 0) return EMPTY_POOL;
+    if (hits.length * 32 < this.size) return Int32Array.from(hits);
+    const bits = this.arena.alloc();
+    for (const i of hits) setBit(bits, i);
+    return bits;
+  }
+
   /** The first index in `range` whose name is not below `prefix` (names sorted by `<`). */
   private lowerBound(range: ServerRange, prefix: string): number {
     let lo = range.start;
     let hi = range.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.features[mid]!.name < prefix) lo = mid + 1;
+      if (this.names[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -1,4 +1,4 @@
-import { andNotInto, type Bitset, createBitset, orInto } from './bitset.js';
+import { andNotInto, type Bitset, createBitset, EMPTY_POOL, orPool, type Pool } from './bitset.js';
 import type { CatalogIndex } from './catalog-index.js';
 import type { SetGraph, SetNode } from './set-graph.js';
 
@@ -6,8 +6,8 @@ const RESULT_CACHE_LIMIT = 256;
 
 /** What a set reaches over include edges, pooled. Shared: do not mutate. */
 export interface Closure {
-  readonly include: Bitset;
-  readonly exclude: Bitset;
+  readonly include: Pool;
+  readonly exclude: Pool;
   /** Known targets of `exclude featureSet` members of reached sets, sorted. */
   readonly targets: readonly string[];
 }
@@ -17,25 +17,23 @@ export interface Closure {
  * include and exclude matches, what each set grants alone, and results per root list.
  */
 export class Evaluation {
-  private readonly includeMemo = new Map<string, Bitset>();
-  private readonly excludeMemo = new Map<string, Bitset>();
+  private readonly includeMemo = new Map<string, Pool>();
+  private readonly excludeMemo = new Map<string, Pool>();
   /** alone(X) results computed without the cycle guard firing (valid on any stack). */
-  private readonly aloneMemo = new Map<string, Bitset>();
+  private readonly aloneMemo = new Map<string, Pool>();
   /** alone(X) computed from an empty stack (what `exclude featureSet X` contributes). */
-  private readonly aloneTopMemo = new Map<string, Bitset>();
+  private readonly aloneTopMemo = new Map<string, Pool>();
   private readonly results = new Map<string, Bitset>();
   private readonly closures = new Map<string, Closure>();
-  private readonly empty: Bitset;
+  private readonly empty: Pool = EMPTY_POOL;
 
   constructor(
     readonly graph: SetGraph,
     readonly index: CatalogIndex,
-  ) {
-    this.empty = index.arena.alloc();
-  }
+  ) {}
 
   /** The features a set's own members include (or the catalog / a server for `all` / `server-all`). */
-  directInclude(node: SetNode): Bitset {
+  directInclude(node: SetNode): Pool {
     let bits = this.includeMemo.get(node.id);
     if (bits === undefined) {
       if (node.all) {
@@ -51,7 +49,7 @@ export class Evaluation {
   }
 
   /** The features a set's own `feature`/`server`/`annotation` exclude members match. */
-  directExclude(node: SetNode): Bitset {
+  directExclude(node: SetNode): Pool {
     let bits = this.excludeMemo.get(node.id);
     if (bits === undefined) {
       bits = this.union(node.excludeSelectors.map((selector) => this.index.selectorBits(selector)));
@@ -60,18 +58,36 @@ export class Evaluation {
     return bits;
   }
 
-  /** The union of shared bitsets; shares the only one or the empty one instead of copying. */
-  private union(sources: readonly Bitset[]): Bitset {
-    if (sources.length === 0) return this.empty;
-    if (sources.length === 1) return sources[0]!;
+  /** The union of shared pools; shares the only one or the empty one instead of copying. */
+  private union(sources: readonly Pool[]): Pool {
+    const nonEmpty = sources.filter((source) => source.length > 0);
+    if (nonEmpty.length === 0) return this.empty;
+    if (nonEmpty.length === 1) return nonEmpty[0]!;
+    let sparse = 0;
+    for (const source of nonEmpty) {
+      if (!(source instanceof Int32Array)) {
+        sparse = -1;
+        break;
+      }
+      sparse += source.length;
+    }
+    if (sparse >= 0 && sparse * 32 < this.index.size) {
+      const out = new Int32Array(sparse);
+      let at = 0;
+      for (const source of nonEmpty) {
+        out.set(source, at);
+        at += source.length;
+      }
+      return out;
+    }
     const bits = this.index.arena.alloc();
-    for (const source of sources) orInto(bits, source);
+    for (const source of nonEmpty) orPool(bits, source);
     return bits;
   }
 
-  /** `target |= source`, skipping the shared empty set. */
-  private add(target: Bitset, source: Bitset): void {
-    if (source !== this.empty) orInto(target, source);
+  /** `target |= source`. */
+  private add(target: Bitset, source: Pool): void {
+    if (source.length > 0) orPool(target, source);
   }
 
   /**
@@ -118,8 +134,8 @@ export class Evaluation {
 
   private storeClosure(members: readonly SetNode[]): void {
     const inside = new Set(members.map((m) => m.id));
-    const includes: Bitset[] = [];
-    const excludes: Bitset[] = [];
+    const includes: Pool[] = [];
+    const excludes: Pool[] = [];
     const targets = new Set<string>();
     for (const member of members) {
       includes.push(this.directInclude(member));
@@ -134,15 +150,15 @@ export class Evaluation {
       }
     }
     const closure: Closure = {
-      include: this.union(includes.filter((b) => b !== this.empty)),
-      exclude: this.union(excludes.filter((b) => b !== this.empty)),
+      include: this.union(includes),
+      exclude: this.union(excludes),
       targets: [...targets].sort(),
     };
     for (const member of members) this.closures.set(member.id, closure);
   }
 
   /** What set `id` grants on its own (no auto-granted `default`), as `exclude featureSet id` removes. */
-  alone(id: string): Bitset {
+  alone(id: string): Pool {
     let bits = this.aloneTopMemo.get(id);
     if (bits === undefined) {
       bits = this.aloneGuarded(id, new Set()).bits;
@@ -151,7 +167,7 @@ export class Evaluation {
     return bits;
   }
 
-  private aloneGuarded(id: string, inProgress: Set<string>): { bits: Bitset; guarded: boolean } {
+  private aloneGuarded(id: string, inProgress: Set<string>): { bits: Pool; guarded: boolean } {
     const memo = this.aloneMemo.get(id);
     if (memo !== undefined) return { bits: memo, guarded: false };
     if (inProgress.has(id)) return { bits: this.empty, guarded: true };

@@ -1,5 +1,5 @@
 import type { Explanation, Feature } from '../schemas.js';
-import { hasBit } from './bitset.js';
+import { poolHas } from './bitset.js';
 import { CatalogIndex } from './catalog-index.js';
 import { Evaluation } from './evaluation.js';
 import type { SetGraph, SetNode } from './set-graph.js';
@@ -22,10 +22,10 @@ export function explainFeature(
   allowed: boolean,
 ): Explanation {
   const evaluation = new Evaluation(graph, new CatalogIndex([feature]));
-  const includes = (node: SetNode): boolean => hasBit(evaluation.directInclude(node), 0);
+  const includes = (node: SetNode): boolean => poolHas(evaluation.directInclude(node), 0);
   const excludes = (node: SetNode): boolean =>
-    hasBit(evaluation.directExclude(node), 0) ||
-    node.excludeSets.some((id) => graph.nodes.has(id) && hasBit(evaluation.alone(id), 0));
+    poolHas(evaluation.directExclude(node), 0) ||
+    node.excludeSets.some((id) => graph.nodes.has(id) && poolHas(evaluation.alone(id), 0));
   return {
     allowed,
     inCatalog,
