@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceServer } from './helpers.js';
+import { memoryServerArgs } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
 let dir: string;
@@ -61,17 +61,7 @@ describe('the built binary', () => {
     expect(add.code).toBe(0);
     key = add.stdout.trimEnd().split('\n').at(-1) ?? '';
     expect(key).toMatch(/^mcpmux_[A-Za-z0-9_-]{43}$/);
-    const server = mcpmux([
-      'server',
-      'add',
-      'memory',
-      '--command',
-      process.execPath,
-      '--arg',
-      referenceServer('server-memory'),
-      '--env',
-      `MEMORY_FILE_PATH=${join(dir, 'memory.jsonl')}`,
-    ]);
+    const server = mcpmux(memoryServerArgs(dir));
     expect(server.stderr).toBe('');
     expect(server.stdout).toMatch(/Connected: \d+ tools/);
     expect(mcpmux(['client', 'grant', 'agent', 'server-all:memory']).code).toBe(0);

@@ -101,3 +101,18 @@ export function referenceServer(name: 'server-memory' | 'server-everything'): st
     'index.js',
   );
 }
+
+/** `server add memory` arguments launching the installed server-memory with its file under `dir`. */
+export function memoryServerArgs(dir: string): string[] {
+  return [
+    'server',
+    'add',
+    'memory',
+    '--command',
+    process.execPath,
+    '--arg',
+    referenceServer('server-memory'),
+    '--env',
+    `MEMORY_FILE_PATH=${join(dir, 'memory.jsonl')}`,
+  ];
+}

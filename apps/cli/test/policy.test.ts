@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { referenceServer, type Sandbox, sandbox } from './helpers.js';
+import { memoryServerArgs, referenceServer, type Sandbox, sandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -195,17 +195,7 @@ describe('client', () => {
 
 describe('tools and explain', () => {
   beforeEach(async () => {
-    await sb.ok([
-      'server',
-      'add',
-      'memory',
-      '--command',
-      process.execPath,
-      '--arg',
-      referenceServer('server-memory'),
-      '--env',
-      `MEMORY_FILE_PATH=${sb.dir}/m.jsonl`,
-    ]);
+    await sb.ok(memoryServerArgs(sb.dir));
     await sb.ok(['client', 'add', 'cursor']);
   });
 

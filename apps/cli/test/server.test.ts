@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { referenceServer, type Sandbox, sandbox } from './helpers.js';
+import { memoryServerArgs, referenceServer, type Sandbox, sandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -23,14 +23,7 @@ interface ServerRow {
 
 describe('server add', () => {
   it('connects once, stores the discovered features and reports counts', async () => {
-    const r = await sb.ok([
-      'server',
-      'add',
-      'memory',
-      ...memory(),
-      '--env',
-      `MEMORY_FILE_PATH=${sb.dir}/mem.jsonl`,
-    ]);
+    const r = await sb.ok(memoryServerArgs(sb.dir));
     expect(r.stdout).toMatch(/Connected: \d+ tools, 0 prompts, \d+ resources?\./);
     const rows = await sb.json<ServerRow[]>(['server', 'list']);
     expect(rows).toHaveLength(1);

@@ -13,6 +13,9 @@ import { Ctx, type GlobalOptions } from './context.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
+/** `--space S` of every per-Space command. */
+const SPACE_OPTION = ['--space <space>', 'the Space (default: the active Space)'] as const;
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -146,32 +149,32 @@ Examples:
   server
     .command('list')
     .description('list the servers available in a Space')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(serverCmd.list));
   server
     .command('show')
     .description('show a server definition and its installation in a Space')
     .argument('<id>', 'server id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(serverCmd.show));
   server
     .command('remove')
     .description('uninstall a server from a Space (--everywhere: delete the definition too)')
     .argument('<id>', 'server id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .option('--everywhere', 'delete the definition and every installation')
     .action(act(serverCmd.remove));
   server
     .command('enable')
     .description('enable a server in a Space')
     .argument('<id>', 'server id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(serverCmd.enable));
   server
     .command('disable')
     .description('disable a server in a Space (also a default-enabled one, locally)')
     .argument('<id>', 'server id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(serverCmd.disable));
 
   // --- secret
@@ -206,21 +209,21 @@ Examples:
     .argument('<id>', 'set id')
     .option('--name <name>', 'display name')
     .option('--description <text>', 'a description')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(featuresetCmd.create));
   fs.command('list')
     .description('list the FeatureSets of a Space')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(featuresetCmd.list));
   fs.command('show')
     .description('show a FeatureSet and its members')
     .argument('<id>', 'set id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(featuresetCmd.show));
   fs.command('delete')
     .description('delete a custom FeatureSet')
     .argument('<id>', 'set id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(featuresetCmd.remove));
   for (const [verb, text] of [
     ['include', 'add an include member'],
@@ -234,7 +237,7 @@ Examples:
         '<selector>',
         'tool:SERVER/NAME | prompt:SERVER/NAME | resource:SERVER/URI | server:SERVER | set:ID | readonly | destructive',
       )
-      .option('--space <space>', 'the Space (default: the active Space)')
+      .option(...SPACE_OPTION)
       .action(
         act((ctx, set: string, selector: string, opts: { space?: string }) =>
           featuresetCmd.member(ctx, verb, set, selector, opts),
@@ -282,14 +285,14 @@ Examples:
     .description('grant a FeatureSet to a client in a Space')
     .argument('<id>', 'client id')
     .argument('<set>', 'set id (all, default, server-all:SERVER, custom)')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(clientCmd.grant));
   client
     .command('ungrant')
     .description('revoke a FeatureSet grant')
     .argument('<id>', 'client id')
     .argument('<set>', 'set id')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .action(act(clientCmd.ungrant));
 
   // --- tools / explain
@@ -337,7 +340,7 @@ Examples:
       'import the MCP servers of an app config (claude-desktop, cursor, vscode, or a FILE); credentials move into the vault',
     )
     .argument('<source>', 'claude-desktop | cursor | vscode | claude-code | windsurf | FILE')
-    .option('--space <space>', 'the Space (default: the active Space)')
+    .option(...SPACE_OPTION)
     .option('--dry-run', 'show the plan, change nothing')
     .action(act(connectCmd.importServers));
 

@@ -302,7 +302,7 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
       ctx.out.line(`Overrides for this Space: ${Object.keys(overrides).join(', ')}.`);
     if (counts) {
       ctx.out.line(
-        `Connected: ${counts.tools} tools, ${counts.prompts} prompts, ${counts.resources} resources.`,
+        `Connected: ${plural(counts.tools, 'tool')}, ${plural(counts.prompts, 'prompt')}, ${plural(counts.resources, 'resource')}.`,
       );
     } else {
       ctx.out.line('Not connected (--no-connect): its features appear once the gateway connects to it.');
@@ -508,7 +508,7 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
     o.line(
       discovered.length === 0
         ? `Features:   never connected in ${space.id} (start the gateway or run \`mcpmux server add\` without --no-connect)`
-        : `Features:   ${available.filter((f) => f.kind === 'tool').length} tools, ${available.filter((f) => f.kind === 'prompt').length} prompts, ${available.filter((f) => f.kind === 'resource').length} resources${available.length === 0 ? ' (unavailable)' : ''}`,
+        : `Features:   ${(['tool', 'prompt', 'resource'] as const).map((k) => plural(available.filter((f) => f.kind === k).length, k)).join(', ')}${available.length === 0 ? ' (unavailable)' : ''}`,
     );
     return 0;
   });
