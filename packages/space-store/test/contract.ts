@@ -196,6 +196,18 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         expect((await store.listFeatureSets('work')).map((s) => s.id)).toEqual(['all', 'default']);
       });
 
+      it('refuses two default-enabled servers with one default alias, even before any Space holds them', async () => {
+        const id = 'a-very-long-server-name-number-';
+        await store.createServer({ id: `${id}one`, transport: stdio(), defaultEnabled: true });
+        await expectError(
+          () => store.createServer({ id: `${id}two`, transport: stdio(), defaultEnabled: true }),
+          'CONFLICT',
+          /already uses the alias "a-very-long-server-name-"/,
+        );
+        await store.createServer({ id: `${id}two`, transport: stdio() });
+        await expectError(() => store.updateServer(`${id}two`, { defaultEnabled: true }), 'CONFLICT');
+      });
+
       it('refuses to delete a Space a client is pinned to, naming the client', async () => {
         await store.createSpace({ id: 'home' });
         await store.createSpace({ id: 'work' });

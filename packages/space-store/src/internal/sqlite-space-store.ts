@@ -511,6 +511,18 @@ export class SqliteSpaceStore implements SpaceStore {
   /** Refuses to make `serverId` default-enabled where its default alias is taken by another server. */
   private checkDefaultAlias(serverId: string): void {
     const alias = defaultAlias(serverId);
+    // Two default-enabled servers with one default alias would clash in every future Space.
+    const twin = this.stmt(
+      `SELECT id FROM servers WHERE default_enabled = 1 AND id != ? AND substr(id, 1, ${ALIAS_MAX_LENGTH}) = ?`,
+    )
+      .pluck()
+      .get(serverId, alias) as string | undefined;
+    if (twin !== undefined) {
+      throw conflict(
+        `Default-enabled server "${twin}" already uses the alias "${alias}" in every Space. Choose a server id that differs in its first ${ALIAS_MAX_LENGTH} characters.`,
+        { entity: 'server', alias, serverId: twin },
+      );
+    }
     const clash = this.stmt(
       `SELECT i.space_id AS spaceId, i.server_id AS serverId FROM installations i
        WHERE i.alias = ? AND i.server_id != ?
