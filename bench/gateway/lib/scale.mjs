@@ -60,15 +60,29 @@ export async function measureScale(baseCtx, scale, runCli) {
       '--no-connect',
     ]),
   );
+  // The 200 FeatureSets go straight into the home's store (one transaction each, same rules as the
+  // CLI verbs): a CLI process per member edit would make the setup, not the gateway, the slow part.
   const sets = Array.from({ length: scale.sets }, (_, i) => `fs-${String(i).padStart(3, '0')}`);
-  await pool(sets, 4, (id) => cli(['featureset', 'create', id]));
-  await pool(sets, 4, async (id) => {
-    const i = Number(id.slice(3));
-    const server = servers[i % servers.length];
-    await cli(['featureset', 'include', id, `tool:${server}/${server}_tool_0${i % 10}*`]);
-    if (i % 4 === 0) await cli(['featureset', 'exclude', id, 'destructive']);
-    if (i % 10 === 0 && i > 0) await cli(['featureset', 'include', id, `set:${sets[i - 1]}`]);
-  });
+  const { openHome } = await import('@mcpmux/server');
+  const opened = await openHome({ home: ctx.mcpmuxHome, env: ctx.mcpmuxEnv });
+  try {
+    const spaceId = (await opened.store.listSpaces()).find((s) => s.active).id;
+    for (const [i, id] of sets.entries()) {
+      const server = servers[i % servers.length];
+      const members = [
+        {
+          mode: 'include',
+          selector: { type: 'feature', kind: 'tool', server, name: `${server}_tool_0${i % 10}*` },
+        },
+      ];
+      if (i % 4 === 0) members.push({ mode: 'exclude', selector: { type: 'annotation', destructive: true } });
+      if (i % 10 === 0 && i > 0)
+        members.push({ mode: 'include', selector: { type: 'featureSet', id: sets[i - 1] } });
+      await opened.store.createFeatureSet(spaceId, { id, members });
+    }
+  } finally {
+    await opened.close();
+  }
   const key = async (id) => (await cli(['client', 'add', id])).trim().split('\n').at(-1).trim();
   const adminKey = await key('admin');
   await cli(['client', 'grant', 'admin', 'all']);
@@ -133,7 +147,7 @@ export async function measureScale(baseCtx, scale, runCli) {
     const f = (v) => v.toFixed(2);
     return {
       table: [
-        `Setup through the CLI (${scale.servers} \`server add\`, ${scale.sets} \`featureset create\` with include/exclude/nested members, 2 clients): ${setupSeconds.toFixed(1)} s.`,
+        `Setup: ${scale.servers} \`mcpmux server add\` and 2 \`mcpmux client add\` through the CLI, ${scale.sets} FeatureSets (tool globs, exclude-destructive guards, nested sets) through the home's store: ${setupSeconds.toFixed(1)} s. The client with custom sets is granted ${granted.length} of them.`,
         `\`mcpmux serve\` start to a full ${expected}-tool catalog (lazy discovery of ${scale.servers} upstreams): ${Math.round(fullCatalogMs)} ms. Gateway RSS afterwards: ${rss.toFixed(1)} MiB; gateway CPU per tools/list: ${Math.round(cpuPerList)} µs.`,
         '',
         '| measurement | tools returned | p50 ms | p99 ms |',
