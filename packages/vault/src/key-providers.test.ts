@@ -101,7 +101,7 @@ describe('key file provider', () => {
     const path = await vaultWith(createKeyFileKeyProvider(file));
     const other = join(home, 'keys', 'other.key');
     const err = await expectLocked(path, createKeyFileKeyProvider(other));
-    expect(err.message).toMatch(/missing and the vault already exists/);
+    expect(err.message).toMatch(/missing and the vault already exists.*comes from a keyfile provider/);
     expect(existsSync(other)).toBe(false);
   });
 

@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { isMcpmuxError, McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { aad, assertKeyLength, KEY_LENGTH, masterKeyId, open, type Sealed, seal } from './internal/aead.js';
 import { prepareDatabase } from './internal/migrations.js';
@@ -115,6 +115,19 @@ function integrityError(what: string, data: Record<string, unknown>): McpmuxErro
   );
 }
 
+/** Adds which provider and key the vault expects to a `VAULT_LOCKED` error from a key provider. */
+function explainLocked(err: unknown, row: MasterRow): unknown {
+  if (!isMcpmuxError(err, 'VAULT_LOCKED')) return err;
+  return new McpmuxError(
+    'VAULT_LOCKED',
+    `${err.message} This vault's master key (id ${row.master_key_id}) comes from a ${row.provider_kind} provider.`,
+    {
+      data: { ...err.data, expectedKeyId: row.master_key_id, expectedProvider: row.provider_kind },
+      cause: err,
+    },
+  );
+}
+
 function lockedMismatch(provider: KeyProvider, row: MasterRow, gotId: string): McpmuxError {
   return new McpmuxError(
     'VAULT_LOCKED',
@@ -211,7 +224,12 @@ export class SqliteVault implements Vault {
       }
       if (key === undefined) {
         const kdf = row.kdf === null ? undefined : parseKdf(row.kdf);
-        key = await provider.getMasterKey(kdf === undefined ? { create: false } : { create: false, kdf });
+        const existing = row;
+        key = await provider
+          .getMasterKey(kdf === undefined ? { create: false } : { create: false, kdf })
+          .catch((err: unknown) => {
+            throw explainLocked(err, existing);
+          });
         assertKeyLength(key, provider.describe());
       }
       const id = masterKeyId(key);
