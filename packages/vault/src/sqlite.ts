@@ -232,28 +232,30 @@ export class SqliteVault implements Vault {
           });
         assertKeyLength(key, provider.describe());
       }
-      const id = masterKeyId(key);
-      if (id !== row.master_key_id) throw lockedMismatch(provider, row, id);
-      const checked = open(
-        key,
-        { iv: row.check_iv, ciphertext: row.check_ciphertext, tag: row.check_tag },
-        keyCheckAad(id),
-      );
-      if (checked === undefined || !checked.equals(KEY_CHECK_PLAINTEXT)) {
-        throw integrityError('The key-check record', {});
+      try {
+        const id = masterKeyId(key);
+        if (id !== row.master_key_id) throw lockedMismatch(provider, row, id);
+        const checked = open(
+          key,
+          { iv: row.check_iv, ciphertext: row.check_ciphertext, tag: row.check_tag },
+          keyCheckAad(id),
+        );
+        if (checked === undefined || !checked.equals(KEY_CHECK_PLAINTEXT)) {
+          throw integrityError('The key-check record', {});
+        }
+        return new SqliteVault({
+          db,
+          ownsConnection,
+          masterKey: createSecretKey(key),
+          masterKeyId: id,
+          random,
+          clock,
+          logger: options.logger,
+          statements: new Map(),
+        });
+      } finally {
+        key.fill(0); // the vault keeps its own copy as a KeyObject
       }
-      const masterKey = createSecretKey(key);
-      key.fill(0);
-      return new SqliteVault({
-        db,
-        ownsConnection,
-        masterKey,
-        masterKeyId: id,
-        random,
-        clock,
-        logger: options.logger,
-        statements: new Map(),
-      });
     } catch (err) {
       if (ownsConnection) db.close();
       throw err;
