@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMcpmuxError } from '@mcpmux/core';
@@ -124,6 +124,14 @@ describe('crash handling', { timeout: 30_000 }, () => {
     expect(isMcpmuxError(error, 'UPSTREAM_UNAVAILABLE')).toBe(true);
     expect((error as Error).message).toContain('Server "fragile" is unavailable (circuit-open)');
     expect(pool.pids()).toEqual([]);
+
+    // reset() forgets the crashes: once the server can start again, acquire connects afresh.
+    writeFileSync(stateFile, '');
+    await pool.reset('work', 'fragile');
+    expect(upstream.state).toBe('closed');
+    const fresh = await pool.acquire('work', server);
+    expect(fresh).not.toBe(upstream);
+    expect(fresh.state).toBe('ready');
   });
 
   it('rejects acquire with UPSTREAM_UNAVAILABLE when the command does not exist', async () => {

@@ -114,6 +114,11 @@ export interface UpstreamPoolHandle extends UpstreamPool {
   inFlightCount(): number;
   /** Pids of live stdio children. */
   pids(): number[];
+  /**
+   * Closes every upstream of (space, server), whatever its state, so that the next `acquire` starts
+   * afresh with a clean crash count: the way out of `circuit-open` short of a config change.
+   */
+  reset(spaceId: string, serverId: string): Promise<void>;
 }
 
 const SILENT: UpstreamLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -261,6 +266,12 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
     async close(): Promise<void> {
       closed = true;
       await Promise.all([...byKey.values()].map(remove));
+    },
+
+    async reset(spaceId: string, serverId: string): Promise<void> {
+      await Promise.all(
+        [...byKey.values()].filter((c) => c.spaceId === spaceId && c.serverId === serverId).map(remove),
+      );
     },
 
     inFlightCount(): number {
