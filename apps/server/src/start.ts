@@ -9,6 +9,7 @@ import {
   type McpHttpServer,
   type McpHttpServerOptions,
 } from './http-server.js';
+import { gatewayEnv } from './internal/env.js';
 import { createLogger, type Logger } from './logger.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -93,7 +94,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     gateway = createGateway({
       store: opened.store,
       vault: opened.vault,
-      env: options.env,
+      env: gatewayEnv(options.env),
       logger: logger.child({ component: 'gateway' }),
       logDir: join(opened.home, 'logs'),
       serverInfo: { name: 'mcpmux', version: SERVER_VERSION },

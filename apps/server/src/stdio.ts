@@ -3,6 +3,7 @@ import { McpmuxError } from '@mcpmux/core';
 import { createGateway } from '@mcpmux/gateway';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { openHome } from './home.js';
+import { gatewayEnv } from './internal/env.js';
 import { createLogger, type Logger } from './logger.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -57,7 +58,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<{ closed: 
   const gateway = createGateway({
     store: opened.store,
     vault: opened.vault,
-    env: options.env,
+    env: gatewayEnv(options.env),
     logger: logger.child({ component: 'gateway' }),
     serverInfo: { name: 'mcpmux', version: SERVER_VERSION },
   });

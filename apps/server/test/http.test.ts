@@ -56,9 +56,20 @@ describe('the gateway server over loopback', () => {
   it('serves the active Space’s tools to the real SDK client and calls one', async () => {
     const client = await connectClient(server.url, t.keys.alice ?? '');
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['alpha_echo', 'alpha_whoami']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['alpha_echo', 'alpha_inspect', 'alpha_whoami']);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'hi' } });
     expect(result.content).toEqual([{ type: 'text', text: 'hi' }]);
+    await client.close();
+  });
+
+  it('never forwards the client’s key or the master key upstream', async () => {
+    const client = await connectClient(server.url, t.keys.alice ?? '');
+    const result = await client.callTool({ name: 'alpha_inspect', arguments: {} });
+    const seen = JSON.stringify(result);
+    expect(seen).toContain('argv');
+    expect(seen).not.toContain(t.keys.alice);
+    expect(seen).not.toContain('mcpmux_');
+    expect(seen).not.toContain(t.env.MCPMUX_MASTER_KEY);
     await client.close();
   });
 

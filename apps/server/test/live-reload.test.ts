@@ -50,6 +50,7 @@ describe('live reload across processes', () => {
     const { client, changes } = await connect(t.keys.alice ?? '');
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
       'alpha_echo',
+      'alpha_inspect',
       'alpha_whoami',
     ]);
     // The GET stream must be open before the change, or the notification has nowhere to go.
@@ -58,6 +59,7 @@ describe('live reload across processes', () => {
     await waitFor(() => changes() > 0, 10_000, 'tools/list_changed');
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
       'beta_echo',
+      'beta_inspect',
       'beta_whoami',
     ]);
     const result = await client.callTool({ name: 'beta_whoami', arguments: {} });

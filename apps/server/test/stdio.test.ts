@@ -66,6 +66,7 @@ describe('the stdio bridge', () => {
     const bridgePid = transport.pid ?? 0;
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
       'alpha_echo',
+      'alpha_inspect',
       'alpha_whoami',
     ]);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'over stdio' } });
