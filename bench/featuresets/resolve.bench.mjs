@@ -203,7 +203,7 @@ function stats(samples) {
 }
 
 // Wall-clock ms of one call; its CPU ms (user + system of this process) goes to `cpu[label]`.
-const cpu = { cold: [], warm: [], compiled: [], explain: [] };
+const cpu = { cold: [], warm: [], compiled: [], explain: [], allows: [] };
 function time(fn, label) {
   const c = label === undefined ? undefined : process.cpuUsage();
   const t = performance.now();
@@ -254,9 +254,12 @@ for (let rep = 0; rep < REPETITIONS; rep++) {
   // allows(): ns per lookup, batches of 100,000
   const resolution = resolver.resolve({ catalog, featureSets, grants });
   for (let b = 0; b < 20; b++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     for (let i = 0; i < 100_000; i++) if (resolution.allows(probes[i & 4095])) sink++;
     results.allows.push(((performance.now() - t) * 1e6) / 100_000);
+    const d = process.cpuUsage(c);
+    cpu.allows.push(((d.user + d.system) * 1000) / 100_000);
   }
   // explain(): per call
   for (let i = 0; i < 50; i++) {
@@ -272,7 +275,7 @@ const rows = [
   ['compiled resolve(catalog) (new catalog array each call)', results.compiled, 'ms', cpu.compiled],
   ['createResolver(), same catalog, unseen grants', results.warm, 'ms', cpu.warm],
   ['createResolver(), same catalog, same grants', results.hot, 'ms'],
-  ['allows() per lookup', results.allows, 'ns'],
+  ['allows() per lookup', results.allows, 'ns', cpu.allows],
   ['explain() per call', results.explain, 'ms', cpu.explain],
 ];
 console.log(

@@ -28,6 +28,9 @@ export class CatalogIndex {
   private readonly names: readonly string[];
   readonly size: number;
   private readonly kinds: Record<FeatureKind, KindIndex>;
+  private readonly toolServers: Map<string, ServerRange>;
+  private readonly promptServers: Map<string, ServerRange>;
+  private readonly resourceServers: Map<string, ServerRange>;
   private readonly selectorCache = new Map<string, Pool>();
   private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
   private fullBits: Bitset | undefined;
@@ -75,12 +78,28 @@ export class CatalogIndex {
     this.names = featureNames;
     this.size = features.length;
     this.kinds = kinds;
+    this.toolServers = kinds.tool.byServer;
+    this.promptServers = kinds.prompt.byServer;
+    this.resourceServers = kinds.resource.byServer;
     this.arena = new BitsetArena(features.length);
   }
 
   /** The index of a feature, or -1 when it is not in the catalog. */
   indexOf(ref: FeatureRef): number {
-    return this.kinds[ref.kind]?.byServer.get(ref.server)?.names.get(ref.name) ?? -1;
+    const kind = ref.kind;
+    // Comparisons, not a keyed lookup: this is the hot path of allows().
+    const servers =
+      kind === 'tool'
+        ? this.toolServers
+        : kind === 'prompt'
+          ? this.promptServers
+          : kind === 'resource'
+            ? this.resourceServers
+            : undefined;
+    const range = servers?.get(ref.server);
+    if (range === undefined) return -1;
+    const i = range.names.get(ref.name);
+    return i === undefined ? -1 : i;
   }
 
   /** Every feature of the catalog. Shared: do not mutate. */

@@ -20,7 +20,7 @@ export interface SetNode {
 }
 
 function sortedUnique(ids: string[]): string[] {
-  return [...new Set(ids)].sort();
+  return ids.length < 2 ? ids : [...new Set(ids)].sort();
 }
 
 /** The FeatureSets of a Space as a graph over set ids. Immutable once built. */
