@@ -56,7 +56,12 @@ describe('the gateway server over loopback', () => {
   it('serves the active Space’s tools to the real SDK client and calls one', async () => {
     const client = await connectClient(server.url, t.keys.alice ?? '');
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['alpha_echo', 'alpha_inspect', 'alpha_whoami']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'alpha_echo',
+      'alpha_inspect',
+      'alpha_progress',
+      'alpha_whoami',
+    ]);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'hi' } });
     expect(result.content).toEqual([{ type: 'text', text: 'hi' }]);
     await client.close();
@@ -71,6 +76,47 @@ describe('the gateway server over loopback', () => {
     expect(seen).not.toContain('mcpmux_');
     expect(seen).not.toContain(t.env.MCPMUX_MASTER_KEY);
     await client.close();
+  });
+
+  it('answers with JSON when nothing streams, and switches to SSE when progress must stream first', async () => {
+    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const session = { 'mcp-session-id': String(init.headers['mcp-session-id']) };
+    await raw(server.url, {
+      headers: headers(t.keys.alice, session),
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+    const call = (id: number, meta: object) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'alpha_progress', arguments: {}, ...meta },
+      });
+    const plain = await raw(server.url, { headers: headers(t.keys.alice, session), body: call(1, {}) });
+    expect(plain.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(plain.body).result.content).toEqual([{ type: 'text', text: 'done' }]);
+    const streamed = await raw(server.url, {
+      headers: headers(t.keys.alice, session),
+      body: call(2, { _meta: { progressToken: 'p1' } }),
+    });
+    expect(streamed.headers['content-type']).toBe('text/event-stream');
+    const events = streamed.body
+      .split('\n\n')
+      .filter((e) => e.includes('data: '))
+      .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)));
+    expect(events.map((e) => e.method ?? 'result')).toEqual([
+      'notifications/progress',
+      'notifications/progress',
+      'result',
+    ]);
+    expect(events[0].params).toMatchObject({ progressToken: 'p1', progress: 1, total: 2 });
+    expect(events[2]).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'done' }] } });
+    const jsonOnly = await raw(server.url, {
+      headers: headers(t.keys.alice, { ...session, accept: 'application/json' }),
+      body: call(3, { _meta: { progressToken: 'p2' } }),
+    });
+    expect(jsonOnly.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(jsonOnly.body).id).toBe(3);
   });
 
   it('answers 401 with a JSON body without a key', async () => {

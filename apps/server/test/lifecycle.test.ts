@@ -91,7 +91,7 @@ describe('server lifecycle and policy', () => {
     try {
       const client = new Client({ name: 'anon', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-      expect((await client.listTools()).tools.length).toBe(3);
+      expect((await client.listTools()).tools.length).toBe(4);
       await client.close();
       const wrong = await raw(server.url, {
         headers: { 'content-type': 'application/json', authorization: 'Bearer mcpmux_wrong' },

@@ -51,6 +51,7 @@ describe('live reload across processes', () => {
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
       'alpha_echo',
       'alpha_inspect',
+      'alpha_progress',
       'alpha_whoami',
     ]);
     // The GET stream must be open before the change, or the notification has nowhere to go.
@@ -60,6 +61,7 @@ describe('live reload across processes', () => {
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
       'beta_echo',
       'beta_inspect',
+      'beta_progress',
       'beta_whoami',
     ]);
     const result = await client.callTool({ name: 'beta_whoami', arguments: {} });

@@ -67,6 +67,7 @@ describe('the stdio bridge', () => {
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
       'alpha_echo',
       'alpha_inspect',
+      'alpha_progress',
       'alpha_whoami',
     ]);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'over stdio' } });
