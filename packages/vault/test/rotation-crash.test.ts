@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createEnvKeyProvider } from '../src/key-providers.js';
+import { createEnvKeyProvider, createPassphraseKeyProvider } from '../src/key-providers.js';
 import { openSqliteVault, type SqliteVault } from '../src/sqlite.js';
 import type { SecretScope } from '../src/types.js';
 import { randomKeyText, tempDir, thrown } from './helpers.js';
@@ -44,10 +44,10 @@ function killed(child: ChildProcess): Promise<void> {
 }
 
 describe('rotation under SIGKILL', () => {
-  it(`opens with exactly one key and decrypts every secret after ${RUNS} kills at random points`, async () => {
+  it(`opens with exactly one of a master key and a passphrase and decrypts every secret after ${RUNS} kills at random points`, async () => {
     const path = join(tempDir('mcpmux-rotate-'), 'mcpmux.db');
     const keyA = randomKeyText();
-    const keyB = randomKeyText();
+    const passB = `passphrase ${randomKeyText()}`;
     const expected = new Map<string, { scope: SecretScope; name: string; value: string }>();
     const seed = await openSqliteVault({ path, keyProvider: createEnvKeyProvider(keyA) });
     const scopes: SecretScope[] = [
@@ -64,21 +64,18 @@ describe('rotation under SIGKILL', () => {
 
     const unlockedBy: Record<string, number> = { A: 0, B: 0 };
     for (let run = 0; run < RUNS; run++) {
-      const child = await startChild(path, { KEY_A: keyA, KEY_B: keyB }, randomInt(0, 6));
+      const child = await startChild(path, { KEY_A: keyA, PASS_B: passB }, randomInt(0, 6));
       // A random point: after a random number of committed rotations and a random extra delay.
       await new Promise((r) => setTimeout(r, randomInt(0, 4)));
       await killed(child);
 
       const opened: { label: string; vault: SqliteVault }[] = [];
-      for (const [label, key] of [
-        ['A', keyA],
-        ['B', keyB],
+      for (const [label, keyProvider] of [
+        ['A', createEnvKeyProvider(keyA)],
+        ['B', createPassphraseKeyProvider(passB)],
       ] as const) {
         try {
-          opened.push({
-            label,
-            vault: await openSqliteVault({ path, keyProvider: createEnvKeyProvider(key) }),
-          });
+          opened.push({ label, vault: await openSqliteVault({ path, keyProvider }) });
         } catch (err) {
           expect((err as { code?: string }).code).toBe('VAULT_LOCKED');
         }
@@ -105,5 +102,5 @@ describe('rotation under SIGKILL', () => {
       openSqliteVault({ path, keyProvider: createEnvKeyProvider(randomKeyText()) }),
     );
     expect(wrongKey.code).toBe('VAULT_LOCKED');
-  }, 180_000);
+  }, 240_000);
 });
