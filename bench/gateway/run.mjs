@@ -11,8 +11,11 @@ import { execFileSync } from 'node:child_process';
 // Repetitions are interleaved (rep 1 of every target, then rep 2...) and reported as medians.
 //
 // Usage: node bench/gateway/run.mjs [--quick] [--reps N] [--targets id,id] [--no-scale] [--out FILE]
+//                                   [--profile DIR]
 //   --quick     smoke run: 1 repetition, few calls, small scale setup; prints, writes nothing
 //   --out FILE  where to write the report (default BENCHMARKS.md at the repository root for full runs)
+//   --profile DIR  run `mcpmux serve` under `node --cpu-prof` and leave the .cpuprofile files in DIR
+//                  (summarise one with `node bench/gateway/profile-summary.mjs FILE`)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -65,6 +68,7 @@ const ctx = {
   manyTools: join(here, 'fixtures', 'many-tools.mjs'),
   cliBin: join(repo, 'apps', 'cli', 'dist', 'bin.js'),
   mcpmuxHome: join(tmp, 'mcpmux-home'),
+  profileDir: option('--profile'),
   mcpmuxEnv: {
     ...process.env,
     MCPMUX_MASTER_KEY: randomBytes(32).toString('base64'),

@@ -93,7 +93,15 @@ export const TARGETS = [
       const port = await freePort();
       const proc = startProcess(
         node,
-        [ctx.cliBin, '--home', ctx.mcpmuxHome, 'serve', '--port', String(port)],
+        [
+          ...(ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : []),
+          ctx.cliBin,
+          '--home',
+          ctx.mcpmuxHome,
+          'serve',
+          '--port',
+          String(port),
+        ],
         {
           env: ctx.mcpmuxEnv,
         },
