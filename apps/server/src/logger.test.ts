@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, defaultLogger } from './logger.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let out = '';
@@ -54,5 +54,11 @@ describe('createLogger', () => {
     const s = sink();
     createLogger({ destination: s.stream, level: 'warn' }).info({}, 'hidden');
     expect(s.text()).toBe('');
+  });
+
+  it('takes the default level from MCPMUX_LOG_LEVEL and ignores unknown levels', () => {
+    expect(defaultLogger({ MCPMUX_LOG_LEVEL: 'WARN' }, false).level).toBe('warn');
+    expect(defaultLogger({ MCPMUX_LOG_LEVEL: 'loud' }, false).level).toBe('info');
+    expect(defaultLogger({}, true).level).toBe('info');
   });
 });

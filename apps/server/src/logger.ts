@@ -106,6 +106,25 @@ function prettyLine(line: string): string {
   return `${at} ${name} ${typeof msg === 'string' ? msg : ''}${fields === '' ? '' : ` ${fields}`}`;
 }
 
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/**
+ * The logger an app gets when it passes none: level from `MCPMUX_LOG_LEVEL` in `env` (default
+ * `info`), the pretty one-line format when standard error is a terminal, JSON otherwise.
+ *
+ * @param env - the process environment; only `MCPMUX_LOG_LEVEL` is read.
+ * @param isTty - whether standard error is a terminal.
+ * @example
+ * ```ts
+ * const logger = defaultLogger(process.env, process.stderr.isTTY === true);
+ * ```
+ */
+export function defaultLogger(env: Record<string, string | undefined>, isTty: boolean): Logger {
+  const wanted = env.MCPMUX_LOG_LEVEL?.toLowerCase();
+  const level = LEVELS.find((l) => l === wanted) ?? 'info';
+  return createLogger({ level, pretty: isTty });
+}
+
 /**
  * Creates the server's structured logger (pino): JSON lines by default, one readable line per entry
  * with `pretty` (for a terminal). Secrets never reach a line: fields named like credentials

@@ -10,7 +10,7 @@ import {
   type McpHttpServerOptions,
 } from './http-server.js';
 import { gatewayEnv } from './internal/env.js';
-import { createLogger, type Logger } from './logger.js';
+import { defaultLogger, type Logger } from './logger.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of {@link startServer}. */
@@ -29,7 +29,7 @@ export interface StartServerOptions {
   allowNonLoopback?: boolean;
   /** Extra allowed Origins besides loopback ones. Default none. */
   allowedOrigins?: string[];
-  /** Where logs go. Default: {@link createLogger} at `info`, JSON on standard error. */
+  /** Where logs go. Default: `defaultLogger` (level `MCPMUX_LOG_LEVEL` or `info`; pretty on a terminal, else JSON; standard error). */
   logger?: Logger;
   /** HTTP limits and session policy (body limit, idle reaping, caps, key-check cache). */
   http?: Pick<
@@ -78,7 +78,7 @@ export interface RunningServer {
  * ```
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? defaultLogger(options.env, process.stderr.isTTY === true);
   const opened = await openHome({ home: options.home, env: options.env, logger });
   let gateway: Gateway | undefined;
   let http: McpHttpServer | undefined;

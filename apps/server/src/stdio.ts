@@ -4,7 +4,7 @@ import { createGateway } from '@mcpmux/gateway';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { openHome } from './home.js';
 import { gatewayEnv } from './internal/env.js';
-import { createLogger, type Logger } from './logger.js';
+import { defaultLogger, type Logger } from './logger.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of {@link serveStdio}. */
@@ -19,7 +19,7 @@ export interface ServeStdioOptions {
   stdin: Readable;
   /** Where MCP messages go (e.g. `process.stdout`); nothing else is ever written there. */
   stdout: Writable;
-  /** Logs; never to `stdout`. Default: {@link createLogger} on standard error. */
+  /** Logs; never to `stdout`. Default: `defaultLogger` on standard error. */
   logger?: Logger;
 }
 
@@ -41,7 +41,7 @@ export interface ServeStdioOptions {
  * ```
  */
 export async function serveStdio(options: ServeStdioOptions): Promise<{ closed: Promise<void> }> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? defaultLogger(options.env, process.stderr.isTTY === true);
   const opened = await openHome({ home: options.home, env: options.env, logger });
   try {
     if ((await opened.store.getClient(options.clientId)) === undefined) {
