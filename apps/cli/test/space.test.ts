@@ -156,6 +156,20 @@ describe('usage', () => {
     expect(badPort.stderr).toMatch(/--port must be a whole number/);
   });
 
+  it('fails with one line for a missing or misspelt subcommand', async () => {
+    for (const [argv, pattern] of [
+      [['space'], /^error: Missing command: mcpmux space \(create \| list \| use \| delete \| show\)/],
+      [['client', 'key'], /^error: Missing command: mcpmux client key \(rotate\)/],
+      [['sever', 'list'], /^error: unknown command 'sever' \(Did you mean server\?\)/],
+      [['server', 'add'], /^error: missing required argument 'id'/],
+    ] as const) {
+      const r = await sb.cli([...argv]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('prints the version', async () => {
     const r = await sb.cli(['--version']);
     expect(r.code).toBe(0);

@@ -1,3 +1,4 @@
+import { McpmuxError } from '@mcpmux/core';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { APP_IDS } from './app-configs.js';
 import * as clientCmd from './commands/client.js';
@@ -41,6 +42,22 @@ function action(io: CliIo, state: { code: number }, handler: Handler) {
 }
 
 /**
+ * A command group (`space`, `server`...): run without a subcommand it fails with one line naming the
+ * subcommands instead of printing help to stderr.
+ */
+function group(parent: Command, name: string, description: string): Command {
+  const cmd = parent.command(name).description(description);
+  cmd.action(() => {
+    const path = [parent.name() === 'mcpmux' ? '' : `${parent.name()} `, name].join('');
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `Missing command: mcpmux ${path} (${cmd.commands.map((c) => c.name()).join(' | ')}). See \`mcpmux ${path} --help\`.`,
+    );
+  });
+  return cmd;
+}
+
+/**
  * Builds the `mcpmux` command tree (DESIGN.md §7). Output goes through `io`; errors thrown by
  * handlers propagate to the caller (`run`), which prints them.
  */
@@ -58,7 +75,8 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s),
+      // One line per error: commander's "(Did you mean ...?)" hint joins the error line.
+      outputError: (s, write) => write(`${s.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .addHelpText(
       'after',
@@ -83,7 +101,7 @@ Examples:
     .action(act(homeCmd.init));
 
   // --- space
-  const space = program.command('space').description('manage Spaces (isolated workspaces; one is active)');
+  const space = group(program, 'space', 'manage Spaces (isolated workspaces; one is active)');
   space
     .command('create')
     .description('create a Space')
@@ -111,7 +129,7 @@ Examples:
     .action(act(spaceCmd.show));
 
   // --- server
-  const server = program.command('server').description('manage MCP servers and their installation in Spaces');
+  const server = group(program, 'server', 'manage MCP servers and their installation in Spaces');
   server
     .command('add')
     .description('define a server (or reuse its definition / the bundled catalog) and install it in a Space')
@@ -178,7 +196,7 @@ Examples:
     .action(act(serverCmd.disable));
 
   // --- secret
-  const secret = program.command('secret').description('manage credentials in the encrypted vault');
+  const secret = group(program, 'secret', 'manage credentials in the encrypted vault');
   const scopeOptions = (c: Command) =>
     c
       .addOption(new Option('--space <space>', 'the Space (default: the active Space)').conflicts('global'))
@@ -203,7 +221,7 @@ Examples:
   ).action(act(secretCmd.rm));
 
   // --- featureset
-  const fs = program.command('featureset').description('manage FeatureSets (permission bundles)');
+  const fs = group(program, 'featureset', 'manage FeatureSets (permission bundles)');
   fs.command('create')
     .description('create a custom FeatureSet')
     .argument('<id>', 'set id')
@@ -246,9 +264,7 @@ Examples:
   }
 
   // --- client
-  const client = program
-    .command('client')
-    .description('manage clients (AI apps), their keys, modes and grants');
+  const client = group(program, 'client', 'manage clients (AI apps), their keys, modes and grants');
   client
     .command('add')
     .description('add a client and print its access key once (alone on the last line)')
@@ -267,7 +283,7 @@ Examples:
     .description('remove a client and revoke its keys')
     .argument('<id>', 'client id')
     .action(act(clientCmd.remove));
-  const key = client.command('key').description('manage access keys');
+  const key = group(client, 'key', 'manage access keys');
   key
     .command('rotate')
     .description('issue a new access key (printed alone on the last line) and revoke the old ones')
