@@ -36,6 +36,11 @@ const TimeoutSchema = z
 /**
  * A Space: an isolated workspace with its own installations, FeatureSets and grants. Exactly one
  * Space is active at any time (once at least one exists).
+ *
+ * @example
+ * ```ts
+ * SpaceSchema.parse({ id: 'work', name: 'Work', active: true, createdAt: new Date(), updatedAt: new Date() });
+ * ```
  */
 export const SpaceSchema = z.object({
   /** Slug id, e.g. `work`. */
@@ -53,7 +58,14 @@ export const SpaceSchema = z.object({
 /** See {@link SpaceSchema}. */
 export type Space = z.infer<typeof SpaceSchema>;
 
-/** Input of `SpaceStore.createSpace`. */
+/**
+ * Input of `SpaceStore.createSpace`.
+ *
+ * @example
+ * ```ts
+ * SpaceInputSchema.parse({ id: 'work', name: 'Work', icon: '💼' });
+ * ```
+ */
 export const SpaceInputSchema = z.object({
   id: SlugSchema,
   name: text(200).min(1, 'must not be empty').optional(),
@@ -63,7 +75,14 @@ export const SpaceInputSchema = z.object({
 /** See {@link SpaceInputSchema}. */
 export type SpaceInput = z.input<typeof SpaceInputSchema>;
 
-/** Patch of `SpaceStore.updateSpace`: the fields to change. */
+/**
+ * Patch of `SpaceStore.updateSpace`: the fields to change.
+ *
+ * @example
+ * ```ts
+ * SpacePatchSchema.parse({ description: 'Client projects' });
+ * ```
+ */
 export const SpacePatchSchema = SpaceInputSchema.omit({ id: true });
 /** See {@link SpacePatchSchema}. */
 export type SpacePatch = z.input<typeof SpacePatchSchema>;
@@ -71,7 +90,14 @@ export type SpacePatch = z.input<typeof SpacePatchSchema>;
 // ---------------------------------------------------------------------------------------------
 // Server definitions and installations
 
-/** How to reach a server over stdio: a child process. `args`, `env` and `cwd` may hold `${secret:NAME}` / `${env:NAME}`. */
+/**
+ * How to reach a server over stdio: a child process. `args`, `env` and `cwd` may hold `${secret:NAME}` / `${env:NAME}`.
+ *
+ * @example
+ * ```ts
+ * StdioTransportSchema.parse({ type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] });
+ * ```
+ */
 export const StdioTransportSchema = z.object({
   type: z.literal('stdio'),
   command: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
@@ -85,21 +111,42 @@ const urlSchema = z
   .max(4096, 'must be at most 4096 characters')
   .refine((u) => /^https?:\/\/[^\s]+$/i.test(u), 'must be an http:// or https:// URL');
 
-/** How to reach a server over Streamable HTTP. Header values may hold `${secret:NAME}` / `${env:NAME}`. */
+/**
+ * How to reach a server over Streamable HTTP. Header values may hold `${secret:NAME}` / `${env:NAME}`.
+ *
+ * @example
+ * ```ts
+ * HttpTransportSchema.parse({ type: 'http', url: 'https://mcp.example.com/mcp' });
+ * ```
+ */
 export const HttpTransportSchema = z.object({
   type: z.literal('http'),
   url: urlSchema,
   headers: TemplatedMapSchema.default({}),
 });
 
-/** How to reach a server over the legacy HTTP+SSE transport. */
+/**
+ * How to reach a server over the legacy HTTP+SSE transport.
+ *
+ * @example
+ * ```ts
+ * SseTransportSchema.parse({ type: 'sse', url: 'http://127.0.0.1:3001/sse' });
+ * ```
+ */
 export const SseTransportSchema = z.object({
   type: z.literal('sse'),
   url: urlSchema,
   headers: TemplatedMapSchema.default({}),
 });
 
-/** A server's transport: `stdio`, `http` (Streamable HTTP) or `sse`. */
+/**
+ * A server's transport: `stdio`, `http` (Streamable HTTP) or `sse`.
+ *
+ * @example
+ * ```ts
+ * ServerTransportSchema.parse({ type: 'stdio', command: 'node', args: ['server.js'] }); // env: {} added
+ * ```
+ */
 export const ServerTransportSchema = z.discriminatedUnion('type', [
   StdioTransportSchema,
   HttpTransportSchema,
@@ -110,7 +157,14 @@ export type ServerTransport = z.infer<typeof ServerTransportSchema>;
 /** A transport as callers write it (`args`, `env`, `headers` optional). */
 export type ServerTransportInput = z.input<typeof ServerTransportSchema>;
 
-/** An input a server declares (usually a credential the user must provide, e.g. `API_KEY`). */
+/**
+ * An input a server declares (usually a credential the user must provide, e.g. `API_KEY`).
+ *
+ * @example
+ * ```ts
+ * ServerInputSchema.parse({ name: 'API_KEY', secret: true, required: true });
+ * ```
+ */
 export const ServerInputSchema = z.object({
   name: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
   description: text(2000).optional(),
@@ -121,7 +175,14 @@ export const ServerInputSchema = z.object({
 /** See {@link ServerInputSchema}. */
 export type ServerInput = z.infer<typeof ServerInputSchema>;
 
-/** A registry entry: how to start or reach an MCP server. Survives the deletion of any Space. */
+/**
+ * A registry entry: how to start or reach an MCP server. Survives the deletion of any Space.
+ *
+ * @example
+ * ```ts
+ * const def: ServerDefinition = await store.createServer({ id: 'memory', transport: { type: 'stdio', command: 'mcp-memory' } });
+ * ```
+ */
 export const ServerDefinitionSchema = z.object({
   id: SlugSchema,
   name: text(200),
@@ -138,7 +199,14 @@ export const ServerDefinitionSchema = z.object({
 /** See {@link ServerDefinitionSchema}. */
 export type ServerDefinition = z.infer<typeof ServerDefinitionSchema>;
 
-/** Input of `SpaceStore.createServer`. */
+/**
+ * Input of `SpaceStore.createServer`.
+ *
+ * @example
+ * ```ts
+ * ServerDefinitionInputSchema.parse({ id: 'search', transport: { type: 'http', url: 'https://s.example/mcp' }, defaultEnabled: true });
+ * ```
+ */
 export const ServerDefinitionInputSchema = z.object({
   id: SlugSchema,
   name: text(200).min(1, 'must not be empty').optional(),
@@ -151,7 +219,14 @@ export const ServerDefinitionInputSchema = z.object({
 /** See {@link ServerDefinitionInputSchema}. */
 export type ServerDefinitionInput = z.input<typeof ServerDefinitionInputSchema>;
 
-/** Patch of `SpaceStore.updateServer`. */
+/**
+ * Patch of `SpaceStore.updateServer`.
+ *
+ * @example
+ * ```ts
+ * ServerDefinitionPatchSchema.parse({ defaultEnabled: false, timeoutSeconds: 60 });
+ * ```
+ */
 export const ServerDefinitionPatchSchema = z.object({
   name: text(200).min(1, 'must not be empty').optional(),
   description: text(2000).optional(),
@@ -167,6 +242,11 @@ export type ServerDefinitionPatch = z.input<typeof ServerDefinitionPatchSchema>;
  * Per-Space overrides of a server's config. `args` replaces the definition's args; `env` and
  * `headers` are merged over the definition's (override wins). Values may hold `${secret:NAME}` and
  * `${env:NAME}` references, never secret values themselves.
+ *
+ * @example
+ * ```ts
+ * InstallationOverridesSchema.parse({ env: { API_KEY: '${secret:API_KEY}' }, timeoutSeconds: 30 });
+ * ```
  */
 export const InstallationOverridesSchema = z.object({
   args: z.array(z.string().max(8192, 'must be at most 8192 characters')).optional(),
@@ -180,6 +260,11 @@ export type InstallationOverrides = z.infer<typeof InstallationOverridesSchema>;
 /**
  * A server installed in (or customised for) one Space. A default-enabled server needs no
  * installation to be available; a row for it records a local disable or override.
+ *
+ * @example
+ * ```ts
+ * const inst: Installation = await store.install('work', 'github', { alias: 'gh' });
+ * ```
  */
 export const InstallationSchema = z.object({
   spaceId: SlugSchema,
@@ -195,7 +280,14 @@ export const InstallationSchema = z.object({
 /** See {@link InstallationSchema}. */
 export type Installation = z.infer<typeof InstallationSchema>;
 
-/** Options of `SpaceStore.install`. */
+/**
+ * Options of `SpaceStore.install`.
+ *
+ * @example
+ * ```ts
+ * InstallOptionsSchema.parse({ alias: 'gh', prefix: true, overrides: { headers: { Authorization: 'Bearer ${secret:TOKEN}' } } });
+ * ```
+ */
 export const InstallOptionsSchema = z.object({
   alias: AliasSchema.optional(),
   prefix: z.boolean().optional(),
@@ -208,6 +300,11 @@ export type InstallOptions = z.input<typeof InstallOptionsSchema>;
 /**
  * A server as one Space runs it: the definition merged with the Space's overrides. Config values
  * still hold `${secret:...}` / `${env:...}` templates (the vault resolves them at connect time).
+ *
+ * @example
+ * ```ts
+ * for (const s of await store.effectiveServers('work')) console.log(s.alias, s.transport.type, s.definitionHash);
+ * ```
  */
 export const EffectiveServerSchema = z.object({
   serverId: SlugSchema,
@@ -229,7 +326,14 @@ export type EffectiveServer = z.infer<typeof EffectiveServerSchema>;
 // ---------------------------------------------------------------------------------------------
 // FeatureSets
 
-/** Input of `SpaceStore.createFeatureSet` (a custom set; id is a slug). */
+/**
+ * Input of `SpaceStore.createFeatureSet` (a custom set; id is a slug).
+ *
+ * @example
+ * ```ts
+ * FeatureSetInputSchema.parse({ id: 'read-only', members: [{ mode: 'include', selector: { type: 'annotation', readOnly: true } }] });
+ * ```
+ */
 export const FeatureSetInputSchema = z.object({
   id: SlugSchema,
   name: text(200).min(1, 'must not be empty').optional(),
@@ -239,7 +343,14 @@ export const FeatureSetInputSchema = z.object({
 /** See {@link FeatureSetInputSchema}. */
 export type FeatureSetInput = z.input<typeof FeatureSetInputSchema>;
 
-/** Patch of `SpaceStore.updateFeatureSet`; `members` replaces the whole list. */
+/**
+ * Patch of `SpaceStore.updateFeatureSet`; `members` replaces the whole list.
+ *
+ * @example
+ * ```ts
+ * FeatureSetPatchSchema.parse({ name: 'Read only', members: [] });
+ * ```
+ */
 export const FeatureSetPatchSchema = z.object({
   name: text(200).min(1, 'must not be empty').optional(),
   description: text(2000).optional(),
@@ -251,12 +362,26 @@ export type FeatureSetPatch = z.input<typeof FeatureSetPatchSchema>;
 // ---------------------------------------------------------------------------------------------
 // Clients, access keys, grants
 
-/** How a client picks its Space: the active one, or one pinned Space. */
+/**
+ * How a client picks its Space: the active one, or one pinned Space.
+ *
+ * @example
+ * ```ts
+ * ClientModeSchema.parse('pinned');
+ * ```
+ */
 export const ClientModeSchema = z.enum(['follow-active', 'pinned']);
 /** See {@link ClientModeSchema}. */
 export type ClientMode = z.infer<typeof ClientModeSchema>;
 
-/** An AI app with an identity (access keys), a mode and grants per Space. */
+/**
+ * An AI app with an identity (access keys), a mode and grants per Space.
+ *
+ * @example
+ * ```ts
+ * const client: Client | undefined = await store.getClient('cursor');
+ * ```
+ */
 export const ClientSchema = z.object({
   id: SlugSchema,
   name: z.string(),
@@ -269,7 +394,14 @@ export const ClientSchema = z.object({
 /** See {@link ClientSchema}. */
 export type Client = z.infer<typeof ClientSchema>;
 
-/** Input of `SpaceStore.createClient`. `mode` defaults to `pinned` when `pinnedSpaceId` is given, else `follow-active`. */
+/**
+ * Input of `SpaceStore.createClient`. `mode` defaults to `pinned` when `pinnedSpaceId` is given, else `follow-active`.
+ *
+ * @example
+ * ```ts
+ * ClientInputSchema.parse({ id: 'claude', pinnedSpaceId: 'work' });
+ * ```
+ */
 export const ClientInputSchema = z.object({
   id: SlugSchema,
   name: text(200).min(1, 'must not be empty').optional(),
@@ -280,7 +412,14 @@ export const ClientInputSchema = z.object({
 /** See {@link ClientInputSchema}. */
 export type ClientInput = z.input<typeof ClientInputSchema>;
 
-/** Patch of `SpaceStore.updateClient`. Switching to `follow-active` clears the pinned Space. */
+/**
+ * Patch of `SpaceStore.updateClient`. Switching to `follow-active` clears the pinned Space.
+ *
+ * @example
+ * ```ts
+ * ClientPatchSchema.parse({ mode: 'follow-active' });
+ * ```
+ */
 export const ClientPatchSchema = z.object({
   name: text(200).min(1, 'must not be empty').optional(),
   mode: ClientModeSchema.optional(),
@@ -289,7 +428,14 @@ export const ClientPatchSchema = z.object({
 /** See {@link ClientPatchSchema}. */
 export type ClientPatch = z.input<typeof ClientPatchSchema>;
 
-/** What the store keeps about an access key: never the key, only a display prefix and dates. */
+/**
+ * What the store keeps about an access key: never the key, only a display prefix and dates.
+ *
+ * @example
+ * ```ts
+ * for (const k of await store.listAccessKeys('cursor')) console.log(k.prefix, k.revokedAt ?? 'active');
+ * ```
+ */
 export const AccessKeyInfoSchema = z.object({
   clientId: SlugSchema,
   /** The first 12 characters of the key, e.g. `mcpmux_AbCd`, for display. */
@@ -302,12 +448,26 @@ export const AccessKeyInfoSchema = z.object({
 /** See {@link AccessKeyInfoSchema}. */
 export type AccessKeyInfo = z.infer<typeof AccessKeyInfoSchema>;
 
-/** Options of `SpaceStore.rotateAccessKey`. */
+/**
+ * Options of `SpaceStore.rotateAccessKey`.
+ *
+ * @example
+ * ```ts
+ * RotateKeyOptionsSchema.parse({ expiresAt: new Date('2027-01-01') });
+ * ```
+ */
 export const RotateKeyOptionsSchema = z.object({ expiresAt: z.date().optional() });
 /** See {@link RotateKeyOptionsSchema}. */
 export type RotateKeyOptions = z.input<typeof RotateKeyOptionsSchema>;
 
-/** A client's grant of one FeatureSet in one Space. */
+/**
+ * A client's grant of one FeatureSet in one Space.
+ *
+ * @example
+ * ```ts
+ * const grants: Grant[] = await store.listGrants('cursor', 'work');
+ * ```
+ */
 export const GrantSchema = z.object({
   clientId: SlugSchema,
   spaceId: SlugSchema,
@@ -320,7 +480,14 @@ export type Grant = z.infer<typeof GrantSchema>;
 // ---------------------------------------------------------------------------------------------
 // Discovered-feature cache
 
-/** A feature as discovery reports it: a {@link Feature} plus its description and a hash of its full definition. */
+/**
+ * A feature as discovery reports it: a {@link Feature} plus its description and a hash of its full definition.
+ *
+ * @example
+ * ```ts
+ * DiscoveredFeatureSchema.parse({ kind: 'tool', server: 'github', name: 'list_issues', definitionHash: 'sha256:ab12' });
+ * ```
+ */
 export const DiscoveredFeatureSchema = FeatureSchema.extend({
   description: z.string().optional(),
   /** A hash of the feature's full definition (schema, annotations...): a change means "changed". */
@@ -331,7 +498,14 @@ export const DiscoveredFeatureSchema = FeatureSchema.extend({
 /** See {@link DiscoveredFeatureSchema}. */
 export type DiscoveredFeature = z.input<typeof DiscoveredFeatureSchema>;
 
-/** A cached feature of one (Space, server) with its stable identity and availability. */
+/**
+ * A cached feature of one (Space, server) with its stable identity and availability.
+ *
+ * @example
+ * ```ts
+ * const cached: StoredFeature[] = await store.listDiscovered('work', { availableOnly: true });
+ * ```
+ */
 export const StoredFeatureSchema = DiscoveredFeatureSchema.extend({
   /** Stable numeric identity; kept across reconnects while the (kind, name) stays. */
   id: z.number().int(),
@@ -344,7 +518,14 @@ export const StoredFeatureSchema = DiscoveredFeatureSchema.extend({
 /** See {@link StoredFeatureSchema}. */
 export type StoredFeature = z.infer<typeof StoredFeatureSchema>;
 
-/** Options of `SpaceStore.listDiscovered`. */
+/**
+ * Options of `SpaceStore.listDiscovered`.
+ *
+ * @example
+ * ```ts
+ * ListDiscoveredOptionsSchema.parse({ serverId: 'github', availableOnly: true });
+ * ```
+ */
 export const ListDiscoveredOptionsSchema = z.object({
   serverId: SlugSchema.optional(),
   availableOnly: z.boolean().optional(),
@@ -382,7 +563,14 @@ export interface PolicyContext {
 // ---------------------------------------------------------------------------------------------
 // Audit
 
-/** One audited event to append. Arguments must already be redacted by the caller. */
+/**
+ * One audited event to append. Arguments must already be redacted by the caller.
+ *
+ * @example
+ * ```ts
+ * AuditEventInputSchema.parse({ action: 'tools/call', clientId: 'cursor', spaceId: 'work', decision: 'allow', outcome: 'ok', durationMs: 12 });
+ * ```
+ */
 export const AuditEventInputSchema = z.object({
   /** When it happened; defaults to the store clock. */
   at: z.date().optional(),
@@ -400,12 +588,26 @@ export const AuditEventInputSchema = z.object({
 /** See {@link AuditEventInputSchema}. */
 export type AuditEventInput = z.input<typeof AuditEventInputSchema>;
 
-/** A stored audit event. */
+/**
+ * A stored audit event.
+ *
+ * @example
+ * ```ts
+ * const events: AuditEvent[] = await store.listAudit({ clientId: 'cursor', limit: 20 });
+ * ```
+ */
 export const AuditEventSchema = AuditEventInputSchema.extend({ id: z.number().int(), at: z.date() });
 /** See {@link AuditEventSchema}. */
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
-/** Filter of `SpaceStore.listAudit`; newest first. */
+/**
+ * Filter of `SpaceStore.listAudit`; newest first.
+ *
+ * @example
+ * ```ts
+ * AuditFilterSchema.parse({ spaceId: 'work', since: new Date(Date.now() - 86_400_000) });
+ * ```
+ */
 export const AuditFilterSchema = z.object({
   clientId: z.string().optional(),
   spaceId: z.string().optional(),
@@ -418,7 +620,14 @@ export const AuditFilterSchema = z.object({
 /** See {@link AuditFilterSchema}. */
 export type AuditFilter = z.input<typeof AuditFilterSchema>;
 
-/** Retention of `SpaceStore.pruneAudit`: drop events older than a date, or keep only the newest N. */
+/**
+ * Retention of `SpaceStore.pruneAudit`: drop events older than a date, or keep only the newest N.
+ *
+ * @example
+ * ```ts
+ * await store.pruneAudit({ before: new Date(Date.now() - 30 * 86_400_000) });
+ * ```
+ */
 export const AuditRetentionSchema = z.union([
   z.object({ before: z.date() }),
   z.object({ keep: z.number().int().nonnegative('must not be negative') }),
@@ -429,7 +638,14 @@ export type AuditRetention = z.input<typeof AuditRetentionSchema>;
 // ---------------------------------------------------------------------------------------------
 // Changes
 
-/** What a write changed. `active-space` is a Space switch; `discovered` a cache update. */
+/**
+ * What a write changed. `active-space` is a Space switch; `discovered` a cache update.
+ *
+ * @example
+ * ```ts
+ * ChangeKindSchema.parse('active-space');
+ * ```
+ */
 export const ChangeKindSchema = z.enum([
   'space',
   'active-space',

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,14 @@ import { waitFor } from './contract.js';
 
 // These tests run the BUILT package in real child processes (`pnpm --filter @mcpmux/space-store build`).
 const writer = fileURLToPath(new URL('./fixtures/writer.mjs', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/sqlite.js', import.meta.url)));
+const dist = fileURLToPath(new URL('../dist', import.meta.url));
+const built = existsSync(join(dist, 'sqlite.js'));
+// Children run a private snapshot of this package's dist and drizzle/ and of the dists of its
+// workspace dependencies, under the package's node_modules (where zod, drizzle-orm and better-sqlite3
+// resolve, and git and biome do not look): another engineer's rebuild emptying a dist meanwhile
+// cannot break them.
+const copy = fileURLToPath(new URL(`../node_modules/.xproc-${process.pid}`, import.meta.url));
+const storeModule = join(copy, 'dist', 'sqlite.js');
 
 /** A child process running the writer fixture, with its stdout split into lines. */
 class Writer {
@@ -21,7 +28,10 @@ class Writer {
   private partial = '';
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [writer, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [writer, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, STORE_MODULE: storeModule },
+    });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {
       const parts = (this.partial + chunk).split('\n');
@@ -38,6 +48,17 @@ class Writer {
   has(line: string): boolean {
     return this.lines.includes(line);
   }
+
+  /** Waits until `condition` holds; fails with the child's stderr if it exits first. */
+  async until(condition: () => boolean): Promise<void> {
+    await waitFor(() => {
+      if (condition()) return true;
+      if (this.child.exitCode !== null) {
+        throw new Error(`writer exited with ${this.child.exitCode}: ${this.stderr}`);
+      }
+      return false;
+    }, 60_000);
+  }
 }
 
 const dirs: string[] = [];
@@ -47,13 +68,21 @@ function tempDb(): string {
   return join(dir, 'store.db');
 }
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of [...dirs, copy]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('across processes', () => {
   beforeAll(() => {
     // A readable failure instead of a crashing child when dist is stale or missing.
     expect(built, 'build the package first: pnpm --filter @mcpmux/space-store build').toBe(true);
+    cpSync(dist, join(copy, 'dist'), { recursive: true });
+    cpSync(fileURLToPath(new URL('../drizzle', import.meta.url)), join(copy, 'drizzle'), { recursive: true });
+    for (const dep of ['@mcpmux/core', '@mcpmux/featuresets']) {
+      const from = fileURLToPath(new URL(`../node_modules/${dep}/`, import.meta.url));
+      const to = join(copy, 'node_modules', dep);
+      cpSync(join(from, 'package.json'), join(to, 'package.json'));
+      cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
+    }
   });
 
   it("tells a watcher about another process's writes and what they changed", async () => {
@@ -95,19 +124,14 @@ describe('across processes', () => {
       refill();
       const current = queue.shift()!;
       refill();
-      await waitFor(() => current.has('loaded'), 30_000);
+      await current.until(() => current.has('loaded'));
       current.child.stdin!.write('go\n');
       if (run % 10 === 3) {
         // Sometimes kill while it opens the database (recovery, migrations).
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15)));
       } else {
         const target = 1 + Math.floor(Math.random() * 6);
-        await waitFor(
-          () =>
-            current.lines.filter((l) => l.startsWith('ack ')).length >= target ||
-            current.child.exitCode !== null,
-          30_000,
-        );
+        await current.until(() => current.lines.filter((l) => l.startsWith('ack ')).length >= target);
         // A random extra delay puts the kill at an arbitrary point of the next write.
         await new Promise((r) => setImmediate(r));
         if (Math.random() < 0.5) await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 8)));
