@@ -58,6 +58,15 @@ describe('Work vs Personal', () => {
     home?.remove();
   });
 
+  // `mcpmux space use` in another process, then the follow-active session's tools/list_changed.
+  async function activateAndAwaitListChanged(space: string): Promise<void> {
+    const before = laptop.listChanged.tools;
+    await runCli(home, ['space', 'use', space]);
+    await waitFor(() => laptop.listChanged.tools > before, {
+      what: `tools/list_changed after space use ${space}`,
+    });
+  }
+
   it('injects the Work credential and lists Work tools while Work is active', async () => {
     const tools = await laptop.toolNames();
     expect(tools).toContain('env-echo_whoami');
@@ -66,9 +75,7 @@ describe('Work vs Personal', () => {
   });
 
   it('switches credential and tool list live when the CLI activates Personal', async () => {
-    const before = laptop.listChanged.tools;
-    await runCli(home, ['space', 'use', 'personal']);
-    await waitFor(() => laptop.listChanged.tools > before, { what: 'tools/list_changed after space use' });
+    await activateAndAwaitListChanged('personal');
 
     const tools = await laptop.toolNames();
     expect(tools).toContain('env-echo_whoami');
@@ -84,9 +91,7 @@ describe('Work vs Personal', () => {
   });
 
   it('switches back to the Work credential when Work is activated again', async () => {
-    const before = laptop.listChanged.tools;
-    await runCli(home, ['space', 'use', 'work']);
-    await waitFor(() => laptop.listChanged.tools > before, { what: 'tools/list_changed after space use' });
+    await activateAndAwaitListChanged('work');
     expect(await laptop.callText('env-echo_whoami')).toBe(`token=${workToken}`);
     expect((await laptop.toolNames()).some((t) => t.startsWith('memory_'))).toBe(true);
   });
