@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openHome } from '../src/home.js';
+import { createLogger } from '../src/logger.js';
+import { type RunningServer, type StartServerOptions, startServer } from '../src/start.js';
 
 /** An environment holding a fresh master key (base64 of 32 bytes). */
 export function testEnv(): Record<string, string> {
@@ -26,7 +28,16 @@ export interface TestHome {
  * A home with Spaces `personal` (active; server `alpha`) and `work` (server `beta`), and clients
  * `alice` and `bob` (follow-active) granted `all` in both Spaces.
  */
-export async function createTestHome(options: { servers?: boolean } = {}): Promise<TestHome> {
+export async function createTestHome(
+  options: {
+    /** Install the echo servers (default true). */
+    servers?: boolean;
+    /** The echo servers write their pid here (`ECHO_PID_FILE`). */
+    pidFile?: string;
+    /** More clients, created without any grant. */
+    ungranted?: string[];
+  } = {},
+): Promise<TestHome> {
   const home = mkdtempSync(join(tmpdir(), 'mcpmux-server-test-'));
   const env = testEnv();
   const opened = await openHome({ home, env, create: true });
@@ -42,7 +53,12 @@ export async function createTestHome(options: { servers?: boolean } = {}): Promi
       ] as const) {
         await store.createServer({
           id,
-          transport: { type: 'stdio', command: process.execPath, args: [ECHO_SERVER, id] },
+          transport: {
+            type: 'stdio',
+            command: process.execPath,
+            args: [ECHO_SERVER, id],
+            ...(options.pidFile === undefined ? {} : { env: { ECHO_PID_FILE: options.pidFile } }),
+          },
         });
         await store.install(space, id);
       }
@@ -53,6 +69,7 @@ export async function createTestHome(options: { servers?: boolean } = {}): Promi
       await store.grant(id, 'personal', 'all');
       await store.grant(id, 'work', 'all');
     }
+    for (const id of options.ungranted ?? []) keys[id] = (await store.createClient({ id })).accessKey;
   } finally {
     await opened.close();
   }
@@ -100,4 +117,28 @@ export function raw(
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });
+}
+
+/** Starts the server on a free loopback port for a test home, logging nothing. */
+export function startTestServer(
+  t: TestHome,
+  options: Partial<StartServerOptions> = {},
+): Promise<RunningServer> {
+  return startServer({
+    home: t.home,
+    env: t.env,
+    port: 0,
+    logger: createLogger({ level: 'silent' }),
+    ...options,
+  });
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

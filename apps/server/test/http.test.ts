@@ -3,9 +3,8 @@ import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
-import { type RunningServer, startServer } from '../src/start.js';
-import { createTestHome, raw, type TestHome } from './helpers.js';
+import type { RunningServer } from '../src/start.js';
+import { createTestHome, raw, startTestServer, type TestHome } from './helpers.js';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -39,13 +38,7 @@ describe('the gateway server over loopback', () => {
 
   beforeAll(async () => {
     t = await createTestHome();
-    server = await startServer({
-      home: t.home,
-      env: t.env,
-      port: 0,
-      logger: createLogger({ level: 'silent' }),
-      http: { maxBodyBytes: 64 * 1024, authCacheMs: 0 },
-    });
+    server = await startTestServer(t, { http: { maxBodyBytes: 64 * 1024, authCacheMs: 0 } });
   });
 
   afterAll(async () => {

@@ -1,26 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMcpmuxError } from '@mcpmux/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHome } from '../src/home.js';
 import { createMcpHttpServer } from '../src/http-server.js';
-import { createLogger } from '../src/logger.js';
-import { startServer } from '../src/start.js';
-import { createTestHome, ECHO_SERVER, raw, type TestHome, testEnv, waitFor } from './helpers.js';
-
-const silent = createLogger({ level: 'silent' });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, createTestHome, raw, startTestServer, type TestHome, waitFor } from './helpers.js';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -81,13 +68,7 @@ describe('server lifecycle and policy', () => {
   });
 
   it('serves requests without a key as the anonymous client on loopback, but still refuses a wrong key', async () => {
-    const server = await startServer({
-      home: t.home,
-      env: t.env,
-      port: 0,
-      anonymousClientId: 'alice',
-      logger: silent,
-    });
+    const server = await startTestServer(t, { anonymousClientId: 'alice' });
     try {
       const client = new Client({ name: 'anon', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
@@ -104,13 +85,7 @@ describe('server lifecycle and policy', () => {
   });
 
   it('evicts a client’s least recently used session beyond its cap and refuses sessions beyond the total', async () => {
-    const server = await startServer({
-      home: t.home,
-      env: t.env,
-      port: 0,
-      logger: silent,
-      http: { maxSessionsPerClient: 2, maxSessions: 3 },
-    });
+    const server = await startTestServer(t, { http: { maxSessionsPerClient: 2, maxSessions: 3 } });
     try {
       const open = async (key: string) => {
         const res = await raw(server.url, {
@@ -142,26 +117,10 @@ describe('server lifecycle and policy', () => {
   });
 
   it('drains on close: sessions end, the port closes and no upstream process is left', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcpmux-close-test-'));
-    const home = join(dir, 'home');
-    const pidFile = join(dir, 'pid');
-    const env = testEnv();
-    const opened = await openHome({ home, env, create: true });
-    await opened.store.createSpace({ id: 'personal' });
-    await opened.store.createServer({
-      id: 'alpha',
-      transport: {
-        type: 'stdio',
-        command: process.execPath,
-        args: [ECHO_SERVER, 'alpha'],
-        env: { ECHO_PID_FILE: pidFile },
-      },
-    });
-    await opened.store.install('personal', 'alpha');
-    const { accessKey } = await opened.store.createClient({ id: 'alice' });
-    await opened.store.grant('alice', 'personal', 'all');
-    await opened.close();
-    const server = await startServer({ home, env, port: 0, logger: silent });
+    const pidFile = join(tmpdir(), `mcpmux-close-pid-${randomUUID()}`);
+    const home = await createTestHome({ pidFile });
+    const server = await startTestServer(home);
+    const accessKey = home.keys.alice ?? '';
     try {
       const client = new Client({ name: 'c', version: '1.0.0' });
       await client.connect(
@@ -180,7 +139,8 @@ describe('server lifecycle and policy', () => {
       await client.close().catch(() => {});
     } finally {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      home.cleanup();
+      rmSync(pidFile, { force: true });
     }
   });
 });

@@ -6,9 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
-import { type RunningServer, startServer } from '../src/start.js';
-import { createTestHome, type TestHome, waitFor } from './helpers.js';
+import type { RunningServer } from '../src/start.js';
+import { createTestHome, startTestServer, type TestHome, waitFor } from './helpers.js';
 
 const STORE_CLI = fileURLToPath(new URL('./fixtures/store-cli.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -19,12 +18,7 @@ describe('live reload across processes', () => {
 
   beforeAll(async () => {
     t = await createTestHome();
-    server = await startServer({
-      home: t.home,
-      env: t.env,
-      port: 0,
-      logger: createLogger({ level: 'silent' }),
-    });
+    server = await startTestServer(t);
   });
 
   afterAll(async () => {

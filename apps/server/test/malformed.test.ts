@@ -3,9 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
-import { type RunningServer, startServer } from '../src/start.js';
-import { createTestHome, type TestHome } from './helpers.js';
+import type { RunningServer } from '../src/start.js';
+import { createTestHome, startTestServer, type TestHome } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -80,13 +79,7 @@ describe('hostile input', () => {
 
   beforeAll(async () => {
     t = await createTestHome();
-    server = await startServer({
-      home: t.home,
-      env: t.env,
-      port: 0,
-      logger: createLogger({ level: 'silent' }),
-      http: { maxBodyBytes: 256 * 1024 },
-    });
+    server = await startTestServer(t, { http: { maxBodyBytes: 256 * 1024 } });
     const base = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
