@@ -3,6 +3,7 @@ import {
   appConfigPath,
   extractSecrets,
   isCredential,
+  isObviousCredential,
   planConnect,
   readAppServers,
   slugFromName,
@@ -146,6 +147,13 @@ describe('extractSecrets', () => {
     });
     expect(x.secrets).toEqual([{ name: 'AUTHORIZATION', value: 'Bearer abc' }]);
     expect(x.unresolved).toEqual(['API_KEY']);
+  });
+
+  it('refuses only obvious credentials on the command line', () => {
+    expect(isObviousCredential('GITHUB_TOKEN', 'abc')).toBe(true);
+    expect(isObviousCredential('X', 'ghp_abc')).toBe(true);
+    expect(isObviousCredential('AUTH_MODE', 'none')).toBe(false);
+    expect(isObviousCredential('API_KEY', '${secret:API_KEY}')).toBe(false);
   });
 
   it('recognises credentials by name and by value shape', () => {

@@ -244,7 +244,7 @@ describe('tools and explain', () => {
     expect(await sb.json(['tools', '--client', 'pinned'])).toEqual([]);
     const human = await sb.cli(['tools', '--client', 'pinned']);
     expect(human.stdout).toMatch(/in Space work/);
-    expect(human.stderr).toMatch(/server memory has never connected in Space work/);
+    expect(human.stdout).toMatch(/server memory has never connected in Space work/);
     const explain = await sb.cli(['explain', '--client', 'pinned', 'tool:memory/read_graph']);
     expect(explain.stdout).toMatch(/never connected/);
     await sb.ok(['client', 'grant', 'cursor', 'all']);

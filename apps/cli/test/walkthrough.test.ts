@@ -90,7 +90,7 @@ it('runs the README walkthrough with the CLI only', async () => {
   });
   const tools = await sb.cli(['tools', '--client', 'cursor', '--space', 'work']);
   expect(tools.stdout).toMatch(/Client cursor in Space work \(grants: developer, no-delete; plus default\)/);
-  expect(tools.stderr).toMatch(/server github has never connected in Space work/);
+  expect(tools.stdout).toMatch(/server github has never connected in Space work/);
   const cursor = JSON.parse(readFileSync(join(sb.dir, '.cursor', 'mcp.json'), 'utf8'));
   expect(cursor.mcpServers.mcpmux.args).toEqual(expect.arrayContaining(['stdio', '--client', 'cursor']));
 });

@@ -299,6 +299,18 @@ function isReferenceOnly(value: string): boolean {
   return /^(\$\{[^}]+\}\s*)+$/.test(value.replace(/^Bearer\s+/, ''));
 }
 
+const STRONG_CREDENTIAL_NAME =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTHORIZATION|COOKIE)/i;
+
+/**
+ * The narrower test `server add` uses to refuse a literal value on the command line: a name that
+ * clearly holds a credential, or a value shaped like a token or a URL with a password.
+ */
+export function isObviousCredential(name: string, value: string): boolean {
+  if (value === '' || isReferenceOnly(value)) return false;
+  return STRONG_CREDENTIAL_NAME.test(name) || CREDENTIAL_VALUE.test(value) || URL_WITH_PASSWORD.test(value);
+}
+
 /** A vault secret name from an env/header name: `X-Api-Key` -> `X_API_KEY`. */
 export function secretNameFor(name: string): string {
   const n = name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');

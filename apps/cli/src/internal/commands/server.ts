@@ -8,7 +8,7 @@ import type {
   ServerTransportInput,
   SpaceStore,
 } from '@mcpmux/space-store';
-import { isCredential } from '../app-configs.js';
+import { isObviousCredential } from '../app-configs.js';
 import { describeTransport, findCatalogEntry } from '../catalog.js';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
 import { loadGateway, type SecretScope, type VaultPort } from '../deps.js';
@@ -45,7 +45,7 @@ export function referencedSecrets(t: ServerTransportInput): string[] {
 
 function refuseLiteralSecrets(pairs: Record<string, string>, flag: string, serverId: string): void {
   for (const [k, v] of Object.entries(pairs)) {
-    if (isCredential(k, v)) {
+    if (isObviousCredential(k, v)) {
       throw new McpmuxError(
         'INVALID_INPUT',
         `${flag} ${k} looks like a credential; never pass secrets as arguments. Store it with \`mcpmux secret set ${serverId} ${k}\` (value on stdin) and use ${flag} '${k}=\${secret:${k}}'.`,

@@ -37,12 +37,12 @@ async function cacheGaps(
 
 function reportGaps(ctx: Ctx, gaps: { never: string[]; unavailable: string[] }, space: string): void {
   for (const id of gaps.never) {
-    ctx.out.note(
+    ctx.out.line(
       `note: server ${id} has never connected in Space ${space} and contributes nothing; start the gateway (\`mcpmux serve\`) or re-add it without --no-connect.`,
     );
   }
   for (const id of gaps.unavailable) {
-    ctx.out.note(
+    ctx.out.line(
       `note: server ${id} was unavailable at its last connection; its features are hidden until it reconnects.`,
     );
   }
