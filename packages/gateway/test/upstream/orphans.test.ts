@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FIXTURES, isAlive, waitFor } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,9 +38,11 @@ async function buildHost(): Promise<string> {
 
 describe('a gateway that dies abruptly', { timeout: 30_000 }, () => {
   it('leaves no stdio child behind: the children see EOF on stdin and exit', async () => {
+    const hostFile = await buildHost();
+    onTestFinished(() => rmSync(hostFile, { force: true }));
     const host = spawn(
       process.execPath,
-      [await buildHost(), FIXTURES, 'env-echo.mjs', 'list-changing.mjs', 'hang.mjs'],
+      [hostFile, FIXTURES, 'env-echo.mjs', 'list-changing.mjs', 'hang.mjs'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
