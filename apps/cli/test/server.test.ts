@@ -150,6 +150,48 @@ describe('server add', () => {
     expect(await sb.json(['server', 'list'])).toEqual([]);
   });
 
+  it('asks for a missing secret with a hidden prompt on a terminal, and forgets it when the connection fails', async () => {
+    const asked: string[] = [];
+    const prompt = {
+      async secret(message: string) {
+        asked.push(message);
+        return 'prompted-value';
+      },
+    };
+    const ok = await sb.cli([...memoryServerArgs(sb.dir), '--env', 'TOKEN=${secret:TOKEN}'], {
+      tty: true,
+      prompt,
+    });
+    expect(ok.code).toBe(0);
+    expect(asked).toEqual([expect.stringMatching(/^TOKEN for memory/)]);
+    expect(ok.stdout + ok.stderr).not.toContain('prompted-value');
+    expect(await sb.json<{ name: string }[]>(['secret', 'list'])).toEqual([
+      expect.objectContaining({ name: 'TOKEN' }),
+    ]);
+    const failed = await sb.cli(
+      [
+        'server',
+        'add',
+        'broken',
+        '--command',
+        process.execPath,
+        '--arg',
+        '-e',
+        '--arg',
+        'process.exit(3)',
+        '--env',
+        'KEY=${secret:KEY}',
+        '--timeout',
+        '5',
+      ],
+      { tty: true, prompt },
+    );
+    expect(failed.code).toBe(1);
+    expect((await sb.json<{ server: string }[]>(['secret', 'list'])).map((s) => s.server)).toEqual([
+      'memory',
+    ]);
+  });
+
   it('installs a catalog entry with --no-connect and declares its inputs', async () => {
     await sb.ok(['server', 'add', 'brave-search', '--no-connect']);
     const show = await sb.json<{
