@@ -52,7 +52,7 @@ describe('server lifecycle and policy', () => {
     expect(isMcpmuxError(anonymous, 'FORBIDDEN')).toBe(true);
   });
 
-  it('warns when it listens beyond loopback', async () => {
+  it('warns when it listens beyond loopback, where /health needs a key', async () => {
     const warnings: string[] = [];
     const http = createMcpHttpServer({
       gateway: { connect: async () => ({ close: async () => {} }) },
@@ -62,9 +62,15 @@ describe('server lifecycle and policy', () => {
       allowNonLoopback: true,
       logger: { info: () => {}, error: () => {}, warn: (_o, msg) => warnings.push(msg ?? '') },
     });
-    await http.listen();
-    await http.close();
-    expect(warnings.join('\n')).toMatch(/non-loopback/);
+    const { port } = await http.listen();
+    try {
+      expect(warnings.join('\n')).toMatch(/non-loopback/);
+      // Beyond loopback, /health needs a key too.
+      const health = await raw(`http://127.0.0.1:${port}/health`, { method: 'GET' });
+      expect(health.status).toBe(401);
+    } finally {
+      await http.close();
+    }
   });
 
   it('serves requests without a key as the anonymous client on loopback, but still refuses a wrong key', async () => {
