@@ -30,16 +30,24 @@ afterEach(async () => {
   );
 });
 
+/** Everything the HTTP server processes wrote to stdout and stderr. */
+let output = '';
+
 /** Starts a server process and resolves with its port once its stderr says it listens. */
 async function startHttpServer(args: string[], port: number): Promise<number> {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   children.push(child);
   let stderr = '';
+  output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
+    output += chunk.toString('utf8');
   });
   const match = await waitFor(
     () => /(?:listening on|running on) (?:port )?(\d+)/i.exec(stderr),
@@ -71,6 +79,9 @@ describe('HTTP upstreams', { timeout: 30_000 }, () => {
     expect(pool.status()[0]?.pid).toBeUndefined();
     // The preload kept server-everything on loopback (127.0.0.1 is 0100007F in /proc/net/tcp).
     if (process.platform === 'linux') expect(listeningAddresses(port)).toEqual(['0100007F']);
+    // Closing ends the HTTP session on the server (DELETE) rather than leaving it to expire.
+    await pool.close();
+    await waitFor(() => output.includes('Received session termination request'), 5000, 'the DELETE');
   });
 
   it('connects to server-everything over legacy SSE and calls a tool', async () => {

@@ -724,6 +724,17 @@ export class UpstreamConnection implements Upstream {
     this.generation++;
     this.ctx.timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
+      // Tell the server the session is over (HTTP DELETE) instead of leaving it to expire; bounded.
+      let timer: unknown;
+      await Promise.race([
+        transport.terminateSession().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = this.ctx.timers.setTimeout(resolve, 1000);
+        }),
+      ]);
+      this.ctx.timers.clearTimeout(timer);
+    }
     try {
       await client?.close();
     } catch {
