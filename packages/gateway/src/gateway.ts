@@ -143,8 +143,11 @@ export interface Gateway {
   /** Subscribes to store changes and warms the active Space (bounded by the connect timeout). */
   start(): Promise<void>;
   /**
-   * Serves one downstream MCP session for `clientId` over `transport`.
-   * @throws `UNAUTHORIZED` when the client does not exist.
+   * Serves one downstream MCP session for `clientId` over `transport` (subscribing to the store
+   * first if `start` was not called). Returns once the transport is connected; upstreams of the
+   * session's Space connect in the background and its first list request waits for them (bounded by
+   * `connectTimeoutMs`).
+   * @throws `UNAUTHORIZED` when the client does not exist; `FORBIDDEN` after `close`.
    */
   connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession>;
   /** Upstream states, sessions and reports. */
@@ -298,6 +301,7 @@ class GatewayCore implements Gateway {
   private unwatch: (() => void) | undefined;
   private activeSpaceId: string | undefined;
   private starting: Promise<void> | undefined;
+  private ready: Promise<void> | undefined;
   private closed = false;
   private readonly watchIntervalMs: number | undefined;
 
@@ -347,27 +351,34 @@ class GatewayCore implements Gateway {
 
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new McpmuxError('FORBIDDEN', 'The gateway is closed.'));
-    this.starting ??= this.doStart();
+    this.starting ??= this.ensureReady().then(() =>
+      this.activeSpaceId === undefined ? undefined : this.warm(this.activeSpaceId),
+    );
     return this.starting;
   }
 
-  private async doStart(): Promise<void> {
-    this.unwatch = this.store.watch(
-      (change) => {
-        this.changes = this.changes
-          .then(() => this.onStoreChange(change))
-          .catch((err: unknown) =>
-            this.logger.error({ error: messageOf(err) }, 'gateway: store change failed'),
-          );
-      },
-      this.watchIntervalMs === undefined ? undefined : { intervalMs: this.watchIntervalMs },
-    );
-    this.activeSpaceId = (await this.store.getActiveSpace())?.id;
-    if (this.activeSpaceId !== undefined) await this.warm(this.activeSpaceId);
+  /** Subscribes to store changes and reads the active Space, once. Never waits for upstreams. */
+  private ensureReady(): Promise<void> {
+    this.ready ??= (async () => {
+      this.unwatch = this.store.watch(
+        (change) => {
+          this.changes = this.changes
+            .then(() => this.onStoreChange(change))
+            .catch((err: unknown) =>
+              this.logger.error({ error: messageOf(err) }, 'gateway: store change failed'),
+            );
+        },
+        this.watchIntervalMs === undefined ? undefined : { intervalMs: this.watchIntervalMs },
+      );
+      this.activeSpaceId = (await this.store.getActiveSpace())?.id;
+    })();
+    return this.ready;
   }
 
   async connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession> {
-    await this.start();
+    if (this.closed) throw new McpmuxError('FORBIDDEN', 'The gateway is closed.');
+    // A session never waits for upstreams to connect: its first list request does (bounded).
+    await this.ensureReady();
     const client = await this.store.getClient(auth.clientId);
     if (client === undefined) {
       throw new McpmuxError('UNAUTHORIZED', `Client "${auth.clientId}" does not exist.`, {
@@ -424,7 +435,7 @@ class GatewayCore implements Gateway {
     }
     reports.push(...this.failures.values());
     return {
-      started: this.starting !== undefined && !this.closed,
+      started: this.ready !== undefined && !this.closed,
       activeSpaceId: this.activeSpaceId,
       sessions: this.sessions.size,
       sessionsBySpace,

@@ -6,7 +6,7 @@ afterEach(async () => {
   await h?.close();
 });
 
-describe('list_changed after upstream changes', () => {
+describe('list_changed after upstream changes', { timeout: 30_000 }, () => {
   it('notifies clients when an upstream adds a tool and again when it removes it', async () => {
     h = await createHarness();
     await h.store.createSpace({ id: 'work' });

@@ -7,7 +7,7 @@ afterEach(async () => {
   await h?.close();
 });
 
-describe('naming and routing through the gateway', () => {
+describe('naming and routing through the gateway', { timeout: 30_000 }, () => {
   it('exposes long names shortened and stable, and routes them to the original tool', async () => {
     h = await createHarness();
     await h.store.createSpace({ id: 'work' });

@@ -7,7 +7,7 @@ afterEach(async () => {
   await h?.close();
 });
 
-describe('policy through the gateway', () => {
+describe('policy through the gateway', { timeout: 30_000 }, () => {
   it('shows two clients of one Space different lists and lets each call only its own tools', async () => {
     h = await createHarness();
     await h.store.createSpace({ id: 'work' });

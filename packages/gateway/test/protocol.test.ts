@@ -46,7 +46,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('protocol coverage through the gateway', () => {
+describe('protocol coverage through the gateway', { timeout: 30_000 }, () => {
   it('negotiates the latest revision and an older one', async () => {
     const latest = await h.connect('app');
     expect(latest.negotiated).toBe('2025-11-25');
