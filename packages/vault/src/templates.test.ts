@@ -89,6 +89,7 @@ describe('resolveServerConfig', () => {
         /^env\.A: the environment variable NOT_SET_ANYWHERE is not set/,
       ],
       [{ cwd: '${}' }, /^cwd: unknown reference/],
+      [{ headers: { A: 'Bearer ${ghp_pasted_value}' } }, /^headers\.A: unknown reference "\$\{\.\.\.\}"/],
     ];
     for (const [config, message] of cases) {
       const err = await thrown(() => resolveServerConfig(config, ctx(vault)));

@@ -47,9 +47,11 @@ function parseReferences(text: string, field: string): Reference[] {
     if (kind === 'secret' && SecretNameSchema.safeParse(name).success) refs.push({ kind, name });
     else if (kind === 'env' && ENV_NAME.test(name)) refs.push({ kind, name });
     else {
+      // Only a short lowercase kind is echoed: the body might be a value pasted by mistake.
+      const shown = /^[a-z]{1,16}$/.test(kind) && colon !== -1 ? `\${${kind}:...}` : `\${...}`;
       throw new McpmuxError(
         'INVALID_INPUT',
-        `${field}: unknown reference "\${${body.length > 40 ? `${body.slice(0, 40)}...` : body}}"; use \${secret:NAME} or \${env:NAME}`,
+        `${field}: unknown reference "${shown}"; use \${secret:NAME} or \${env:NAME}`,
         { data: { field } },
       );
     }
