@@ -11,6 +11,19 @@ beforeEach(async () => {
 });
 afterEach(() => sb.cleanup());
 
+/** `server add broken` launching a process that exits at once. */
+const BROKEN = [
+  'server',
+  'add',
+  'broken',
+  '--command',
+  process.execPath,
+  '--arg',
+  '-e',
+  '--arg',
+  'process.exit(3)',
+];
+
 const memory = () => ['--command', process.execPath, '--arg', referenceServer('server-memory')];
 
 interface ServerRow {
@@ -121,19 +134,7 @@ describe('server add', () => {
   });
 
   it('leaves nothing behind when the validating connection fails', async () => {
-    const r = await sb.cli([
-      'server',
-      'add',
-      'broken',
-      '--command',
-      process.execPath,
-      '--arg',
-      '-e',
-      '--arg',
-      'process.exit(3)',
-      '--timeout',
-      '5',
-    ]);
+    const r = await sb.cli([...BROKEN, '--timeout', '5']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Could not connect to server "broken".*--no-connect/);
     expect(await sb.json(['server', 'list'])).toEqual([]);
@@ -168,24 +169,10 @@ describe('server add', () => {
     expect(await sb.json<{ name: string }[]>(['secret', 'list'])).toEqual([
       expect.objectContaining({ name: 'TOKEN' }),
     ]);
-    const failed = await sb.cli(
-      [
-        'server',
-        'add',
-        'broken',
-        '--command',
-        process.execPath,
-        '--arg',
-        '-e',
-        '--arg',
-        'process.exit(3)',
-        '--env',
-        'KEY=${secret:KEY}',
-        '--timeout',
-        '5',
-      ],
-      { tty: true, prompt },
-    );
+    const failed = await sb.cli([...BROKEN, '--env', 'KEY=${secret:KEY}', '--timeout', '5'], {
+      tty: true,
+      prompt,
+    });
     expect(failed.code).toBe(1);
     expect((await sb.json<{ server: string }[]>(['secret', 'list'])).map((s) => s.server)).toEqual([
       'memory',
