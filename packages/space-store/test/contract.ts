@@ -843,6 +843,22 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         await store.setActiveSpace('home');
         expect((await store.loadPolicyContext('cursor'))?.space.id).toBe('home');
       });
+      it('follows writes to the catalog and to sets after a cached load, and a re-created Space', async () => {
+        const first = await store.loadPolicyContext('cursor');
+        expect(first?.catalog).toHaveLength(2);
+        await store.replaceDiscovered('work', 'fs', [tool('fs', 'read'), tool('fs', 'write')]);
+        await store.addMember('work', 'dev', includeSet('server-all:fs'));
+        const second = await store.loadPolicyContext('cursor');
+        expect(second?.catalog.map((f) => f.name).sort()).toEqual(['issue', 'read', 'write']);
+        expect(second?.featureSets.find((s) => s.id === 'dev')?.members).toHaveLength(2);
+        await store.updateClient('claude', { mode: 'follow-active' });
+        await store.loadPolicyContext('cursor', 'home');
+        await store.deleteSpace('home');
+        await store.createSpace({ id: 'home' });
+        const fresh = await store.loadPolicyContext('cursor', 'home');
+        expect(fresh?.catalog).toEqual([]);
+        expect(fresh?.featureSets.map((s) => s.id)).toEqual(['all', 'default']);
+      });
     });
 
     describe('audit', () => {

@@ -131,6 +131,14 @@ interface SetRow {
   members: string;
 }
 
+/** Parsed sets and catalog rows of one Space, each valid while its change key stays the same. */
+interface SpacePartsCache {
+  setsKey: number | null;
+  featureSets: FeatureSet[];
+  featuresKey: number | null;
+  features: Feature[];
+}
+
 interface CachedContext {
   stamp: string;
   value: PolicyContext | undefined;
@@ -162,10 +170,7 @@ export class SqliteSpaceStore implements SpaceStore {
   private readonly listeners = new Map<(change: StoreChange) => void, number>();
   private readonly policyCache = new Map<string, CachedContext>();
   private readonly hashes = new Map<string, string>();
-  private readonly spaceCache = new Map<
-    string,
-    { stamp: string } & Pick<PolicyContext, 'servers' | 'featureSets' | 'catalog'>
-  >();
+  private readonly spaceCache = new Map<string, SpacePartsCache>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private timerInterval = 0;
   private cursor = 0;
@@ -287,16 +292,25 @@ export class SqliteSpaceStore implements SpaceStore {
     if (this.stmt('SELECT 1 FROM spaces WHERE id = ?').get(id) === undefined) throw notFound('space', id);
   }
 
+  private findServer(id: string): typeof t.servers.$inferSelect | undefined {
+    return this.db.select().from(t.servers).where(eq(t.servers.id, id)).get();
+  }
+
   private requireServer(id: string): typeof t.servers.$inferSelect {
-    const row = this.db.select().from(t.servers).where(eq(t.servers.id, id)).get();
+    const row = this.findServer(id);
     if (row === undefined) throw notFound('server', id);
     return row;
   }
 
-  private requireClient(id: string): typeof t.clients.$inferSelect {
+  private findClient(id: string): Client | undefined {
     const row = this.db.select().from(t.clients).where(eq(t.clients.id, id)).get();
-    if (row === undefined) throw notFound('client', id);
-    return row;
+    return row === undefined ? undefined : this.toClient(row);
+  }
+
+  private requireClient(id: string): Client {
+    const client = this.findClient(id);
+    if (client === undefined) throw notFound('client', id);
+    return client;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -584,7 +598,7 @@ export class SqliteSpaceStore implements SpaceStore {
   async getServer(id: string): Promise<ServerDefinition | undefined> {
     const sid = parseOrThrow(IdSchema, id, 'server id');
     return this.read(() => {
-      const row = this.db.select().from(t.servers).where(eq(t.servers.id, sid)).get();
+      const row = this.findServer(sid);
       return row === undefined ? undefined : this.toServer(row);
     });
   }
@@ -1178,16 +1192,13 @@ export class SqliteSpaceStore implements SpaceStore {
         .run();
       const accessKey = this.issueKey(v.id, v.keyExpiresAt);
       this.change('client');
-      return { client: this.toClient(this.requireClient(v.id)), accessKey };
+      return { client: this.requireClient(v.id), accessKey };
     });
   }
 
   async getClient(id: string): Promise<Client | undefined> {
     const cid = parseOrThrow(IdSchema, id, 'client id');
-    return this.read(() => {
-      const row = this.db.select().from(t.clients).where(eq(t.clients.id, cid)).get();
-      return row === undefined ? undefined : this.toClient(row);
-    });
+    return this.read(() => this.findClient(cid));
   }
 
   async listClients(): Promise<Client[]> {
@@ -1209,7 +1220,7 @@ export class SqliteSpaceStore implements SpaceStore {
       const mode = p.mode ?? (p.pinnedSpaceId !== undefined ? 'pinned' : current.mode);
       let pinned: string | null = null;
       if (mode === 'pinned') {
-        pinned = p.pinnedSpaceId ?? current.pinnedSpaceId;
+        pinned = p.pinnedSpaceId ?? current.pinnedSpaceId ?? null;
         if (pinned === null) throw invalid('client.pinnedSpaceId', 'a pinned client needs the Space to pin');
         this.requireSpace(pinned);
       } else if (p.pinnedSpaceId !== undefined) {
@@ -1221,7 +1232,7 @@ export class SqliteSpaceStore implements SpaceStore {
         .where(eq(t.clients.id, cid))
         .run();
       this.change('client');
-      return this.toClient(this.requireClient(cid));
+      return this.requireClient(cid);
     });
   }
 
@@ -1310,8 +1321,8 @@ export class SqliteSpaceStore implements SpaceStore {
       if (row === undefined) return undefined;
       if (!timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
       if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
-      const client = this.db.select().from(t.clients).where(eq(t.clients.id, row.client_id)).get();
-      return client === undefined ? undefined : { row, client: this.toClient(client) };
+      const client = this.findClient(row.client_id);
+      return client === undefined ? undefined : { row, client };
     });
     if (found === undefined) return undefined;
     if (found.row.last_used_at === null || now - found.row.last_used_at >= LAST_USED_GRANULARITY_MS) {
@@ -1552,9 +1563,8 @@ export class SqliteSpaceStore implements SpaceStore {
     spaceId: string | undefined,
     stamp: string | undefined,
   ): PolicyContext | undefined {
-    const clientRow = this.db.select().from(t.clients).where(eq(t.clients.id, clientId)).get();
-    if (clientRow === undefined) return undefined;
-    const client = this.toClient(clientRow);
+    const client = this.findClient(clientId);
+    if (client === undefined) return undefined;
     let space: Space | undefined;
     if (spaceId !== undefined) {
       space = this.readSpace(spaceId);
@@ -1569,23 +1579,50 @@ export class SqliteSpaceStore implements SpaceStore {
     const grants = this.stmt('SELECT set_id FROM grants WHERE client_id = ? AND space_id = ? ORDER BY set_id')
       .pluck()
       .all(clientId, space.id) as string[];
-    let parts = stamp === undefined ? undefined : this.spaceCache.get(space.id);
-    if (parts === undefined || parts.stamp !== stamp) {
-      parts = { stamp: stamp ?? '', ...this.readSpaceParts(space.id) };
-      if (stamp !== undefined) {
-        if (this.spaceCache.size >= 64) this.spaceCache.clear();
-        this.spaceCache.set(space.id, parts);
-      }
-    }
-    const { servers, featureSets, catalog } = parts;
+    const { servers, featureSets, catalog } = this.readSpaceParts(space.id, stamp !== undefined);
     return { client, space, servers, featureSets, grants, catalog, revision: this.currentRevision() };
   }
 
-  /** The client-independent part of a policy context: shared by every client of the Space. */
-  private readSpaceParts(spaceId: string): Pick<PolicyContext, 'servers' | 'featureSets' | 'catalog'> {
+  /**
+   * The newest change of `kind` (or a Space deletion/re-creation) touching a Space: parsed sets and
+   * catalog rows stay valid while it does not move. Pruning old change rows only ever changes it.
+   */
+  private partKey(kind: 'featureset' | 'discovered', spaceId: string): number | null {
+    return this.stmt(
+      `SELECT max(id) FROM changes WHERE kind IN (?, 'space') AND (space_id = ? OR space_id IS NULL)`,
+    )
+      .pluck()
+      .get(kind, spaceId) as number | null;
+  }
+
+  /** The client-independent part of a policy context, shared by every client of the Space. */
+  private readSpaceParts(
+    spaceId: string,
+    useCache: boolean,
+  ): Pick<PolicyContext, 'servers' | 'featureSets' | 'catalog'> {
     const servers = this.readEffective(spaceId);
-    const featureSets = this.readSets(spaceId);
+    const cached = useCache ? this.spaceCache.get(spaceId) : undefined;
+    const setsKey = this.partKey('featureset', spaceId);
+    const featuresKey = this.partKey('discovered', spaceId);
+    const featureSets =
+      cached !== undefined && cached.setsKey === setsKey ? cached.featureSets : this.readSets(spaceId);
+    const features =
+      cached !== undefined && cached.featuresKey === featuresKey
+        ? cached.features
+        : this.readCatalog(spaceId);
+    if (useCache) {
+      if (this.spaceCache.size >= 64) this.spaceCache.clear();
+      this.spaceCache.set(spaceId, { setsKey, featureSets, featuresKey, features });
+    }
     const effective = new Set(servers.map((s) => s.serverId));
+    const catalog = features.every((f) => effective.has(f.server))
+      ? features
+      : features.filter((f) => effective.has(f.server));
+    return { servers, featureSets, catalog };
+  }
+
+  /** Available cached features of a Space (of any server; the caller keeps the effective ones). */
+  private readCatalog(spaceId: string): Feature[] {
     const rows = this.stmt(
       'SELECT kind, server_id, name, annotations FROM discovered_features WHERE space_id = ? AND available = 1',
     )
@@ -1593,11 +1630,10 @@ export class SqliteSpaceStore implements SpaceStore {
       .all(spaceId) as [Feature['kind'], string, string, string | null][];
     // Few distinct annotation objects exist: parse each once and share it (read-only).
     const parsed = new Map<string, NonNullable<Feature['annotations']>>();
-    const catalog: Feature[] = [];
+    const features: Feature[] = [];
     for (const [kind, server, name, annotations] of rows) {
-      if (!effective.has(server)) continue;
       if (annotations === null) {
-        catalog.push({ kind, server, name });
+        features.push({ kind, server, name });
         continue;
       }
       let a = parsed.get(annotations);
@@ -1605,9 +1641,9 @@ export class SqliteSpaceStore implements SpaceStore {
         a = JSON.parse(annotations) as NonNullable<Feature['annotations']>;
         parsed.set(annotations, a);
       }
-      catalog.push({ kind, server, name, annotations: a });
+      features.push({ kind, server, name, annotations: a });
     }
-    return { servers, featureSets, catalog };
+    return features;
   }
 
   // ---------------------------------------------------------------------------------------------
