@@ -168,6 +168,20 @@ describe('openSqliteSpaceStore', () => {
     db.close();
   });
 
+  it('prunes old change rows while the revision keeps growing', async () => {
+    const mem = openSqliteSpaceStore({ path: ':memory:' });
+    await mem.createSpace({ id: 'work' });
+    await mem.createClient({ id: 'c' });
+    for (let i = 0; i < 1300; i++) {
+      await mem.grant('c', 'work', 'all');
+      await mem.ungrant('c', 'work', 'all');
+    }
+    const rows = mem.database.prepare('SELECT count(*) FROM changes').pluck().get() as number;
+    expect(rows).toBeLessThanOrEqual(2000 + 256);
+    expect(await mem.revision()).toBeGreaterThan(2600);
+    await mem.close();
+  });
+
   it('never allows two active Spaces, even by direct SQL', async () => {
     await store.createSpace({ id: 'work' });
     await store.createSpace({ id: 'home' });
