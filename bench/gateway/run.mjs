@@ -11,9 +11,10 @@ import { execFileSync } from 'node:child_process';
 // Repetitions are interleaved (rep 1 of every target, then rep 2...) and reported as medians.
 //
 // Usage: node bench/gateway/run.mjs [--quick] [--reps N] [--targets id,id] [--no-scale] [--out FILE]
-//                                   [--profile DIR]
+//                                   [--profile DIR] [--scale SERVERSxTOOLSxSETS]
 //   --quick     smoke run: 1 repetition, few calls, small scale setup; prints, writes nothing
 //   --out FILE  where to write the report (default BENCHMARKS.md at the repository root for full runs)
+//   --scale 20x100x200  size of the tools/list scale phase (default 20x100x200, --quick 5x100x20)
 //   --profile DIR  run `mcpmux serve` under `node --cpu-prof` and leave the .cpuprofile files in DIR
 //                  (summarise one with `node bench/gateway/profile-summary.mjs FILE`)
 import { randomBytes } from 'node:crypto';
@@ -55,6 +56,10 @@ const config = quick
       scale: { servers: 20, tools: 100, sets: 200, iters: 100 },
     };
 if (option('--reps')) config.reps = Number(option('--reps'));
+if (option('--scale')) {
+  const [servers, tools, sets] = option('--scale').split('x').map(Number);
+  config.scale = { ...config.scale, servers, tools, sets };
+}
 const selected = option('--targets')?.split(',');
 const targets = TARGETS.filter((t) => !selected || selected.includes(t.id));
 const outFile = option('--out') ?? (quick ? undefined : join(repo, 'BENCHMARKS.md'));
@@ -194,11 +199,13 @@ async function runOnce(target) {
     const cold = performance.now() - t0;
     first = ready.session;
     if (instance.port) assertLoopback(target.label, instance.port);
+    // Idle sessions first, while the heap is small: after the load phases a GC during the idle
+    // phase can shrink RSS more than the sessions grow it.
+    const idle = await idleSessions(instance);
     const seq = await sequential(first, ready.tool, instance.pid);
     const c8 = await concurrent(instance, first, ready.tool, 8);
     const c32 = await concurrent(instance, first, ready.tool, 32);
     const rss = instance.pid ? rssKiB(instance.pid) / 1024 : undefined;
-    const idle = await idleSessions(instance);
     return { cold, seq, c8, c32, rss, idle };
   } finally {
     await first?.close();
@@ -414,7 +421,8 @@ function notes() {
   the calls; for "direct Streamable HTTP" it is the server process itself, so it includes the echo
   work. *Gateway RSS*: after the load phases. *KiB/idle session*: RSS growth of the gateway process
   (and of the gateway plus its children) per extra idle session (\`initialize\` + one
-  \`tools/list\`), over ${config.idle} sessions.
+  \`tools/list\`), over ${config.idle} sessions opened right after start-up, before the load phases;
+  RSS moves with garbage collection, so small or negative values mean "below the noise".
 - **direct stdio** has no gateway: concurrent callers share one stdio connection (one server process),
   which is the ceiling for the upstream itself, not a comparable multi-session figure.
 - **supergateway --stateful** starts one upstream child per session (its "with children" memory shows
