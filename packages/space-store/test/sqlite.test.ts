@@ -4,8 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANGE_KINDS, type StoreChange } from '../src/index.js';
 import { MIGRATIONS_TABLE, migrate, openSqliteSpaceStore, type SqliteSpaceStore } from '../src/sqlite.js';
-import { describeSpaceStoreContract, manualClock } from './contract.js';
+import { describeSpaceStoreContract, manualClock, waitFor } from './contract.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -180,6 +181,26 @@ describe('openSqliteSpaceStore', () => {
     expect(rows).toBeLessThanOrEqual(2000 + 256);
     expect(await mem.revision()).toBeGreaterThan(2600);
     await mem.close();
+  });
+
+  it('tells a watcher that fell behind pruned change rows that everything may have changed', async () => {
+    await store.createSpace({ id: 'work' });
+    const other = openSqliteSpaceStore({ path });
+    const seen: StoreChange[] = [];
+    const stop = other.watch((c) => seen.push(c), { intervalMs: 10 });
+    // Another connection writes two changes and prunes the first before the watcher reads it.
+    const db = store.database;
+    db.transaction(() => {
+      const insert = db.prepare("INSERT INTO changes (kind, space_id, at) VALUES ('grant', 'work', 0)");
+      const first = insert.run().lastInsertRowid;
+      insert.run();
+      db.prepare('DELETE FROM changes WHERE id <= ?').run(first);
+    })();
+    await waitFor(() => seen.length > 0);
+    expect([...(seen[0]?.kinds ?? [])].sort()).toEqual([...CHANGE_KINDS].sort());
+    expect(seen[0]?.spaceIds).toBeUndefined();
+    stop();
+    await other.close();
   });
 
   it('never allows two active Spaces, even by direct SQL', async () => {
