@@ -5,6 +5,7 @@ import { McpmuxError } from '@mcpmux/core';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type JSONRPCMessage,
+  JSONRPCMessageSchema,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -359,7 +360,12 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       const problem = invalidMessage(item);
       if (problem !== undefined)
         return sendError(res, 400, RPC.INVALID_REQUEST, `Invalid request: ${problem}`);
-      const message = item as JSONRPCMessage;
+      // The SDK's own schema last: a message it would not parse would never be answered.
+      const checked = JSONRPCMessageSchema.safeParse(item);
+      if (!checked.success) {
+        return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: not a valid JSON-RPC message.');
+      }
+      const message = checked.data;
       if ('method' in message && 'id' in message) {
         if (ids.has(message.id)) {
           return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: duplicate id in the batch.');

@@ -245,6 +245,23 @@ describe('hostile input', () => {
       headers: { 'mcp-session-id': undefined },
       status: 400,
     },
+    {
+      name: 'a string _meta',
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: 'x' } }),
+      status: 400,
+      code: -32600,
+    },
+    {
+      name: 'an object progress token',
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: { _meta: { progressToken: {} } },
+      }),
+      status: 400,
+      code: -32600,
+    },
     { name: 'a raw NUL byte', body: '\u0000', status: 400, code: -32700 },
     { name: 'a BOM alone', body: '\ufeff', status: 400, code: -32700 },
     { name: 'invalid UTF-8 bytes', body: Buffer.from([0xff, 0xfe, 0xfd, 0x7b]), status: 400, code: -32700 },
@@ -364,7 +381,13 @@ describe('hostile input', () => {
         jsonrpc: fc.oneof(fc.constant('2.0'), fc.constant('2.0'), fc.anything()),
         id,
         method,
-        params: fc.oneof(fc.object({ maxDepth: 2 }), fc.anything({ maxDepth: 2 })),
+        params: fc.oneof(
+          fc.object({ maxDepth: 2 }),
+          fc.anything({ maxDepth: 2 }),
+          fc.record({
+            _meta: fc.oneof(fc.anything({ maxDepth: 1 }), fc.record({ progressToken: fc.anything() })),
+          }),
+        ),
         result: fc.oneof(fc.object({ maxDepth: 1 }), fc.anything({ maxDepth: 1 })),
         error: fc.record({ code: fc.integer(), message: fc.string() }, { requiredKeys: [] }),
       },
