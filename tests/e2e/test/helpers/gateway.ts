@@ -54,6 +54,17 @@ const running = new Set<RunningGateway>();
  * ```
  */
 export async function startGateway(home: TempHome, extraArgs: string[] = []): Promise<RunningGateway> {
+  // The free port is released before the gateway binds it; another process may take it in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGatewayOnce(home, extraArgs);
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startGatewayOnce(home: TempHome, extraArgs: string[]): Promise<RunningGateway> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
