@@ -84,6 +84,8 @@ export interface McpHttpServerOptions {
   authCacheMs?: number;
   /** Lifecycle notices (listening, warnings); nothing per message. Default: none. */
   logger?: HttpLogger;
+  /** On `close()`, how long in-flight requests may take to finish before sessions close, in ms. Default 5,000. */
+  drainMs?: number;
   /** Milliseconds clock. Default `Date.now`. */
   now?: () => number;
   /** Session id generator. Default: 16 random bytes, base64url. */
@@ -95,6 +97,8 @@ export interface HttpServerStats {
   sessions: number;
   /** Sessions with an open GET (server-to-client) stream. */
   streams: number;
+  /** Requests being answered. */
+  inflight: number;
   sessionsByClient: Record<string, number>;
 }
 
@@ -110,7 +114,10 @@ export interface McpHttpServer {
   reapIdleSessions(): Promise<number>;
   /** Forgets cached key checks (call on client or key changes). */
   invalidateAuth(): void;
-  /** Stops accepting, closes every session and connection. Idempotent. */
+  /**
+   * Stops accepting, lets in-flight requests finish (up to `drainMs`; new requests get 503), then
+   * closes every session and connection. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -191,6 +198,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   const maxBatch = options.maxBatch ?? 64;
   const authCacheMs = options.authCacheMs ?? 250;
   const anonymous = options.anonymousClientId;
+  const drainMs = options.drainMs ?? 5000;
 
   const sessions = new Map<string, Session>();
   const authCache = new Map<string, { clientId: string; until: number }>();
@@ -471,6 +479,10 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     const path = q === -1 ? url : url.slice(0, q);
     const isMcp = path === MCP_PATH;
     const isHealth = path === HEALTH_PATH && req.method === 'GET';
+    if (closing !== undefined) {
+      req.resume();
+      return sendError(res, 503, RPC.SERVER_ERROR, 'The server is shutting down.', { connection: 'close' });
+    }
     if (!isMcp && !isHealth) {
       req.resume();
       return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found. The MCP endpoint is /mcp.');
@@ -564,11 +576,13 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     stats() {
       const sessionsByClient: Record<string, number> = {};
       let streams = 0;
+      let inflight = 0;
       for (const s of sessions.values()) {
         if (s.transport.hasStandaloneStream) streams++;
+        inflight += s.transport.inflight;
         sessionsByClient[s.transport.clientId] = (sessionsByClient[s.transport.clientId] ?? 0) + 1;
       }
-      return { sessions: sessions.size, streams, sessionsByClient };
+      return { sessions: sessions.size, streams, inflight, sessionsByClient };
     },
     reapIdleSessions,
     invalidateAuth() {
@@ -581,6 +595,11 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
           if (!server.listening) return resolve();
           server.close(() => resolve());
         });
+        // Drain: requests already in flight may finish (bounded); new ones get 503.
+        const until = Date.now() + drainMs;
+        while (Date.now() < until && [...sessions.values()].some((s) => s.transport.inflight > 0)) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
         await Promise.allSettled([...sessions.values()].map((s) => closeSession(s)));
         server.closeIdleConnections();
         for (const socket of sockets) socket.destroySoon();

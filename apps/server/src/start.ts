@@ -40,6 +40,7 @@ export interface StartServerOptions {
     | 'maxSessionsPerClient'
     | 'maxSessions'
     | 'authCacheMs'
+    | 'drainMs'
     | 'now'
   >;
   /** Per-call upstream timeout in ms. Default: the gateway's (60 s). */

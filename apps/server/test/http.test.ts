@@ -53,6 +53,7 @@ describe('the gateway server over loopback', () => {
       'alpha_echo',
       'alpha_inspect',
       'alpha_progress',
+      'alpha_sleep',
       'alpha_whoami',
     ]);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'hi' } });

@@ -78,7 +78,7 @@ describe('server lifecycle and policy', () => {
     try {
       const client = new Client({ name: 'anon', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-      expect((await client.listTools()).tools.length).toBe(4);
+      expect((await client.listTools()).tools.length).toBe(5);
       await client.close();
       const wrong = await raw(server.url, {
         headers: { 'content-type': 'application/json', authorization: 'Bearer mcpmux_wrong' },
@@ -122,7 +122,7 @@ describe('server lifecycle and policy', () => {
     }
   });
 
-  it('drains on close: sessions end, the port closes and no upstream process is left', async () => {
+  it('drains on close: an in-flight call finishes, sessions end, the port closes and no upstream process is left', async () => {
     const pidFile = join(tmpdir(), `mcpmux-close-pid-${randomUUID()}`);
     const home = await createTestHome({ pidFile });
     const server = await startTestServer(home);
@@ -138,7 +138,11 @@ describe('server lifecycle and policy', () => {
       await waitFor(() => existsSync(pidFile), 5000, 'the upstream pid file');
       const pid = Number(readFileSync(pidFile, 'utf8'));
       expect(alive(pid)).toBe(true);
-      await server.close();
+      const slow = client.callTool({ name: 'alpha_sleep', arguments: { ms: 300 } });
+      await waitFor(() => server.http.stats().inflight === 1, 5000, 'the call to be in flight');
+      const closed = server.close();
+      expect((await slow).content).toEqual([{ type: 'text', text: 'awake' }]);
+      await closed;
       expect(server.http.stats().sessions).toBe(0);
       await waitFor(() => !alive(pid), 10_000, 'the upstream to exit');
       await expect(raw(server.url, { body: INIT })).rejects.toThrow();

@@ -46,6 +46,7 @@ describe('live reload across processes', () => {
       'alpha_echo',
       'alpha_inspect',
       'alpha_progress',
+      'alpha_sleep',
       'alpha_whoami',
     ]);
     // The GET stream must be open before the change, or the notification has nowhere to go.
@@ -56,6 +57,7 @@ describe('live reload across processes', () => {
       'beta_echo',
       'beta_inspect',
       'beta_progress',
+      'beta_sleep',
       'beta_whoami',
     ]);
     const result = await client.callTool({ name: 'beta_whoami', arguments: {} });

@@ -46,6 +46,7 @@ describe('the stdio bridge', () => {
       'alpha_echo',
       'alpha_inspect',
       'alpha_progress',
+      'alpha_sleep',
       'alpha_whoami',
     ]);
     const result = await client.callTool({ name: 'alpha_echo', arguments: { text: 'over stdio' } });

@@ -135,6 +135,11 @@ export class SessionTransport implements Transport {
 
   async start(): Promise<void> {}
 
+  /** Requests still being answered. */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
   /** True when no request is in flight and no GET stream is open. */
   get idle(): boolean {
     return this.#inflight.size === 0 && this.#standalone === undefined;
