@@ -5,6 +5,6 @@ export default defineProject({
     name: '@mcpmux/conformance-tests',
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
   },
 });
