@@ -1,7 +1,7 @@
 // A throw-away user for running documentation walkthroughs: a temporary HOME (so `~/.mcpmux`,
 // `~/.cursor/mcp.json` and friends land there), a `mcpmux` command on PATH that runs the built CLI,
 // and an `npx` that starts the MCP servers installed for the e2e tests instead of downloading them.
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,10 @@ export interface Sandbox {
   sh(script: string): Promise<Run>;
   /** Runs one `mcpmux` command; throws unless it exits 0. */
   ok(args: string[]): Promise<Run>;
+  /** Starts a long-running `mcpmux` command (e.g. `serve`); the caller stops it. */
+  start(args: string[], vars?: Record<string, string>): ChildProcessWithoutNullStreams;
+  /** Runs one `mcpmux` command with extra environment variables, whatever its exit code. */
+  cli(args: string[], vars?: Record<string, string>): Promise<Run>;
   /** Runs one `mcpmux --json` command and parses its stdout. */
   json<T>(args: string[]): Promise<T>;
   /** Reads a JSON file under HOME. */
@@ -72,9 +76,12 @@ export function sandbox(vars: Record<string, string> = {}): Sandbox {
     ...vars,
   };
 
-  const spawnRun = (cmd: string, args: string[], input?: string): Promise<Run> =>
+  const start = (cmd: string, args: string[], vars: Record<string, string> = {}) =>
+    spawn(cmd, args, { cwd: home, env: { ...env, ...vars }, stdio: ['pipe', 'pipe', 'pipe'] });
+
+  const spawnRun = (cmd: string, args: string[], vars: Record<string, string> = {}): Promise<Run> =>
     new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { cwd: home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = start(cmd, args, vars);
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -85,7 +92,7 @@ export function sandbox(vars: Record<string, string> = {}): Sandbox {
       });
       child.on('error', reject);
       child.on('close', (status) => resolve({ status, stdout, stderr }));
-      child.stdin.end(input ?? '');
+      child.stdin.end();
     });
 
   const ok = async (args: string[]): Promise<Run> => {
@@ -98,6 +105,8 @@ export function sandbox(vars: Record<string, string> = {}): Sandbox {
     home,
     sh: (script) => spawnRun('bash', ['-euo', 'pipefail', '-c', script]),
     ok,
+    start: (args, vars) => start(process.execPath, [CLI, ...args], vars),
+    cli: (args, vars) => spawnRun(process.execPath, [CLI, ...args], vars),
     json: async <T>(args: string[]) => JSON.parse((await ok(['--json', ...args])).stdout) as T,
     readJson: <T>(path: string) => JSON.parse(readFileSync(join(home, path), 'utf8')) as T,
     exists: (path) => existsSync(join(home, path)),
