@@ -171,4 +171,12 @@ describe('serve and stdio in-process', () => {
     expect(r.stderr).toMatch(/^error: Client "nope" does not exist/);
     expect((await sb.cli(['serve', '--port', '70000'])).stderr).toMatch(/between 0 and 65535/);
   });
+
+  it('refuses a non-loopback host unless --allow-non-loopback is given', async () => {
+    await sb.ok(['init']);
+    const r = await sb.cli(['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pass --allow-non-loopback/);
+    expect((await sb.cli(['serve', '--help'])).stdout).toMatch(/--allow-non-loopback/);
+  });
 });

@@ -333,6 +333,7 @@ Examples:
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 45818)
     .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
+    .option('--allow-non-loopback', 'allow binding a non-loopback --host (every client still needs a key)')
     .action(act(serveCmd.serve));
   program
     .command('stdio')

@@ -27,10 +27,10 @@ function shutdownRequested(signal: AbortSignal | undefined): { wait: Promise<voi
   return { wait, dispose };
 }
 
-/** `serve [--host H] [--port P] [--anonymous CLIENT]` */
+/** `serve [--host H] [--port P] [--anonymous CLIENT] [--allow-non-loopback]` */
 export async function serve(
   ctx: Ctx,
-  opts: { host: string; port: number; anonymous?: string },
+  opts: { host: string; port: number; anonymous?: string; allowNonLoopback?: boolean },
 ): Promise<number> {
   if (opts.port > 65535) {
     throw new McpmuxError('INVALID_INPUT', '--port must be between 0 and 65535.', {
@@ -44,6 +44,7 @@ export async function serve(
     host: opts.host,
     port: opts.port,
     ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
+    ...(opts.allowNonLoopback === true ? { allowNonLoopback: true } : {}),
   });
   if (ctx.json) ctx.out.data({ url: server.url, port: server.port });
   else {
