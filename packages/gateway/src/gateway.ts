@@ -1012,22 +1012,18 @@ class GatewayCore implements Gateway {
       server.setRequestHandler(schema as typeof ListToolsRequestSchema, handler as never);
     };
 
-    on(ListToolsRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
-      const view = await this.viewOf(s);
-      return this.page(view.tools, r.params?.cursor, 'tools');
-    });
-    on(ListPromptsRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
-      const view = await this.viewOf(s);
-      return this.page(view.prompts, r.params?.cursor, 'prompts');
-    });
-    on(ListResourcesRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
-      const view = await this.viewOf(s);
-      return this.page(view.resources, r.params?.cursor, 'resources');
-    });
-    on(ListResourceTemplatesRequestSchema, async (r: { params: { cursor?: string } | undefined }) => {
-      const view = await this.viewOf(s);
-      return this.page(view.templates, r.params?.cursor, 'resourceTemplates');
-    });
+    // The four lists: served from the memoized view, in pages.
+    const lists = [
+      [ListToolsRequestSchema, 'tools', (v: View): readonly unknown[] => v.tools],
+      [ListPromptsRequestSchema, 'prompts', (v: View): readonly unknown[] => v.prompts],
+      [ListResourcesRequestSchema, 'resources', (v: View): readonly unknown[] => v.resources],
+      [ListResourceTemplatesRequestSchema, 'resourceTemplates', (v: View): readonly unknown[] => v.templates],
+    ] as const;
+    for (const [schema, key, items] of lists) {
+      on(schema, async (r: { params: { cursor?: string } | undefined }) =>
+        this.page(items(await this.viewOf(s)), r.params?.cursor, key),
+      );
+    }
 
     // tools/call: installed through the base Protocol so the SDK does not re-validate (and strip)
     // the upstream's result; results pass through untouched. Hot path: one map lookup + request.
