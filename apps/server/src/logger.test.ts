@@ -37,6 +37,14 @@ describe('createLogger', () => {
     expect(text).toContain('[REDACTED]');
   });
 
+  it('leaves the variable name MCPMUX_MASTER_KEY readable while censoring keys', () => {
+    const s = sink();
+    createLogger({ destination: s.stream }).warn({}, `set MCPMUX_MASTER_KEY, not ${key}`);
+    const text = s.text();
+    expect(text).toContain('set MCPMUX_MASTER_KEY, not mcpmux_[REDACTED]');
+    expect(text).not.toContain(key);
+  });
+
   it('writes one readable line per entry when pretty', async () => {
     const s = sink();
     const logger = createLogger({ destination: s.stream, pretty: true });

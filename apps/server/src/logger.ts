@@ -45,13 +45,17 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers.cookie',
 ];
 
-/** Access keys and bearer credentials, wherever they appear in free text. */
-const SECRET_TEXT = /(mcpmux_)[A-Za-z0-9_-]{8,}|(Bearer\s+)\S+/gi;
+/**
+ * Access keys (`mcpmux_` + 43 base64url characters; case-sensitive, so the variable name
+ * `MCPMUX_MASTER_KEY` is left alone) and bearer credentials, wherever they appear in free text.
+ */
+const ACCESS_KEY_TEXT = /mcpmux_[A-Za-z0-9_-]{16,}/g;
+const BEARER_TEXT = /(Bearer\s+)\S+/gi;
 
 function scrub(text: string, values: readonly string[]): string {
-  let out = text.replace(SECRET_TEXT, (_m, key: string | undefined, bearer: string | undefined) =>
-    key !== undefined ? `${key}${CENSOR}` : `${bearer ?? ''}${CENSOR}`,
-  );
+  let out = text
+    .replace(ACCESS_KEY_TEXT, `mcpmux_${CENSOR}`)
+    .replace(BEARER_TEXT, (_m, bearer: string) => `${bearer}${CENSOR}`);
   for (const value of values) if (value.length >= 4) out = out.split(value).join(CENSOR);
   return out;
 }
