@@ -40,7 +40,7 @@ Client "${CLIENT}" created. Its access key (shown once; store it in your AI app)
   ${key}
 
 Connect an app:   node apps/cli/dist/bin.js connect cursor --client ${CLIENT}
-Add a server:     node apps/cli/dist/bin.js server add memory     (from the bundled catalog: `... catalog`)
+Add a server:     node apps/cli/dist/bin.js server add memory   (more: node apps/cli/dist/bin.js catalog)
 Let it be seen:   node apps/cli/dist/bin.js client grant ${CLIENT} all
 `);
 } else {
