@@ -49,7 +49,6 @@ for (let s = 0; s < SERVERS; s++) {
       type: 'stdio',
       command: 'node',
       args: [`server-${s}.js`],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a vault reference, stored verbatim
       env: { TOKEN: '${secret:TOKEN}' },
     },
     inputs: [{ name: 'TOKEN', secret: true, required: true }],

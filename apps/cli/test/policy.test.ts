@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryServerArgs, referenceServer, type Sandbox, sandbox } from './helpers.js';
+import { memoryServerArgs, type Sandbox, sandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {

@@ -117,7 +117,6 @@ describe('policy through the gateway', { timeout: 30_000 }, () => {
     h = await createHarness();
     await h.store.createSpace({ id: 'one' });
     await h.store.createSpace({ id: 'two' });
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a vault reference, resolved at connect time
     await h.fixtureServer('echo', 'env-echo.mjs', { TOKEN: '${secret:TOKEN}' });
     await h.store.install('one', 'echo');
     await h.store.install('two', 'echo');

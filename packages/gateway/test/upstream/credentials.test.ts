@@ -12,7 +12,6 @@ afterEach(async () => {
   pool = undefined;
 });
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: the vault's reference syntax, not a template.
 const SECRET_REF = '${secret:TOKEN}';
 
 const TOKENS: Record<string, string> = { work: 'work-secret-7f3a9c', home: 'home-secret-1b2d4e' };

@@ -57,7 +57,6 @@ export async function installEnvEcho(home: TempHome, options: EnvEchoOptions): P
     '--arg',
     fixturePath('env-echo.mjs'),
     '--env',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal mcpmux secret reference
     'FIXTURE_TOKEN=${secret:TOKEN}',
     '--env',
     `FIXTURE_LABEL=${label}`,
