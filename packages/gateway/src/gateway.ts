@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
-import type { FeatureSet } from '@mcpmux/featuresets';
 import type {
   AuditEventInput,
   EffectiveServer,
@@ -569,7 +568,7 @@ class GatewayCore implements Gateway {
         spaceId,
         servers,
         catalogs,
-        featureSets: (ctx?.featureSets ?? []) as FeatureSet[],
+        featureSets: ctx?.featureSets ?? [],
         grants: ctx?.grants ?? [],
       },
       naming,
