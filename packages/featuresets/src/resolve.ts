@@ -1,4 +1,4 @@
-import { type Bitset, forEachBit, hasBit } from './internal/bitset.js';
+import { type Bitset, hasBit } from './internal/bitset.js';
 import { CatalogIndex } from './internal/catalog-index.js';
 import { Evaluation } from './internal/evaluation.js';
 import { explainFeature } from './internal/explain.js';
@@ -44,12 +44,10 @@ export interface ResolveInputData {
 
 function makeResolution(evaluation: Evaluation, roots: readonly string[]): Resolution {
   const index = evaluation.index;
-  const bits: Bitset = evaluation.result(roots);
+  const result = evaluation.result(roots);
+  const bits: Bitset = result.bits;
   const features = index.features;
-  const allowed: Feature[] = [];
-  forEachBit(bits, (i) => {
-    allowed.push(features[i]!);
-  });
+  const allowed: Feature[] = result.allowed.slice();
   const allows = (ref: FeatureRef): boolean => {
     const i = index.indexOf(ref);
     return i >= 0 && hasBit(bits, i);

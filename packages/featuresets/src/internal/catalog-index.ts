@@ -1,6 +1,15 @@
 import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
-import { type Bitset, BitsetArena, EMPTY_POOL, orInto, type Pool, setBit, setRange } from './bitset.js';
-import { compileGlob, hasGlob, literalPrefix } from './glob.js';
+import {
+  type Bitset,
+  BitsetArena,
+  createBitset,
+  EMPTY_POOL,
+  orInto,
+  type Pool,
+  setBit,
+  setRange,
+} from './bitset.js';
+import { compileGlob, literalPrefix } from './glob.js';
 import { KINDS } from './kinds.js';
 import { annotationAccepts, selectorKey } from './match.js';
 
@@ -8,7 +17,7 @@ interface ServerRange {
   readonly server: string;
   readonly start: number;
   readonly end: number;
-  /** name -> feature index */
+  /** name -> feature index minus `start` */
   readonly names: Map<string, number>;
 }
 
@@ -18,9 +27,41 @@ interface KindIndex {
   readonly byServer: Map<string, ServerRange>;
 }
 
+/** Name prefixes longer than this are hashed on their first `PREFIX_CHARS` characters only. */
+const PREFIX_CHARS = 8;
+
+/** See {@link CatalogIndex.prefixTable}. */
+interface PrefixTable {
+  readonly chars: number;
+  readonly mask: number;
+  /** bucket -> first feature index of its chain, or -1 */
+  readonly head: Int32Array;
+  /** feature index -> next feature index of its chain, or -1 */
+  readonly next: Int32Array;
+  /** bucket -> length of its chain */
+  readonly count: Int32Array;
+}
+
+/** A hash of the first `chars` UTF-16 code units of `text` (which has at least that many). */
+function hashPrefix(text: string, chars: number): number {
+  let h = 0;
+  for (let i = 0; i < chars; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h ^ (h >>> 15);
+}
+
+/** One (kind, server) of the catalog while it is being grouped. */
+interface Bucket {
+  /** name -> position in the bucket (first occurrence) */
+  readonly names: Map<string, number>;
+  /** The first occurrence of each name, in catalog order. */
+  readonly features: Feature[];
+}
+
 /**
- * A catalog, deduplicated (first occurrence wins) and sorted like `allowed`, so that feature index
- * order is output order and every (kind, server) is one contiguous range of indexes.
+ * A catalog, deduplicated (first occurrence wins) and grouped like `allowed`: feature indexes run
+ * by kind (tool, prompt, resource), then by server, so every (kind, server) is one contiguous range
+ * of indexes. Within a range, features keep catalog order (names are sorted only on output, for the
+ * few features a resolution allows: see {@link CatalogIndex.sortedFeatures}).
  */
 export class CatalogIndex {
   readonly features: readonly Feature[];
@@ -28,60 +69,178 @@ export class CatalogIndex {
   private readonly names: readonly string[];
   readonly size: number;
   private readonly kinds: Record<FeatureKind, KindIndex>;
+  /** Every (kind, server) range, in index order. */
+  private readonly ranges: readonly ServerRange[];
   private readonly toolServers: Map<string, ServerRange>;
   private readonly promptServers: Map<string, ServerRange>;
   private readonly resourceServers: Map<string, ServerRange>;
   private readonly selectorCache = new Map<string, Pool>();
   private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
   private fullBits: Bitset | undefined;
+  /** See {@link CatalogIndex.outputOrder}; `marks`: scratch of {@link CatalogIndex.sortedFeatures}. */
+  private ranks: Int32Array | undefined;
+  private order: Int32Array | undefined;
+  private marks: Bitset | undefined;
+  /** Scratch of {@link CatalogIndex.featureMatches}. */
+  private hits: Int32Array | undefined;
+  /** chars -> table (see {@link CatalogIndex.prefixTable}) */
+  private readonly prefixTables: (PrefixTable | undefined)[] = [];
   /** Where every bitset over this catalog comes from (also the evaluations' scratch space). */
   readonly arena: BitsetArena;
 
   constructor(catalog: readonly Feature[]) {
-    // kind -> server -> name -> position in `catalog` of the first occurrence
-    const buckets: Record<FeatureKind, Map<string, Map<string, number>>> = {
-      tool: new Map(),
-      prompt: new Map(),
-      resource: new Map(),
-    };
+    // kind -> server -> bucket
+    const tools = new Map<string, Bucket>();
+    const prompts = new Map<string, Bucket>();
+    const resources = new Map<string, Bucket>();
+    let lastKind = '';
+    let lastServer = '';
+    let last: Bucket | undefined;
     for (let position = 0; position < catalog.length; position++) {
       const feature = catalog[position]!;
-      const byServer = buckets[feature.kind];
-      if (byServer === undefined) continue; // not a known kind: not part of any result
-      let names = byServer.get(feature.server);
-      if (names === undefined) {
-        names = new Map();
-        byServer.set(feature.server, names);
+      const kind = feature.kind;
+      const server = feature.server;
+      let bucket: Bucket | undefined;
+      if (last !== undefined && kind === lastKind && server === lastServer) {
+        bucket = last;
+      } else {
+        const byServer =
+          kind === 'tool' ? tools : kind === 'prompt' ? prompts : kind === 'resource' ? resources : undefined;
+        if (byServer === undefined) continue; // not a known kind: not part of any result
+        bucket = byServer.get(server);
+        if (bucket === undefined) {
+          bucket = { names: new Map(), features: [] };
+          byServer.set(server, bucket);
+        }
+        last = bucket;
+        lastKind = kind;
+        lastServer = server;
       }
-      if (!names.has(feature.name)) names.set(feature.name, position);
+      const names = bucket.names;
+      const name = feature.name;
+      if (names.get(name) === undefined) {
+        names.set(name, names.size); // later occurrences of the name: the first one wins
+        bucket.features.push(feature);
+      }
     }
     const features: Feature[] = [];
     const featureNames: string[] = [];
+    const ranges: ServerRange[] = [];
     const kinds = {} as Record<FeatureKind, KindIndex>;
+    const buckets: Record<FeatureKind, Map<string, Bucket>> = {
+      tool: tools,
+      prompt: prompts,
+      resource: resources,
+    };
     for (const kind of KINDS) {
       const byServer = buckets[kind];
       const servers: ServerRange[] = [];
+      const byName = new Map<string, ServerRange>();
       // Default sort compares strings by UTF-16 code units, the same order as `<`.
       for (const server of [...byServer.keys()].sort()) {
-        const names = byServer.get(server)!;
+        const bucket = byServer.get(server)!;
         const start = features.length;
-        for (const name of [...names.keys()].sort()) {
-          features.push(catalog[names.get(name)!]!);
-          featureNames.push(name);
-          names.set(name, features.length - 1); // from now on: the feature index
+        for (const feature of bucket.features) {
+          features.push(feature);
+          featureNames.push(feature.name);
         }
-        servers.push({ server, start, end: features.length, names });
+        const range: ServerRange = { server, start, end: features.length, names: bucket.names };
+        servers.push(range);
+        ranges.push(range);
+        byName.set(server, range);
       }
-      kinds[kind] = { servers, byServer: new Map(servers.map((range) => [range.server, range])) };
+      kinds[kind] = { servers, byServer: byName };
     }
     this.features = features;
     this.names = featureNames;
     this.size = features.length;
     this.kinds = kinds;
+    this.ranges = ranges;
     this.toolServers = kinds.tool.byServer;
     this.promptServers = kinds.prompt.byServer;
     this.resourceServers = kinds.resource.byServer;
     this.arena = new BitsetArena(features.length);
+  }
+
+  /**
+   * The features of `bits` in output order: kind, server (the index order), then name by `<`.
+   * Names are sorted here, within each range, unless the index has its output order already
+   * ({@link CatalogIndex.outputOrder}); `reused` says the index serves many resolutions, so that
+   * computing that order once (all names sorted) pays off.
+   */
+  sortedFeatures(bits: Bitset, reused: boolean): Feature[] {
+    const features = this.features;
+    const out: Feature[] = [];
+    if (this.ranks !== undefined || reused) {
+      const { ranks, order } = this.outputOrder();
+      // Mark output positions, then read them back in order: no comparison sort at all.
+      if (this.marks === undefined) this.marks = createBitset(this.size);
+      const marks = this.marks;
+      for (let w = 0; w < bits.length; w++) {
+        let word = bits[w]!;
+        while (word !== 0) {
+          const low = word & -word;
+          setBit(marks, ranks[(w << 5) + (31 - Math.clz32(low))]!);
+          word ^= low;
+        }
+      }
+      for (let w = 0; w < marks.length; w++) {
+        let word = marks[w]!;
+        if (word === 0) continue;
+        marks[w] = 0;
+        while (word !== 0) {
+          const low = word & -word;
+          out.push(features[order[(w << 5) + (31 - Math.clz32(low))]!]!);
+          word ^= low;
+        }
+      }
+      return out;
+    }
+    const names = this.names;
+    const ranges = this.ranges;
+    const run: number[] = [];
+    const flush = (): void => {
+      if (run.length > 1) run.sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
+      for (const i of run) out.push(features[i]!);
+      run.length = 0;
+    };
+    let r = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let word = bits[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        const i = (w << 5) + (31 - Math.clz32(low));
+        word ^= low;
+        if (i >= ranges[r]!.end) {
+          flush();
+          while (i >= ranges[r]!.end) r++;
+        }
+        run.push(i);
+      }
+    }
+    flush();
+    return out;
+  }
+
+  /** `ranks[i]`: the output position of feature `i`; `order[p]`: the feature at output position `p`. */
+  private outputOrder(): { ranks: Int32Array; order: Int32Array } {
+    if (this.ranks === undefined || this.order === undefined) {
+      const names = this.names;
+      const ranks = new Int32Array(this.size);
+      const order = new Int32Array(this.size);
+      for (const range of this.ranges) {
+        const ids: number[] = [];
+        for (let i = range.start; i < range.end; i++) ids.push(i);
+        ids.sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
+        for (let k = 0; k < ids.length; k++) {
+          ranks[ids[k]!] = range.start + k;
+          order[range.start + k] = ids[k]!;
+        }
+      }
+      this.ranks = ranks;
+      this.order = order;
+    }
+    return { ranks: this.ranks, order: this.order };
   }
 
   /** The index of a feature, or -1 when it is not in the catalog. */
@@ -99,7 +258,7 @@ export class CatalogIndex {
     const range = servers?.get(ref.server);
     if (range === undefined) return -1;
     const i = range.names.get(ref.name);
-    return i === undefined ? -1 : i;
+    return i === undefined ? -1 : range.start + i;
   }
 
   /** Every feature of the catalog. Shared: do not mutate. */
@@ -118,9 +277,11 @@ export class CatalogIndex {
     );
   }
 
-  /** The catalog features a non-`featureSet` selector matches. Memoized; shared: do not mutate. */
-  selectorBits(selector: Selector): Pool {
-    const key = selectorKey(selector);
+  /**
+   * The catalog features a non-`featureSet` selector matches (`key`: its {@link selectorKey}).
+   * Memoized; shared: do not mutate.
+   */
+  selectorBits(selector: Selector, key: string = selectorKey(selector)): Pool {
     let bits = this.selectorCache.get(key);
     if (bits === undefined) {
       bits = this.computeSelectorBits(selector);
@@ -130,86 +291,145 @@ export class CatalogIndex {
   }
 
   private computeSelectorBits(selector: Selector): Pool {
-    if (selector.type === 'feature') return this.featureMatches(selector);
-    const bits = this.arena.alloc();
     switch (selector.type) {
+      case 'feature':
+        return this.featureMatches(selector);
       case 'server': {
-        const serverGlob = compileGlob(selector.server);
+        let span = 0;
+        const ranges: ServerRange[] = [];
         for (const kindName of KINDS) {
           if (selector.kind !== undefined && selector.kind !== kindName) continue;
-          const kind = this.kinds[kindName];
-          if (serverGlob.literal) {
-            const range = kind.byServer.get(selector.server);
-            if (range !== undefined) setRange(bits, range.start, range.end);
-          } else {
-            for (const range of kind.servers) {
-              if (serverGlob.test(range.server)) setRange(bits, range.start, range.end);
-            }
+          for (const range of this.serverRanges(this.kinds[kindName], selector.server)) {
+            ranges.push(range);
+            span += range.end - range.start;
           }
         }
-        break;
+        if (span === 0) return EMPTY_POOL;
+        if (span * 32 < this.size) {
+          const ids = new Int32Array(span);
+          let at = 0;
+          for (const range of ranges) for (let i = range.start; i < range.end; i++) ids[at++] = i;
+          return ids;
+        }
+        const bits = this.arena.alloc();
+        for (const range of ranges) setRange(bits, range.start, range.end);
+        return bits;
       }
       case 'annotation': {
+        const bits = this.arena.alloc();
         const [readOnly, destructive, neither] = this.classes();
         if (annotationAccepts(selector, true, false)) orInto(bits, readOnly);
         if (annotationAccepts(selector, false, true)) orInto(bits, destructive);
         if (annotationAccepts(selector, false, false)) orInto(bits, neither);
-        break;
+        return bits;
       }
-      case 'featureSet':
-        break;
+      default:
+        return EMPTY_POOL;
     }
-    return bits;
+  }
+
+  /** The ranges of `kind` whose server matches the glob `server`, in index order. */
+  private serverRanges(kind: KindIndex, server: string): readonly ServerRange[] {
+    const glob = compileGlob(server);
+    if (glob.literal) {
+      const range = kind.byServer.get(server);
+      return range === undefined ? [] : [range];
+    }
+    const servers = kind.servers;
+    if (glob.any) return servers;
+    // Servers are sorted: only those starting with the glob's literal prefix can match.
+    const prefix = literalPrefix(server);
+    let lo = 0;
+    let hi = servers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (servers[mid]!.server < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: ServerRange[] = [];
+    for (let r = lo; r < servers.length; r++) {
+      const range = servers[r]!;
+      if (!range.server.startsWith(prefix)) break;
+      if (glob.test(range.server)) out.push(range);
+    }
+    return out;
   }
 
   /** Matches of a `feature` selector: sparse when few, dense otherwise. */
   private featureMatches(selector: Extract<Selector, { type: 'feature' }>): Pool {
     const kind = this.kinds[selector.kind];
     if (kind === undefined) return EMPTY_POOL;
-    const hits: number[] = [];
+    const ranges = this.serverRanges(kind, selector.server);
+    if (ranges.length === 0) return EMPTY_POOL;
+    if (this.hits === undefined) this.hits = new Int32Array(this.size);
+    const hits = this.hits; // scratch
+    let n = 0;
     const nameGlob = compileGlob(selector.name);
-    const prefix = literalPrefix(selector.name);
-    const visit = (range: ServerRange): void => {
-      if (nameGlob.literal) {
+    const names = this.names;
+    if (nameGlob.literal) {
+      for (const range of ranges) {
         const i = range.names.get(selector.name);
-        if (i !== undefined) hits.push(i);
-      } else if (nameGlob.any) {
-        for (let i = range.start; i < range.end; i++) hits.push(i);
+        if (i !== undefined) hits[n++] = range.start + i;
+      }
+    } else if (nameGlob.any) {
+      for (const range of ranges) for (let i = range.start; i < range.end; i++) hits[n++] = i;
+    } else {
+      const test = nameGlob.test;
+      const prefix = literalPrefix(selector.name);
+      let span = 0;
+      for (const range of ranges) span += range.end - range.start;
+      const table = prefix === '' ? undefined : this.prefixTable(Math.min(prefix.length, PREFIX_CHARS));
+      const bucket = table === undefined ? 0 : hashPrefix(prefix, table.chars) & table.mask;
+      if (table !== undefined && table.count[bucket]! < span) {
+        // Only names whose first characters hash like the prefix's can match: walk that chain
+        // (ascending indexes) alongside the (ascending) ranges.
+        const next = table.next;
+        let r = 0;
+        for (let i = table.head[bucket]!; i >= 0; i = next[i]!) {
+          while (r < ranges.length && ranges[r]!.end <= i) r++;
+          if (r === ranges.length) break;
+          if (i >= ranges[r]!.start && test(names[i]!)) hits[n++] = i;
+        }
       } else {
-        // Names are sorted within a range: only those starting with the literal prefix can match.
-        const names = this.names;
-        let i = prefix === '' ? range.start : this.lowerBound(range, prefix);
-        for (; i < range.end; i++) {
-          const name = names[i]!;
-          if (prefix !== '' && !name.startsWith(prefix)) break;
-          if (nameGlob.test(name)) hits.push(i);
+        for (const range of ranges) {
+          for (let i = range.start; i < range.end; i++) if (test(names[i]!)) hits[n++] = i;
         }
       }
-    };
-    if (!hasGlob(selector.server)) {
-      const range = kind.byServer.get(selector.server);
-      if (range !== undefined) visit(range);
-    } else {
-      const serverGlob = compileGlob(selector.server);
-      for (const range of kind.servers) if (serverGlob.test(range.server)) visit(range);
     }
-    if (hits.length === 0) return EMPTY_POOL;
-    if (hits.length * 32 < this.size) return Int32Array.from(hits);
+    if (n === 0) return EMPTY_POOL;
+    if (n * 32 < this.size) return hits.slice(0, n);
     const bits = this.arena.alloc();
-    for (const i of hits) setBit(bits, i);
+    for (let k = 0; k < n; k++) setBit(bits, hits[k]!);
     return bits;
   }
 
-  /** The first index in `range` whose name is not below `prefix` (names sorted by `<`). */
-  private lowerBound(range: ServerRange, prefix: string): number {
-    let lo = range.start;
-    let hi = range.end;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.names[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
+  /**
+   * Chains of feature indexes (ascending) by a hash of the first `chars` characters of their names
+   * (names shorter than that are left out: no prefix that long can match them). Built on first use.
+   */
+  private prefixTable(chars: number): PrefixTable {
+    let table = this.prefixTables[chars];
+    if (table === undefined) {
+      const names = this.names;
+      const n = names.length;
+      let size = 16;
+      while (size < 2 * n) size *= 2;
+      const mask = size - 1;
+      const head = new Int32Array(size).fill(-1);
+      const count = new Int32Array(size);
+      const next = new Int32Array(n);
+      for (let i = n - 1; i >= 0; i--) {
+        const name = names[i]!;
+        if (name.length < chars) continue;
+        const bucket = hashPrefix(name, chars) & mask;
+        next[i] = head[bucket]!;
+        head[bucket] = i;
+        count[bucket]!++;
+      }
+      table = { chars, mask, head, next, count };
+      this.prefixTables[chars] = table;
     }
-    return lo;
+    return table;
   }
 
   /** Tools split by effective hints: [read-only, destructive, neither]. */

@@ -1,4 +1,5 @@
-import { andNotInto, type Bitset, createBitset, EMPTY_POOL, orPool, type Pool } from './bitset.js';
+import type { Feature } from '../schemas.js';
+import { andNotInto, type Bitset, createBitset, EMPTY_POOL, orPool, type Pool, setRange } from './bitset.js';
 import type { CatalogIndex } from './catalog-index.js';
 import type { SetGraph, SetNode } from './set-graph.js';
 
@@ -12,6 +13,12 @@ export interface Closure {
   readonly targets: readonly string[];
 }
 
+/** The result of one root list: its bits and its features in output order. */
+export interface Result {
+  readonly bits: Bitset;
+  readonly allowed: readonly Feature[];
+}
+
 /**
  * The pools of one {@link SetGraph} over one {@link CatalogIndex}, memoized: each set's direct
  * include and exclude matches, what each set grants alone, and results per root list.
@@ -23,9 +30,17 @@ export class Evaluation {
   private readonly aloneMemo = new Map<string, Pool>();
   /** alone(X) computed from an empty stack (what `exclude featureSet X` contributes). */
   private readonly aloneTopMemo = new Map<string, Pool>();
-  private readonly results = new Map<string, Bitset>();
+  private readonly results = new Map<string, Result>();
   private readonly closures = new Map<string, Closure>();
   private readonly empty: Pool = EMPTY_POOL;
+  /** Selector id ({@link SetGraph.selectorIds}) -> its matches, once asked for. */
+  private readonly pools: (Pool | undefined)[] = [];
+  /**
+   * True while closures come from {@link Evaluation.walk} (each walk ORs every distinct selector
+   * once, nothing per set is kept): the cheapest way to answer one root list. From the second root
+   * list on, per-set closures are built and memoized, so further root lists cost only a few ORs.
+   */
+  private walking = true;
 
   constructor(
     readonly graph: SetGraph,
@@ -96,6 +111,7 @@ export class Evaluation {
    * members. Computed per strongly connected component (Tarjan), so each edge is ORed once.
    */
   closure(id: string): Closure {
+    if (this.walking) return this.walk([id]);
     const known = this.closures.get(id);
     if (known !== undefined) return known;
     const graph = this.graph;
@@ -130,6 +146,71 @@ export class Evaluation {
     };
     strong(id);
     return this.closures.get(id)!;
+  }
+
+  /** The matches of selector `id`. */
+  private pool(id: number): Pool {
+    const pools = this.pools;
+    while (pools.length <= id) pools.push(undefined);
+    let pool = pools[id];
+    if (pool === undefined) {
+      pool = this.index.selectorBits(this.graph.selectors[id]!, this.graph.selectorKeys[id]!);
+      pools[id] = pool;
+    }
+    return pool;
+  }
+
+  /**
+   * The closure of a root list, by walking every set it reaches over `include featureSet` edges:
+   * each distinct selector is ORed once; the pools returned are fresh (the caller's to keep).
+   */
+  private walk(roots: readonly string[]): Closure {
+    const graph = this.graph;
+    const nodes = graph.nodes;
+    const index = this.index;
+    const stamp = graph.stamp();
+    const include = index.arena.alloc();
+    const exclude = index.arena.alloc();
+    const targets = new Set<string>();
+    const includeMarks = graph.includeMarks;
+    const excludeMarks = graph.excludeMarks;
+    const stack: SetNode[] = [];
+    for (const id of roots) {
+      const node = nodes.get(id);
+      if (node !== undefined && node.mark !== stamp) {
+        node.mark = stamp;
+        stack.push(node);
+      }
+    }
+    let all = false;
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.all && !all) {
+        all = true;
+        setRange(include, 0, index.size);
+      }
+      for (const server of node.servers) this.add(include, index.serverBits(server));
+      graph.selectorIds(node);
+      for (const id of node.includeIds!) {
+        if (includeMarks[id] === stamp) continue;
+        includeMarks[id] = stamp;
+        if (!all) this.add(include, this.pool(id));
+      }
+      for (const id of node.excludeIds!) {
+        if (excludeMarks[id] === stamp) continue;
+        excludeMarks[id] = stamp;
+        this.add(exclude, this.pool(id));
+      }
+      for (const target of node.excludeSets) if (nodes.has(target)) targets.add(target);
+      for (const next of node.includeSets) {
+        const child = nodes.get(next);
+        if (child !== undefined && child.mark !== stamp) {
+          child.mark = stamp;
+          stack.push(child);
+        }
+      }
+    }
+    return { include, exclude, targets: [...targets] };
   }
 
   private storeClosure(members: readonly SetNode[]): void {
@@ -172,13 +253,24 @@ export class Evaluation {
     if (memo !== undefined) return { bits: memo, guarded: false };
     if (inProgress.has(id)) return { bits: this.empty, guarded: true };
     inProgress.add(id);
-    const closure = this.closure(id);
-    const include = this.index.arena.alloc();
-    this.add(include, closure.include);
-    const exclude = createBitset(this.index.size); // scratch: not kept
-    this.add(exclude, closure.exclude);
+    let include: Bitset;
+    let exclude: Bitset;
+    let targets: readonly string[];
+    if (this.walking) {
+      const closure = this.walk([id]); // fresh pools: ours to change
+      include = closure.include as Bitset;
+      exclude = closure.exclude as Bitset;
+      targets = closure.targets;
+    } else {
+      const closure = this.closure(id);
+      include = this.index.arena.alloc();
+      this.add(include, closure.include);
+      exclude = createBitset(this.index.size); // scratch: not kept
+      this.add(exclude, closure.exclude);
+      targets = closure.targets;
+    }
     let guarded = false;
-    for (const target of closure.targets) {
+    for (const target of targets) {
       const inner = this.aloneGuarded(target, inProgress);
       if (inner.guarded) guarded = true;
       this.add(exclude, inner.bits);
@@ -189,26 +281,43 @@ export class Evaluation {
     return { bits: include, guarded };
   }
 
-  /** (I minus E) for a sorted, de-duplicated list of known root ids. Shared: do not mutate. */
-  result(roots: readonly string[]): Bitset {
+  /**
+   * (I minus E) for a sorted, de-duplicated list of known root ids, with its features in output
+   * order. Shared: do not mutate.
+   */
+  result(roots: readonly string[]): Result {
     const key = JSON.stringify(roots);
-    let bits = this.results.get(key);
-    if (bits === undefined) {
-      const include = createBitset(this.index.size); // kept in a bounded cache
-      const exclude = createBitset(this.index.size); // scratch
-      const targets = new Set<string>();
-      for (const root of roots) {
-        const closure = this.closure(root);
-        this.add(include, closure.include);
-        this.add(exclude, closure.exclude);
-        for (const target of closure.targets) targets.add(target);
+    let result = this.results.get(key);
+    if (result === undefined) {
+      let include: Bitset;
+      let exclude: Bitset;
+      let targets: Iterable<string>;
+      if (this.walking) {
+        const closure = this.walk(roots); // fresh pools: ours to change
+        include = closure.include as Bitset;
+        exclude = closure.exclude as Bitset;
+        targets = closure.targets;
+      } else {
+        include = createBitset(this.index.size); // kept in a bounded cache
+        exclude = createBitset(this.index.size); // scratch
+        const all = new Set<string>();
+        for (const root of roots) {
+          const closure = this.closure(root);
+          this.add(include, closure.include);
+          this.add(exclude, closure.exclude);
+          for (const target of closure.targets) all.add(target);
+        }
+        targets = all;
       }
       for (const target of targets) this.add(exclude, this.alone(target));
       andNotInto(include, exclude);
-      bits = include;
+      // Answered by walking when first; any further root list builds (and reuses) per-set closures
+      // and the index's output order.
+      result = { bits: include, allowed: this.index.sortedFeatures(include, !this.walking) };
+      this.walking = false;
       if (this.results.size >= RESULT_CACHE_LIMIT) this.results.clear();
-      this.results.set(key, bits);
+      this.results.set(key, result);
     }
-    return bits;
+    return result;
   }
 }

@@ -35,6 +35,17 @@ function starMatcher(pattern: string): (value: string) => boolean {
   const last = parts[parts.length - 1]!;
   const middle = parts.slice(1, -1).filter((part) => part !== '');
   const minLength = parts.reduce((n, part) => n + part.length, 0);
+  if (middle.length === 0) {
+    // `P*S` (also `P*`, `*S`)
+    if (last === '') return (value) => value.startsWith(first);
+    if (first === '') return (value) => value.length >= minLength && value.endsWith(last);
+    return (value) => value.length >= minLength && value.startsWith(first) && value.endsWith(last);
+  }
+  if (middle.length === 1 && first === '' && last === '') {
+    // `*X*`
+    const part = middle[0]!;
+    return (value) => value.includes(part);
+  }
   return (value) => {
     if (value.length < minLength || !value.startsWith(first) || !value.endsWith(last)) return false;
     let position = first.length;
@@ -73,7 +84,14 @@ export function compileGlob(pattern: string): Glob {
       previous = ch;
     }
     const re = new RegExp(`${source}$`, 'su');
-    glob = { pattern, literal: false, any: false, test: (value) => re.test(value) };
+    const prefix = literalPrefix(pattern);
+    glob = {
+      pattern,
+      literal: false,
+      any: false,
+      // The literal prefix rules most values out without running the regular expression.
+      test: prefix === '' ? (value) => re.test(value) : (value) => value.startsWith(prefix) && re.test(value),
+    };
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(pattern, glob);

@@ -1,4 +1,5 @@
 import type { FeatureSet, Selector } from '../schemas.js';
+import { selectorKey } from './match.js';
 
 /** All FeatureSets sharing one id, merged: they act as one set (a union), whatever their order. */
 export interface SetNode {
@@ -17,66 +18,147 @@ export interface SetNode {
   includeSets: string[];
   /** Ids of `exclude featureSet` members, sorted by `<`, without duplicates. */
   excludeSets: string[];
+  /** {@link SetGraph.selectorIds} of `includeSelectors` / `excludeSelectors`, once asked for. */
+  includeIds?: readonly number[];
+  excludeIds?: readonly number[];
+  /** Scratch for walks ({@link SetGraph.stamp}). */
+  mark: number;
 }
 
 function sortedUnique(ids: string[]): string[] {
   return ids.length < 2 ? ids : [...new Set(ids)].sort();
 }
 
-/** The FeatureSets of a Space as a graph over set ids. Immutable once built. */
+/** The sets of a graph by id, each merged (and its members sorted out) on first use. */
+class Nodes {
+  /** id -> the FeatureSet with that id, or all of them when several share it */
+  private readonly sources = new Map<string, FeatureSet | FeatureSet[]>();
+  private readonly built = new Map<string, SetNode>();
+
+  /** Ids of `default` sets, sorted, without duplicates. */
+  readonly defaults: readonly string[];
+
+  constructor(featureSets: readonly FeatureSet[]) {
+    const sources = this.sources;
+    const defaults: string[] = [];
+    for (const set of featureSets) {
+      const id = set.id;
+      const known = sources.get(id);
+      if (known === undefined) sources.set(id, set);
+      else if (Array.isArray(known)) known.push(set);
+      else sources.set(id, [known, set]);
+      if (set.kind === 'default') defaults.push(id);
+    }
+    this.defaults = defaults.length === 1 ? defaults : [...new Set(defaults)].sort();
+  }
+
+  /** True when some set has this id. */
+  has(id: string): boolean {
+    return this.sources.has(id);
+  }
+
+  /** The merged node of the sets with this id, or undefined when there is none. */
+  get(id: string): SetNode | undefined {
+    let node = this.built.get(id);
+    if (node === undefined) {
+      const source = this.sources.get(id);
+      if (source === undefined) return undefined;
+      node = {
+        id,
+        isDefault: false,
+        all: false,
+        servers: [],
+        includeSelectors: [],
+        excludeSelectors: [],
+        includeSets: [],
+        excludeSets: [],
+        mark: 0,
+      };
+      if (Array.isArray(source)) for (const set of source) addSet(node, set);
+      else addSet(node, source);
+      node.includeSets = sortedUnique(node.includeSets);
+      node.excludeSets = sortedUnique(node.excludeSets);
+      this.built.set(id, node);
+    }
+    return node;
+  }
+}
+
+/** Merges one FeatureSet into the node of its id. */
+function addSet(node: SetNode, set: FeatureSet): void {
+  if (set.kind === 'all') {
+    node.all = true;
+    return;
+  }
+  if (set.kind === 'server-all') {
+    if (typeof set.server === 'string') node.servers.push(set.server);
+    return;
+  }
+  if (set.kind === 'default') node.isDefault = true;
+  for (const member of set.members ?? []) {
+    const selector = member.selector;
+    const include = member.mode === 'include';
+    if (!include && member.mode !== 'exclude') continue;
+    if (selector?.type === 'featureSet') {
+      (include ? node.includeSets : node.excludeSets).push(selector.id);
+    } else if (
+      selector?.type === 'feature' ||
+      selector?.type === 'server' ||
+      selector?.type === 'annotation'
+    ) {
+      (include ? node.includeSelectors : node.excludeSelectors).push(selector);
+    }
+  }
+}
+
+/**
+ * The FeatureSets of a Space as a graph over set ids. Immutable once built (nodes are merged
+ * lazily, on first use: a resolution reads only the sets its grants reach).
+ */
 export class SetGraph {
-  readonly nodes = new Map<string, SetNode>();
+  readonly nodes: Nodes;
   /** Ids of `default` sets, sorted. */
   readonly defaults: readonly string[];
 
   constructor(featureSets: readonly FeatureSet[]) {
-    for (const set of featureSets) {
-      let node = this.nodes.get(set.id);
-      if (node === undefined) {
-        node = {
-          id: set.id,
-          isDefault: false,
-          all: false,
-          servers: [],
-          includeSelectors: [],
-          excludeSelectors: [],
-          includeSets: [],
-          excludeSets: [],
-        };
-        this.nodes.set(set.id, node);
-      }
-      if (set.kind === 'all') {
-        node.all = true;
-        continue;
-      }
-      if (set.kind === 'server-all') {
-        if (typeof set.server === 'string') node.servers.push(set.server);
-        continue;
-      }
-      if (set.kind === 'default') node.isDefault = true;
-      for (const member of set.members ?? []) {
-        const selector = member.selector;
-        const include = member.mode === 'include';
-        if (!include && member.mode !== 'exclude') continue;
-        if (selector?.type === 'featureSet') {
-          (include ? node.includeSets : node.excludeSets).push(selector.id);
-        } else if (
-          selector?.type === 'feature' ||
-          selector?.type === 'server' ||
-          selector?.type === 'annotation'
-        ) {
-          (include ? node.includeSelectors : node.excludeSelectors).push(selector);
-        }
-      }
+    this.nodes = new Nodes(featureSets);
+    this.defaults = this.nodes.defaults;
+  }
+
+  /** Equal selectors (by {@link selectorKey}) share one small integer id. */
+  private readonly selectorIndex = new Map<string, number>();
+  /** id -> one selector with that id, and its key. */
+  readonly selectors: Selector[] = [];
+  readonly selectorKeys: string[] = [];
+  /** Per selector id: the last {@link SetGraph.stamp} of a walk that took it (include / exclude). */
+  readonly includeMarks: number[] = [];
+  readonly excludeMarks: number[] = [];
+  private stamps = 0;
+
+  /** A number never returned before: walks mark what they visited with it. */
+  stamp(): number {
+    return ++this.stamps;
+  }
+
+  /** Fills `node.includeIds` and `node.excludeIds` (once per graph). */
+  selectorIds(node: SetNode): void {
+    if (node.includeIds !== undefined) return;
+    node.includeIds = node.includeSelectors.map((selector) => this.selectorId(selector));
+    node.excludeIds = node.excludeSelectors.map((selector) => this.selectorId(selector));
+  }
+
+  private selectorId(selector: Selector): number {
+    const key = selectorKey(selector);
+    let id = this.selectorIndex.get(key);
+    if (id === undefined) {
+      id = this.selectors.length;
+      this.selectors.push(selector);
+      this.selectorKeys.push(key);
+      this.includeMarks.push(0);
+      this.excludeMarks.push(0);
+      this.selectorIndex.set(key, id);
     }
-    for (const node of this.nodes.values()) {
-      node.includeSets = sortedUnique(node.includeSets);
-      node.excludeSets = sortedUnique(node.excludeSets);
-    }
-    this.defaults = [...this.nodes.values()]
-      .filter((n) => n.isDefault)
-      .map((n) => n.id)
-      .sort();
+    return id;
   }
 
   /** Grants plus every `default` set, known ids only, sorted, without duplicates. */
