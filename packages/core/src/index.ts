@@ -6,4 +6,5 @@ export {
   type McpmuxErrorOptions,
 } from './errors.js';
 export { ALIAS_MAX_LENGTH, type Alias, AliasSchema, type Slug, SlugSchema } from './ids.js';
+export { isSqliteBusy, type RetrySyncOptions, retrySync } from './retry.js';
 export { parseOrThrow } from './validate.js';

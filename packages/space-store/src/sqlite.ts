@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { McpmuxError } from '@mcpmux/core';
+import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { SqliteSpaceStore, type SqliteSpaceStoreOptions } from './internal/sqlite-space-store.js';
@@ -82,12 +82,18 @@ export function openSqliteSpaceStore(
 ): SqliteSpaceStore {
   const owns = 'path' in source;
   const database = 'path' in source ? new Database(source.path) : source.database;
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   try {
-    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    database.pragma('journal_mode = WAL');
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Switching a new file to WAL takes an exclusive lock without consulting the busy handler, so
+    // two processes opening a fresh database at once can see SQLITE_BUSY here: retry until the timeout.
+    retrySync(() => database.pragma('journal_mode = WAL'), {
+      timeoutMs: busyTimeoutMs,
+      retryIf: isSqliteBusy,
+    });
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');
-    migrate(database);
+    retrySync(() => migrate(database), { timeoutMs: busyTimeoutMs, retryIf: isSqliteBusy });
   } catch (e) {
     if (owns) database.close();
     throw e;

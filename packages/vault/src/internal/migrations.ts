@@ -1,4 +1,4 @@
-import { McpmuxError } from '@mcpmux/core';
+import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
 import type { Database } from 'better-sqlite3';
 
 /** The vault's schema, one entry per version. Tables are prefixed `vault_` so they share the store's file. */
@@ -51,7 +51,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function prepareDatabase(db: Database, ownsConnection: boolean, now: () => Date): number {
   if (ownsConnection) {
     db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
+    // Switching a new file to WAL can be refused (SQLITE_BUSY) without the busy handler: retry.
+    retrySync(() => db.pragma('journal_mode = WAL'), { timeoutMs: 5000, retryIf: isSqliteBusy });
   }
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');
