@@ -51,11 +51,27 @@ function hashPrefix(text: string, chars: number): number {
 
 /** One (kind, server) of the catalog while it is being grouped. */
 interface Bucket {
+  readonly server: string;
   /** name -> position in the bucket (first occurrence) */
   readonly names: Map<string, number>;
-  /** The first occurrence of each name, in catalog order. */
-  readonly features: Feature[];
+  /** Where the first occurrence of each name is in the catalog, in catalog order. */
+  readonly positions: number[];
 }
+
+/** The bucket of `server` in `byServer`, created when missing. */
+function bucketOf(byServer: Map<string, Bucket>, server: string): Bucket {
+  let bucket = byServer.get(server);
+  if (bucket === undefined) {
+    bucket = { server, names: new Map(), positions: [] };
+    byServer.set(server, bucket);
+  }
+  return bucket;
+}
+
+/** Effective hints of a tool (MCP defaults): read-only, destructive, or neither. */
+const READ_ONLY = 0;
+const DESTRUCTIVE = 1;
+const NEITHER = 2;
 
 /**
  * A catalog, deduplicated (first occurrence wins) and grouped like `allowed`: feature indexes run
@@ -77,6 +93,8 @@ export class CatalogIndex {
   private readonly selectorCache = new Map<string, Pool>();
   private annotationClasses: readonly [Bitset, Bitset, Bitset] | undefined;
   private fullBits: Bitset | undefined;
+  /** Tools (indexes `0` to the end of the tool ranges): their effective-hints class. */
+  private readonly hints: Uint8Array;
   /** See {@link CatalogIndex.outputOrder}; `marks`: scratch of {@link CatalogIndex.sortedFeatures}. */
   private ranks: Int32Array | undefined;
   private order: Int32Array | undefined;
@@ -93,38 +111,53 @@ export class CatalogIndex {
     const tools = new Map<string, Bucket>();
     const prompts = new Map<string, Bucket>();
     const resources = new Map<string, Bucket>();
-    let lastKind = '';
-    let lastServer = '';
-    let last: Bucket | undefined;
+    // The bucket of the previous feature of each kind (catalogs come mostly grouped by server).
+    let lastTool: Bucket | undefined;
+    let lastPrompt: Bucket | undefined;
+    let lastResource: Bucket | undefined;
+    /** catalog position -> effective-hints class of the tool there */
+    const positionHints = new Uint8Array(catalog.length);
     for (let position = 0; position < catalog.length; position++) {
       const feature = catalog[position]!;
       const kind = feature.kind;
       const server = feature.server;
-      let bucket: Bucket | undefined;
-      if (last !== undefined && kind === lastKind && server === lastServer) {
-        bucket = last;
-      } else {
-        const byServer =
-          kind === 'tool' ? tools : kind === 'prompt' ? prompts : kind === 'resource' ? resources : undefined;
-        if (byServer === undefined) continue; // not a known kind: not part of any result
-        bucket = byServer.get(server);
-        if (bucket === undefined) {
-          bucket = { names: new Map(), features: [] };
-          byServer.set(server, bucket);
+      let bucket: Bucket;
+      if (kind === 'tool') {
+        if (lastTool === undefined || lastTool.server !== server) lastTool = bucketOf(tools, server);
+        bucket = lastTool;
+      } else if (kind === 'prompt') {
+        if (lastPrompt === undefined || lastPrompt.server !== server) lastPrompt = bucketOf(prompts, server);
+        bucket = lastPrompt;
+      } else if (kind === 'resource') {
+        if (lastResource === undefined || lastResource.server !== server) {
+          lastResource = bucketOf(resources, server);
         }
-        last = bucket;
-        lastKind = kind;
-        lastServer = server;
+        bucket = lastResource;
+      } else {
+        continue; // not a known kind: not part of any result
       }
       const names = bucket.names;
       const name = feature.name;
       if (names.get(name) === undefined) {
         names.set(name, names.size); // later occurrences of the name: the first one wins
-        bucket.features.push(feature);
+        bucket.positions.push(position);
+        // Read while the object is at hand (one memory access per feature, not two).
+        if (kind === 'tool') {
+          const hints = feature.annotations;
+          positionHints[position] =
+            hints === undefined
+              ? DESTRUCTIVE
+              : hints.readOnlyHint === true
+                ? READ_ONLY
+                : hints.destructiveHint === false
+                  ? NEITHER
+                  : DESTRUCTIVE;
+        }
       }
     }
     const features: Feature[] = [];
     const featureNames: string[] = [];
+    const hints = new Uint8Array(catalog.length); // indexed by feature index (at most this many)
     const ranges: ServerRange[] = [];
     const kinds = {} as Record<FeatureKind, KindIndex>;
     const buckets: Record<FeatureKind, Map<string, Bucket>> = {
@@ -140,10 +173,11 @@ export class CatalogIndex {
       for (const server of [...byServer.keys()].sort()) {
         const bucket = byServer.get(server)!;
         const start = features.length;
-        for (const feature of bucket.features) {
-          features.push(feature);
-          featureNames.push(feature.name);
+        for (const position of bucket.positions) {
+          if (kind === 'tool') hints[features.length] = positionHints[position]!;
+          features.push(catalog[position]!);
         }
+        for (const name of bucket.names.keys()) featureNames.push(name); // insertion order
         const range: ServerRange = { server, start, end: features.length, names: bucket.names };
         servers.push(range);
         ranges.push(range);
@@ -160,6 +194,7 @@ export class CatalogIndex {
     this.promptServers = kinds.prompt.byServer;
     this.resourceServers = kinds.resource.byServer;
     this.arena = new BitsetArena(features.length);
+    this.hints = hints;
   }
 
   /**
@@ -440,11 +475,10 @@ export class CatalogIndex {
       const neither = this.arena.alloc();
       const tools = this.kinds.tool.servers;
       const end = tools.length === 0 ? 0 : tools[tools.length - 1]!.end;
+      const hints = this.hints;
       for (let i = 0; i < end; i++) {
-        const hints = this.features[i]!.annotations;
-        if (hints?.readOnlyHint === true) setBit(readOnly, i);
-        else if (hints?.destructiveHint === false) setBit(neither, i);
-        else setBit(destructive, i);
+        const hint = hints[i];
+        setBit(hint === READ_ONLY ? readOnly : hint === NEITHER ? neither : destructive, i);
       }
       this.annotationClasses = [readOnly, destructive, neither];
     }

@@ -26,7 +26,20 @@ export interface SetNode {
 }
 
 function sortedUnique(ids: string[]): string[] {
-  return ids.length < 2 ? ids : [...new Set(ids)].sort();
+  if (ids.length < 2) return ids;
+  if (ids.length > 16) return [...new Set(ids)].sort();
+  // Few ids (the usual case): insertion sort in place, dropping repeats.
+  let n = 0;
+  for (const id of ids) {
+    let at = n;
+    while (at > 0 && ids[at - 1]! > id) at--;
+    if (at > 0 && ids[at - 1] === id) continue;
+    for (let k = n; k > at; k--) ids[k] = ids[k - 1]!;
+    ids[at] = id;
+    n++;
+  }
+  ids.length = n;
+  return ids;
 }
 
 /** The sets of a graph by id, each merged (and its members sorted out) on first use. */
