@@ -52,6 +52,8 @@ function hashPrefix(text: string, chars: number): number {
 /** One (kind, server) of the catalog while it is being grouped. */
 interface Bucket {
   readonly server: string;
+  /** Some name came twice. */
+  repeats: boolean;
   /** name -> position in the bucket (first occurrence) */
   readonly names: Map<string, number>;
   /** Where the first occurrence of each name is in the catalog, in catalog order. */
@@ -62,7 +64,7 @@ interface Bucket {
 function bucketOf(byServer: Map<string, Bucket>, server: string): Bucket {
   let bucket = byServer.get(server);
   if (bucket === undefined) {
-    bucket = { server, names: new Map(), positions: [] };
+    bucket = { server, repeats: false, names: new Map(), positions: [] };
     byServer.set(server, bucket);
   }
   return bucket;
@@ -138,21 +140,35 @@ export class CatalogIndex {
       }
       const names = bucket.names;
       const name = feature.name;
-      if (names.get(name) === undefined) {
-        names.set(name, names.size); // later occurrences of the name: the first one wins
-        bucket.positions.push(position);
-        // Read while the object is at hand (one memory access per feature, not two).
-        if (kind === 'tool') {
-          const hints = feature.annotations;
-          positionHints[position] =
-            hints === undefined
-              ? DESTRUCTIVE
-              : hints.readOnlyHint === true
-                ? READ_ONLY
-                : hints.destructiveHint === false
-                  ? NEITHER
-                  : DESTRUCTIVE;
+      const size = names.size;
+      if (bucket.repeats) {
+        if (names.get(name) !== undefined) continue; // later occurrences: the first one wins
+        names.set(name, size);
+      } else {
+        names.set(name, size); // one map operation per feature while the bucket has no repeat
+        if (names.size === size) {
+          // A repeat, which the first occurrence wins: restore that one's slot. Once per bucket:
+          // from now on, this bucket looks names up before setting them.
+          names.set(
+            name,
+            bucket.positions.findIndex((at) => catalog[at]!.name === name),
+          );
+          bucket.repeats = true;
+          continue;
         }
+      }
+      bucket.positions.push(position);
+      // Read while the object is at hand (one memory access per feature, not two).
+      if (kind === 'tool') {
+        const hints = feature.annotations;
+        positionHints[position] =
+          hints === undefined
+            ? DESTRUCTIVE
+            : hints.readOnlyHint === true
+              ? READ_ONLY
+              : hints.destructiveHint === false
+                ? NEITHER
+                : DESTRUCTIVE;
       }
     }
     const features: Feature[] = [];
