@@ -301,7 +301,9 @@ function table(rows) {
 
 function machine() {
   const cpu = cpus();
-  const sdk = JSON.parse(readFileSync(resolve('@modelcontextprotocol/sdk/package.json'), 'utf8')).version;
+  const sdkEntry = resolve('@modelcontextprotocol/sdk/client/index.js');
+  const sdkRoot = sdkEntry.slice(0, sdkEntry.lastIndexOf('/dist/'));
+  const sdk = JSON.parse(readFileSync(join(sdkRoot, 'package.json'), 'utf8')).version;
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
