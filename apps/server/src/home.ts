@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { openSqliteSpaceStore, type SqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import { selectKeyProvider, type VaultLogger } from '@mcpmux/vault';
+import { type SecretScope, selectKeyProvider, type VaultLogger } from '@mcpmux/vault';
 import { openSqliteVault, type SqliteVault } from '@mcpmux/vault/sqlite';
 
 /** The database file inside a home directory. */
@@ -78,6 +78,20 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
           info: (message) => options.logger?.info({ component: 'vault' }, message),
         };
   const store = openSqliteSpaceStore({ path: dbPath });
+  // Credential writes reach running gateways as a `secret` change (they reconnect what uses it).
+  const notifications = new Set<Promise<void>>();
+  const onSecretChange = (scope: SecretScope): void => {
+    const pending: Promise<void> = store
+      .recordSecretChange('spaceId' in scope ? scope.spaceId : undefined)
+      .catch((err: unknown) =>
+        options.logger?.warn(
+          { component: 'home', error: String(err) },
+          'could not record a credential change',
+        ),
+      )
+      .finally(() => notifications.delete(pending));
+    notifications.add(pending);
+  };
   let vault: SqliteVault;
   try {
     chmodSync(dbPath, 0o600);
@@ -90,6 +104,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
     vault = await openSqliteVault({
       database: store.database,
       keyProvider,
+      onSecretChange,
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
     });
   } catch (err) {
@@ -108,6 +123,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
     close: () => {
       closing ??= (async () => {
         removeHook();
+        await Promise.all(notifications);
         await vault.close();
         await store.close();
       })();

@@ -164,7 +164,7 @@ interface SpaceState {
   reports: SpaceReport[];
 }
 
-const SPACE_SCOPED_CHANGES = new Set(['featureset', 'grant', 'installation', 'discovered']);
+const SPACE_SCOPED_CHANGES = new Set(['featureset', 'grant', 'installation', 'discovered', 'secret']);
 const NOT_DISCOVERABLE = new Set(['circuit-open', 'closed']);
 const NEEDS_CONNECT = new Set(['idle', 'connecting', 'closed']);
 
@@ -690,7 +690,8 @@ class GatewayCore implements Gateway {
       this.activeSpaceId = active;
     }
 
-    if (kinds.has('installation') || kinds.has('server') || kinds.has('space')) {
+    // A stored credential changed: reconnect what uses it (and retry servers that lacked it).
+    if (kinds.has('installation') || kinds.has('server') || kinds.has('space') || kinds.has('secret')) {
       const known = [...this.spaces.keys()].filter((id) => id !== '');
       const affected = kinds.has('server') || change.spaceIds === undefined ? known : change.spaceIds;
       for (const spaceId of affected) {

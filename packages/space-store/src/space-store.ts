@@ -273,6 +273,20 @@ export interface SpaceStore {
   /** Marks every cached feature of (Space, server) unavailable (the upstream went away). */
   markServerUnavailable(spaceId: string, serverId: string): Promise<void>;
 
+  /**
+   * Records that a credential of `spaceId` (or a global one, when `spaceId` is omitted) changed, so
+   * watchers (a running gateway) reconnect the upstreams that use it. The vault keeps secrets in its
+   * own tables and writes no change of its own; the app calls this from the vault's
+   * `onSecretChange` hook.
+   *
+   * @throws `NOT_FOUND` for an unknown Space.
+   * @example
+   * ```ts
+   * await store.recordSecretChange('work');
+   * ```
+   */
+  recordSecretChange(spaceId?: string): Promise<void>;
+
   /** Cached features of a Space, ordered by server, kind, name. */
   listDiscovered(spaceId: string, opts?: ListDiscoveredOptions): Promise<StoredFeature[]>;
 

@@ -639,7 +639,8 @@ export type AuditRetention = z.input<typeof AuditRetentionSchema>;
 // Changes
 
 /**
- * What a write changed. `active-space` is a Space switch; `discovered` a cache update.
+ * What a write changed. `active-space` is a Space switch; `discovered` a cache update; `secret` a
+ * credential stored beside the store (the vault) was set or removed (see `recordSecretChange`).
  *
  * @example
  * ```ts
@@ -655,6 +656,7 @@ export const ChangeKindSchema = z.enum([
   'client',
   'grant',
   'discovered',
+  'secret',
 ]);
 /** See {@link ChangeKindSchema}. */
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;

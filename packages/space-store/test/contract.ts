@@ -933,6 +933,21 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         await store.createSpace({ id: 'home' });
         expect(seen).toHaveLength(2);
       });
+
+      it('records credential changes for a Space or globally, and refuses an unknown Space', async () => {
+        await store.createSpace({ id: 'work' });
+        const seen: StoreChange[] = [];
+        const stop = store.watch((c) => seen.push(c));
+        await store.recordSecretChange('work');
+        await store.recordSecretChange();
+        await waitFor(() => seen.length >= 2);
+        expect([...(seen[0]?.kinds ?? [])]).toEqual(['secret']);
+        expect(seen[0]?.spaceIds).toEqual(['work']);
+        expect([...(seen[1]?.kinds ?? [])]).toEqual(['secret']);
+        expect(seen[1]?.spaceIds).toBeUndefined();
+        await expectError(() => store.recordSecretChange('nope'), 'NOT_FOUND');
+        stop();
+      });
     });
   });
 }

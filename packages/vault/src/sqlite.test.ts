@@ -31,6 +31,31 @@ describe('SqliteVault', () => {
     await vault.close();
   });
 
+  it('reports committed sets and deletes to onSecretChange, by scope and name only', async () => {
+    const seen: unknown[] = [];
+    const path = join(tempDir(), 'mcpmux.db');
+    const vault = await openSqliteVault({
+      path,
+      keyProvider: randomEnvProvider(),
+      onSecretChange: (scope, name) => {
+        seen.push([scope, name]);
+        throw new Error('a failing hook is ignored');
+      },
+    });
+    await vault.set(work, 'GITHUB_TOKEN', 'ghp_value');
+    await vault.set({ global: true, serverId: 'search' }, 'API_KEY', 'k-value');
+    expect(await vault.delete(work, 'GITHUB_TOKEN')).toBe(true);
+    expect(await vault.delete(work, 'GITHUB_TOKEN')).toBe(false);
+    await expect(vault.set(work, 'bad name', 'x')).rejects.toThrow();
+    expect(seen).toEqual([
+      [work, 'GITHUB_TOKEN'],
+      [{ global: true, serverId: 'search' }, 'API_KEY'],
+      [work, 'GITHUB_TOKEN'],
+    ]);
+    expect(JSON.stringify(seen)).not.toContain('value');
+    await vault.close();
+  });
+
   it('stores an empty value and tells it apart from a missing one', async () => {
     const { vault } = await freshVault();
     await vault.set(work, 'EMPTY', '');

@@ -43,6 +43,12 @@ export type OpenSqliteVaultOptions = (
   random?: (n: number) => Uint8Array;
   /** Timestamps; default `() => new Date()`. */
   clock?: () => Date;
+  /**
+   * Called after every committed `set` and every `delete` that removed a secret, with the scope and
+   * name (never the value), so the app can tell running gateways to reconnect with the new
+   * credential. Exceptions it throws are ignored. Default: none.
+   */
+  onSecretChange?: (scope: SecretScope, name: string) => void;
 };
 
 interface MasterRow {
@@ -82,6 +88,7 @@ interface State {
   random: (n: number) => Uint8Array;
   clock: () => Date;
   logger: VaultLogger | undefined;
+  onSecretChange: ((scope: SecretScope, name: string) => void) | undefined;
   statements: Map<string, BetterSqlite3.Statement>;
 }
 
@@ -251,6 +258,7 @@ export class SqliteVault implements Vault {
           random,
           clock,
           logger: options.logger,
+          onSecretChange: options.onSecretChange,
           statements: new Map(),
         });
       } finally {
@@ -332,6 +340,7 @@ export class SqliteVault implements Vault {
     } finally {
       plaintext.fill(0);
     }
+    this.#notify(parsedScope, secretName);
   }
 
   /** {@inheritDoc Vault.get} */
@@ -413,7 +422,18 @@ export class SqliteVault implements Vault {
       parsedScope.serverId,
       secretName,
     );
-    return result.changes > 0;
+    if (result.changes === 0) return false;
+    this.#notify(parsedScope, secretName);
+    return true;
+  }
+
+  /** Tells `onSecretChange` (if any) about a committed change; its errors never reach the caller. */
+  #notify(scope: SecretScope, name: string): void {
+    try {
+      this.#state?.onSecretChange?.(scope, name);
+    } catch {
+      // A notification hook must not turn a committed write into an error.
+    }
   }
 
   /** {@inheritDoc Vault.deleteSpace} */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addClient, cliJson, runCli } from './helpers/cli.js';
+import { addClient, cliJson, runCli, setSecret } from './helpers/cli.js';
 import { connectHttp, type McpSession } from './helpers/client.js';
 import { type RunningGateway, startGateway, stopAllGateways } from './helpers/gateway.js';
 import { databaseFileOf, type TempHome } from './helpers/home.js';
@@ -105,11 +105,19 @@ describe('default-enabled server and Space deletion', () => {
     expect(shown.transport.command).toBe(process.execPath);
   });
 
-  // TODO(gateway): a Space's upstream that failed with SECRET_MISSING is not retried after `mcpmux
-  // secret set` stores the credential (checked for 30 s: tools/list never shows it). The test, once the
-  // gateway reacts to vault writes: setSecret(home, 'ledger', 'TOKEN', 'reborn', ['--space', 'keep']),
-  // then waitFor ledger_whoami in viewer.toolNames() and expect callText('ledger_whoami') 'token=reborn'.
-  it.todo(
-    'serves a re-installed server once its credential is stored in the new Space (gateway ignores a secret set after a failed start)',
-  );
+  it('serves a re-installed server once its credential is stored in the new Space', async () => {
+    // `ledger` was re-installed in keep (active) without its TOKEN: the gateway could not start it.
+    expect(await viewer.toolNames()).not.toContain('ledger_whoami');
+    await setSecret(home, 'ledger', 'TOKEN', 'reborn', ['--space', 'keep']);
+    await waitFor(async () => (await viewer.toolNames()).includes('ledger_whoami'), {
+      what: 'the gateway to start ledger once its secret is stored',
+    });
+    expect(await viewer.callText('ledger_whoami')).toBe('token=reborn');
+
+    // Rotating the credential restarts the running upstream with the new value, live.
+    await setSecret(home, 'ledger', 'TOKEN', 'rotated', ['--space', 'keep']);
+    await waitFor(async () => (await viewer.callText('ledger_whoami').catch(() => '')) === 'token=rotated', {
+      what: 'the gateway to restart ledger with the rotated secret',
+    });
+  });
 });

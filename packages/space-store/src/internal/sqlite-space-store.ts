@@ -1485,6 +1485,14 @@ export class SqliteSpaceStore implements SpaceStore {
     });
   }
 
+  async recordSecretChange(spaceId?: string): Promise<void> {
+    const sp = spaceId === undefined ? null : parseOrThrow(IdSchema, spaceId, 'space id');
+    await this.write(() => {
+      if (sp !== null) this.requireSpace(sp);
+      this.change('secret', sp);
+    });
+  }
+
   async markServerUnavailable(spaceId: string, serverId: string): Promise<void> {
     const sp = parseOrThrow(IdSchema, spaceId, 'space id');
     const sv = parseOrThrow(IdSchema, serverId, 'server id');
