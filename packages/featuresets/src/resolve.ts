@@ -1,4 +1,4 @@
-import { type Bitset, hasBit } from './internal/bitset.js';
+import { hasBit } from './internal/bitset.js';
 import { CatalogIndex } from './internal/catalog-index.js';
 import { Evaluation } from './internal/evaluation.js';
 import { explainFeature } from './internal/explain.js';
@@ -44,10 +44,8 @@ export interface ResolveInputData {
 
 function makeResolution(evaluation: Evaluation, roots: readonly string[]): Resolution {
   const index = evaluation.index;
-  const result = evaluation.result(roots);
-  const bits: Bitset = result.bits;
+  const { bits, allowed } = evaluation.result(roots);
   const features = index.features;
-  const allowed: Feature[] = result.allowed.slice();
   const allows = (ref: FeatureRef): boolean => {
     const i = index.indexOf(ref);
     return i >= 0 && hasBit(bits, i);
@@ -113,7 +111,7 @@ class CatalogCache {
   get(catalog: readonly Feature[]): CatalogIndex {
     let index = this.indexes.get(catalog);
     if (index === undefined) {
-      index = new CatalogIndex(catalog);
+      index = new CatalogIndex(catalog, true); // kept for many resolutions: names sorted once
       this.indexes.set(catalog, index);
     }
     return index;

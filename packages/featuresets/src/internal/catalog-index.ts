@@ -1,14 +1,5 @@
 import type { Feature, FeatureKind, FeatureRef, Selector } from '../schemas.js';
-import {
-  type Bitset,
-  BitsetArena,
-  createBitset,
-  EMPTY_POOL,
-  orInto,
-  type Pool,
-  setBit,
-  setRange,
-} from './bitset.js';
+import { type Bitset, BitsetArena, EMPTY_POOL, orInto, type Pool, setBit, setRange } from './bitset.js';
 import { compileGlob, literalPrefix } from './glob.js';
 import { KINDS } from './kinds.js';
 import { annotationAccepts, selectorKey } from './match.js';
@@ -97,10 +88,6 @@ export class CatalogIndex {
   private fullBits: Bitset | undefined;
   /** Tools (indexes `0` to the end of the tool ranges): their effective-hints class. */
   private readonly hints: Uint8Array;
-  /** See {@link CatalogIndex.outputOrder}; `marks`: scratch of {@link CatalogIndex.sortedFeatures}. */
-  private ranks: Int32Array | undefined;
-  private order: Int32Array | undefined;
-  private marks: Bitset | undefined;
   /** Scratch of {@link CatalogIndex.featureMatches}. */
   private hits: Int32Array | undefined;
   /** chars -> table (see {@link CatalogIndex.prefixTable}) */
@@ -108,7 +95,14 @@ export class CatalogIndex {
   /** Where every bitset over this catalog comes from (also the evaluations' scratch space). */
   readonly arena: BitsetArena;
 
-  constructor(catalog: readonly Feature[]) {
+  /**
+   * @param sortNames - also sort names within each range, so that index order is output order
+   *   (worth it for an index that serves many resolutions: see {@link CatalogIndex.sortedFeatures})
+   */
+  constructor(
+    catalog: readonly Feature[],
+    private readonly sortNames = false,
+  ) {
     // kind -> server -> bucket
     const tools = new Map<string, Bucket>();
     const prompts = new Map<string, Bucket>();
@@ -189,11 +183,23 @@ export class CatalogIndex {
       for (const server of [...byServer.keys()].sort()) {
         const bucket = byServer.get(server)!;
         const start = features.length;
-        for (const position of bucket.positions) {
-          if (kind === 'tool') hints[features.length] = positionHints[position]!;
-          features.push(catalog[position]!);
+        const positions = bucket.positions;
+        if (sortNames) {
+          const names = bucket.names;
+          for (const name of [...names.keys()].sort()) {
+            const position = positions[names.get(name)!]!;
+            names.set(name, features.length - start); // from now on: the sorted slot
+            if (kind === 'tool') hints[features.length] = positionHints[position]!;
+            features.push(catalog[position]!);
+            featureNames.push(name);
+          }
+        } else {
+          for (const position of positions) {
+            if (kind === 'tool') hints[features.length] = positionHints[position]!;
+            features.push(catalog[position]!);
+          }
+          for (const name of bucket.names.keys()) featureNames.push(name); // insertion order
         }
-        for (const name of bucket.names.keys()) featureNames.push(name); // insertion order
         const range: ServerRange = { server, start, end: features.length, names: bucket.names };
         servers.push(range);
         ranges.push(range);
@@ -214,34 +220,19 @@ export class CatalogIndex {
   }
 
   /**
-   * The features of `bits` in output order: kind, server (the index order), then name by `<`.
-   * Names are sorted here, within each range, unless the index has its output order already
-   * ({@link CatalogIndex.outputOrder}); `reused` says the index serves many resolutions, so that
-   * computing that order once (all names sorted) pays off.
+   * The features of `bits` in output order: kind, server (the index order), then name by `<`
+   * (index order too when the index was built with `sortNames`; otherwise sorted here, within each
+   * range: cheap for the few features a resolution usually allows).
    */
-  sortedFeatures(bits: Bitset, reused: boolean): Feature[] {
+  sortedFeatures(bits: Bitset): Feature[] {
     const features = this.features;
     const out: Feature[] = [];
-    if (this.ranks !== undefined || reused) {
-      const { ranks, order } = this.outputOrder();
-      // Mark output positions, then read them back in order: no comparison sort at all.
-      if (this.marks === undefined) this.marks = createBitset(this.size);
-      const marks = this.marks;
+    if (this.sortNames) {
       for (let w = 0; w < bits.length; w++) {
         let word = bits[w]!;
         while (word !== 0) {
           const low = word & -word;
-          setBit(marks, ranks[(w << 5) + (31 - Math.clz32(low))]!);
-          word ^= low;
-        }
-      }
-      for (let w = 0; w < marks.length; w++) {
-        let word = marks[w]!;
-        if (word === 0) continue;
-        marks[w] = 0;
-        while (word !== 0) {
-          const low = word & -word;
-          out.push(features[order[(w << 5) + (31 - Math.clz32(low))]!]!);
+          out.push(features[(w << 5) + (31 - Math.clz32(low))]!);
           word ^= low;
         }
       }
@@ -271,27 +262,6 @@ export class CatalogIndex {
     }
     flush();
     return out;
-  }
-
-  /** `ranks[i]`: the output position of feature `i`; `order[p]`: the feature at output position `p`. */
-  private outputOrder(): { ranks: Int32Array; order: Int32Array } {
-    if (this.ranks === undefined || this.order === undefined) {
-      const names = this.names;
-      const ranks = new Int32Array(this.size);
-      const order = new Int32Array(this.size);
-      for (const range of this.ranges) {
-        const ids: number[] = [];
-        for (let i = range.start; i < range.end; i++) ids.push(i);
-        ids.sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
-        for (let k = 0; k < ids.length; k++) {
-          ranks[ids[k]!] = range.start + k;
-          order[range.start + k] = ids[k]!;
-        }
-      }
-      this.ranks = ranks;
-      this.order = order;
-    }
-    return { ranks: this.ranks, order: this.order };
   }
 
   /** The index of a feature, or -1 when it is not in the catalog. */

@@ -13,10 +13,10 @@ export interface Closure {
   readonly targets: readonly string[];
 }
 
-/** The result of one root list: its bits and its features in output order. */
-export interface Result {
+/** The result of one root list, as cached: its bits, and its features in output order once asked twice. */
+interface Result {
   readonly bits: Bitset;
-  readonly allowed: readonly Feature[];
+  sorted: readonly Feature[] | undefined;
 }
 
 /**
@@ -282,42 +282,44 @@ export class Evaluation {
   }
 
   /**
-   * (I minus E) for a sorted, de-duplicated list of known root ids, with its features in output
-   * order. Shared: do not mutate.
+   * (I minus E) for a sorted, de-duplicated list of known root ids (`bits`: shared, do not mutate),
+   * and its features in output order (`allowed`: a fresh array, the caller's).
    */
-  result(roots: readonly string[]): Result {
+  result(roots: readonly string[]): { bits: Bitset; allowed: Feature[] } {
     const key = JSON.stringify(roots);
-    let result = this.results.get(key);
-    if (result === undefined) {
-      let include: Bitset;
-      let exclude: Bitset;
-      let targets: Iterable<string>;
-      if (this.walking) {
-        const closure = this.walk(roots); // fresh pools: ours to change
-        include = closure.include as Bitset;
-        exclude = closure.exclude as Bitset;
-        targets = closure.targets;
-      } else {
-        include = createBitset(this.index.size); // kept in a bounded cache
-        exclude = createBitset(this.index.size); // scratch
-        const all = new Set<string>();
-        for (const root of roots) {
-          const closure = this.closure(root);
-          this.add(include, closure.include);
-          this.add(exclude, closure.exclude);
-          for (const target of closure.targets) all.add(target);
-        }
-        targets = all;
-      }
-      for (const target of targets) this.add(exclude, this.alone(target));
-      andNotInto(include, exclude);
-      // Answered by walking when first; any further root list builds (and reuses) per-set closures
-      // and the index's output order.
-      result = { bits: include, allowed: this.index.sortedFeatures(include, !this.walking) };
-      this.walking = false;
-      if (this.results.size >= RESULT_CACHE_LIMIT) this.results.clear();
-      this.results.set(key, result);
+    const known = this.results.get(key);
+    if (known !== undefined) {
+      // Asked again: keep the sorted features from now on (a copy per call is cheaper than a sort).
+      if (known.sorted === undefined) known.sorted = this.index.sortedFeatures(known.bits);
+      return { bits: known.bits, allowed: known.sorted.slice() };
     }
-    return result;
+    let include: Bitset;
+    let exclude: Bitset;
+    let targets: Iterable<string>;
+    if (this.walking) {
+      const closure = this.walk(roots); // fresh pools: ours to change
+      include = closure.include as Bitset;
+      exclude = closure.exclude as Bitset;
+      targets = closure.targets;
+    } else {
+      include = createBitset(this.index.size); // kept in a bounded cache
+      exclude = createBitset(this.index.size); // scratch
+      const all = new Set<string>();
+      for (const root of roots) {
+        const closure = this.closure(root);
+        this.add(include, closure.include);
+        this.add(exclude, closure.exclude);
+        for (const target of closure.targets) all.add(target);
+      }
+      targets = all;
+    }
+    for (const target of targets) this.add(exclude, this.alone(target));
+    andNotInto(include, exclude);
+    // Answered by walking when first; any further root list builds (and reuses) per-set closures.
+    const allowed = this.index.sortedFeatures(include);
+    this.walking = false;
+    if (this.results.size >= RESULT_CACHE_LIMIT) this.results.clear();
+    this.results.set(key, { bits: include, sorted: undefined });
+    return { bits: include, allowed };
   }
 }
