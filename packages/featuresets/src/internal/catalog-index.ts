@@ -16,6 +16,8 @@ interface KindIndex {
   /** Servers of this kind, sorted, each with its contiguous index range. */
   readonly servers: readonly ServerRange[];
   readonly byServer: Map<string, ServerRange>;
+  /** chars -> table (see {@link CatalogIndex.prefixTable}) */
+  readonly prefixTables: (PrefixTable | undefined)[];
 }
 
 /** Name prefixes longer than this are hashed on their first `PREFIX_CHARS` characters only. */
@@ -27,7 +29,9 @@ interface PrefixTable {
   readonly mask: number;
   /** bucket -> first feature index of its chain, or -1 */
   readonly head: Int32Array;
-  /** feature index -> next feature index of its chain, or -1 */
+  /** The kind's first feature index. */
+  readonly start: number;
+  /** feature index minus `start` -> next feature index of its chain, or -1 */
   readonly next: Int32Array;
   /** bucket -> length of its chain */
   readonly count: Int32Array;
@@ -90,8 +94,6 @@ export class CatalogIndex {
   private readonly hints: Uint8Array;
   /** Scratch of {@link CatalogIndex.featureMatches}. */
   private hits: Int32Array | undefined;
-  /** chars -> table (see {@link CatalogIndex.prefixTable}) */
-  private readonly prefixTables: (PrefixTable | undefined)[] = [];
   /** Where every bitset over this catalog comes from (also the evaluations' scratch space). */
   readonly arena: BitsetArena;
 
@@ -205,7 +207,7 @@ export class CatalogIndex {
         ranges.push(range);
         byName.set(server, range);
       }
-      kinds[kind] = { servers, byServer: byName };
+      kinds[kind] = { servers, byServer: byName, prefixTables: [] };
     }
     this.features = features;
     this.names = featureNames;
@@ -399,14 +401,15 @@ export class CatalogIndex {
       const prefix = literalPrefix(selector.name);
       let span = 0;
       for (const range of ranges) span += range.end - range.start;
-      const table = prefix === '' ? undefined : this.prefixTable(Math.min(prefix.length, PREFIX_CHARS));
+      const table = prefix === '' ? undefined : this.prefixTable(kind, Math.min(prefix.length, PREFIX_CHARS));
       const bucket = table === undefined ? 0 : hashPrefix(prefix, table.chars) & table.mask;
       if (table !== undefined && table.count[bucket]! < span) {
         // Only names whose first characters hash like the prefix's can match: walk that chain
         // (ascending indexes) alongside the (ascending) ranges.
         const next = table.next;
+        const offset = table.start;
         let r = 0;
-        for (let i = table.head[bucket]!; i >= 0; i = next[i]!) {
+        for (let i = table.head[bucket]!; i >= 0; i = next[i - offset]!) {
           while (r < ranges.length && ranges[r]!.end <= i) r++;
           if (r === ranges.length) break;
           if (i >= ranges[r]!.start && test(names[i]!)) hits[n++] = i;
@@ -428,27 +431,29 @@ export class CatalogIndex {
    * Chains of feature indexes (ascending) by a hash of the first `chars` characters of their names
    * (names shorter than that are left out: no prefix that long can match them). Built on first use.
    */
-  private prefixTable(chars: number): PrefixTable {
-    let table = this.prefixTables[chars];
+  private prefixTable(kind: KindIndex, chars: number): PrefixTable {
+    let table = kind.prefixTables[chars];
     if (table === undefined) {
       const names = this.names;
-      const n = names.length;
+      const servers = kind.servers;
+      const start = servers.length === 0 ? 0 : servers[0]!.start;
+      const end = servers.length === 0 ? 0 : servers[servers.length - 1]!.end;
       let size = 16;
-      while (size < 2 * n) size *= 2;
+      while (size < 2 * (end - start)) size *= 2;
       const mask = size - 1;
       const head = new Int32Array(size).fill(-1);
       const count = new Int32Array(size);
-      const next = new Int32Array(n);
-      for (let i = n - 1; i >= 0; i--) {
+      const next = new Int32Array(end - start);
+      for (let i = end - 1; i >= start; i--) {
         const name = names[i]!;
         if (name.length < chars) continue;
         const bucket = hashPrefix(name, chars) & mask;
-        next[i] = head[bucket]!;
+        next[i - start] = head[bucket]!;
         head[bucket] = i;
         count[bucket]!++;
       }
-      table = { chars, mask, head, next, count };
-      this.prefixTables[chars] = table;
+      table = { chars, mask, start, head, next, count };
+      kind.prefixTables[chars] = table;
     }
     return table;
   }
