@@ -37,10 +37,16 @@ interface PrefixTable {
   readonly count: Int32Array;
 }
 
-/** A hash of the first `chars` UTF-16 code units of `text` (which has at least that many). */
+/**
+ * A hash of the first `chars` UTF-16 code units of `text` (which has at least that many), sampled
+ * at four of those positions (cheaper than all of them, and nearly as selective).
+ */
 function hashPrefix(text: string, chars: number): number {
-  let h = 0;
-  for (let i = 0; i < chars; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  const last = chars - 1;
+  let h = text.charCodeAt(0);
+  h = (Math.imul(h, 31) + text.charCodeAt(last >> 1)) | 0;
+  h = (Math.imul(h, 31) + text.charCodeAt((last * 3) >> 2)) | 0;
+  h = (Math.imul(h, 31) + text.charCodeAt(last)) | 0;
   return h ^ (h >>> 15);
 }
 

@@ -154,7 +154,7 @@ export class Evaluation {
     while (pools.length <= id) pools.push(undefined);
     let pool = pools[id];
     if (pool === undefined) {
-      pool = this.index.selectorBits(this.graph.selectors[id]!, this.graph.selectorKeys[id]!);
+      pool = this.index.selectorBits(this.graph.selectors[id]!, this.graph.selectorKey(id));
       pools[id] = pool;
     }
     return pool;

@@ -140,9 +140,12 @@ export class SetGraph {
 
   /** Equal selectors (by {@link selectorKey}) share one small integer id. */
   private readonly selectorIndex = new Map<string, number>();
-  /** id -> one selector with that id, and its key. */
+  /** id -> one selector with that id. */
   readonly selectors: Selector[] = [];
-  readonly selectorKeys: string[] = [];
+  /** id -> its {@link selectorKey}, once computed */
+  private readonly keys: (string | undefined)[] = [];
+  /** `feature` selectors: kind -> server -> name -> id */
+  private readonly featureIds = new Map<string, Map<string, Map<string, number>>>();
   /** Per selector id: the last {@link SetGraph.stamp} of a walk that took it (include / exclude). */
   readonly includeMarks: number[] = [];
   readonly excludeMarks: number[] = [];
@@ -161,17 +164,51 @@ export class SetGraph {
   }
 
   private selectorId(selector: Selector): number {
+    if (selector.type === 'feature') {
+      // Nested maps over the selector's own strings: no key string to build and hash.
+      let byServer = this.featureIds.get(selector.kind);
+      if (byServer === undefined) {
+        byServer = new Map();
+        this.featureIds.set(selector.kind, byServer);
+      }
+      let byName = byServer.get(selector.server);
+      if (byName === undefined) {
+        byName = new Map();
+        byServer.set(selector.server, byName);
+      }
+      let id = byName.get(selector.name);
+      if (id === undefined) {
+        id = this.newSelector(selector, undefined);
+        byName.set(selector.name, id);
+      }
+      return id;
+    }
     const key = selectorKey(selector);
     let id = this.selectorIndex.get(key);
     if (id === undefined) {
-      id = this.selectors.length;
-      this.selectors.push(selector);
-      this.selectorKeys.push(key);
-      this.includeMarks.push(0);
-      this.excludeMarks.push(0);
+      id = this.newSelector(selector, key);
       this.selectorIndex.set(key, id);
     }
     return id;
+  }
+
+  private newSelector(selector: Selector, key: string | undefined): number {
+    const id = this.selectors.length;
+    this.selectors.push(selector);
+    this.keys.push(key);
+    this.includeMarks.push(0);
+    this.excludeMarks.push(0);
+    return id;
+  }
+
+  /** The {@link selectorKey} of selector `id`. */
+  selectorKey(id: number): string {
+    let key = this.keys[id];
+    if (key === undefined) {
+      key = selectorKey(this.selectors[id]!);
+      this.keys[id] = key;
+    }
+    return key;
   }
 
   /** Grants plus every `default` set, known ids only, sorted, without duplicates. */
