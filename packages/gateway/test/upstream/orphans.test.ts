@@ -1,29 +1,20 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { FIXTURES, isAlive, waitFor } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The part of esbuild's API used here (esbuild is not a dependency of this package; tsup's copy is used). */
-interface EsbuildLike {
-  build(options: Record<string, unknown>): Promise<unknown>;
-}
-
-/** Bundles `pool-host.ts` with esbuild (tsup's copy) next to the package's node_modules. */
+/** Bundles `pool-host.ts` with esbuild next to the package's node_modules. */
 async function buildHost(): Promise<string> {
   const root = join(here, '..', '..');
-  const requireFromTsup = createRequire(
-    createRequire(join(root, 'package.json')).resolve('tsup/package.json'),
-  );
-  const esbuild = (await import(requireFromTsup.resolve('esbuild'))) as EsbuildLike;
   const outDir = join(root, 'node_modules', '.cache', 'mcpmux-upstream-test');
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `pool-host-${process.pid}.mjs`);
-  await esbuild.build({
+  await build({
     entryPoints: [join(here, 'pool-host.ts')],
     bundle: true,
     platform: 'node',
