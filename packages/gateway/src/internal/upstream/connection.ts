@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
+import { createRedactor } from '@mcpmux/vault';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -24,7 +25,7 @@ import {
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createRedactor, createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
+import { createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
 import { ChildProcessTransport } from './stdio-transport.js';
 import type {
   DownstreamOrigin,

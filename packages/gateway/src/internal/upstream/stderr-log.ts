@@ -6,27 +6,8 @@
 import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** The text that replaces a secret value in logs and error messages. */
-export const REDACTED = '[REDACTED]';
-
-/** A function replacing every occurrence of the given secret values in a string. */
+/** A function replacing every occurrence of the given secret values in a string (`createRedactor` of `@mcpmux/vault`). */
 export type Redactor = (text: string) => string;
-
-/**
- * Builds a {@link Redactor} for `secrets` (longest first, so a secret containing another is
- * replaced whole). Empty values are ignored.
- */
-export function createRedactor(secrets: readonly string[]): Redactor {
-  const values = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  if (values.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const value of values) {
-      if (out.includes(value)) out = out.split(value).join(REDACTED);
-    }
-    return out;
-  };
-}
 
 /** Options of {@link createStderrLog}. */
 export interface StderrLogOptions {
