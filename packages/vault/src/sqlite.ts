@@ -122,12 +122,20 @@ function integrityError(what: string, data: Record<string, unknown>): McpmuxErro
   );
 }
 
+/** Where each provider kind's key lives, as the fix a user needs to read. */
+const PROVIDER_SOURCES: Record<string, string> = {
+  env: 'the MCPMUX_MASTER_KEY environment variable: set it to the key the vault was created with',
+  keychain: 'the OS keychain: unlock it or restore the mcpmux entry',
+  passphrase: 'a passphrase: give the one the vault was created with',
+  keyfile: 'a keyfile provider (the 0600 key file in the home): restore that file',
+};
+
 /** Adds which provider and key the vault expects to a `VAULT_LOCKED` error from a key provider. */
 function explainLocked(err: unknown, row: MasterRow): unknown {
   if (!isMcpmuxError(err, 'VAULT_LOCKED')) return err;
   return new McpmuxError(
     'VAULT_LOCKED',
-    `${err.message} This vault's master key (id ${row.master_key_id}) comes from a ${row.provider_kind} provider.`,
+    `${err.message} This vault's master key (id ${row.master_key_id}) comes from ${PROVIDER_SOURCES[row.provider_kind] ?? `a ${row.provider_kind} provider`}.`,
     {
       data: { ...err.data, expectedKeyId: row.master_key_id, expectedProvider: row.provider_kind },
       cause: err,
