@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMcpmuxError } from '@mcpmux/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sharedGroupWatchdog } from '../../src/internal/upstream/group-watchdog.js';
 import { createUpstreamPool, type UpstreamPoolHandle } from '../../src/internal/upstream/pool.js';
 import type { UpstreamServerConfig } from '../../src/internal/upstream/types.js';
 import {
@@ -23,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('process lifecycle', { timeout: 30_000 }, () => {
-  it('spawns each stdio child in its own process group and close() leaves no process of any group', async () => {
+  it('spawns each stdio child in its own process group and close() leaves no process of any group, nor the watchdog', async () => {
     pool = createUpstreamPool({ resolveConfig: plainResolver() });
     const before = descendants();
     const a = await pool.acquire('work', fixtureServer('grand', 'crash.mjs', { FIXTURE_GRANDCHILD: '1' }));
@@ -38,9 +39,12 @@ describe('process lifecycle', { timeout: 30_000 }, () => {
     );
     expect(isAlive(grandchild)).toBe(true);
     expect(groupMembers(pids[0] as number)).toContain(grandchild);
+    const watchdog = sharedGroupWatchdog().pid;
+    expect(watchdog).toBeDefined();
+    expect(groupMembers(watchdog as number)).toEqual([watchdog]); // its own group, none of the children's
 
     await pool.close();
-    for (const pid of [...pids, grandchild]) expect(isAlive(pid)).toBe(false);
+    for (const pid of [...pids, grandchild, watchdog as number]) expect(isAlive(pid)).toBe(false);
     for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
     expect(descendants()).toEqual(before);
     expect(pool.status()).toEqual([]);
@@ -183,7 +187,8 @@ describe('process lifecycle', { timeout: 30_000 }, () => {
         client._timeoutInfo.size,
       ]).toEqual([0, 0, 0]);
     }
-    const live = new Set(pool.pids());
+    // The live children and the process-group watchdog that came with them.
+    const live = new Set([...pool.pids(), sharedGroupWatchdog().pid]);
     const extra = descendants().filter((pid) => !before.includes(pid) && !live.has(pid));
     expect(extra).toEqual([]);
     await pool.close();

@@ -3,8 +3,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { FIXTURES, isAlive, waitFor } from './helpers.js';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { EVERYTHING, FIXTURES, isAlive, waitFor } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -27,33 +27,130 @@ async function buildHost(): Promise<string> {
   return outfile;
 }
 
-describe('a gateway that dies abruptly', { timeout: 30_000 }, () => {
-  it('leaves no stdio child behind: the children see EOF on stdin and exit', async () => {
-    const hostFile = await buildHost();
-    onTestFinished(() => rmSync(hostFile, { force: true }));
-    const host = spawn(
-      process.execPath,
-      [hostFile, FIXTURES, 'env-echo.mjs', 'list-changing.mjs', 'hang.mjs'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    host.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    const line = await waitFor(
-      () => out.split('\n').find((l) => l.startsWith('[')),
-      20_000,
-      'the host to report pids',
-    );
-    const pids = JSON.parse(line ?? '[]') as number[];
+interface HostReport {
+  pids: number[];
+  watchdog: number | undefined;
+}
+
+interface Host {
+  pid: number;
+  report: HostReport;
+  /** Resolves with the host's exit signal. */
+  exited: Promise<NodeJS.Signals | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const node = (file: string, env?: Record<string, string>) => ({
+  command: process.execPath,
+  args: [join(FIXTURES, file)],
+  ...(env === undefined ? {} : { env }),
+});
+
+/** Three upstreams: one exits on stdin EOF, two do not (server-everything; a fixture that also ignores SIGTERM). */
+const STUBBORN_MIX = [
+  { command: process.execPath, args: [EVERYTHING, 'stdio'] },
+  node('stubborn.mjs'),
+  node('hang.mjs'),
+];
+
+let hostFile = '';
+beforeAll(async () => {
+  hostFile = await buildHost();
+  return () => rmSync(hostFile, { force: true });
+});
+
+/** Starts the host (core dumps off, so `abort` leaves no file) and waits for its pid report. */
+async function startHost(
+  specs: unknown[],
+  mode: 'idle' | 'abort' = 'idle',
+  options: { detached?: boolean } = {},
+): Promise<Host> {
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'ulimit -c 0; exec "$0" "$@"', process.execPath, hostFile, JSON.stringify(specs), mode],
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: options.detached ?? false },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, s) => resolve(s)),
+  );
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  let report: HostReport = { pids: [], watchdog: undefined };
+  onTestFinished(() => {
+    // Whatever the outcome, nothing of this test may outlive it.
+    child.kill('SIGKILL');
+    for (const pid of [...report.pids, report.watchdog ?? 0]) {
+      try {
+        if (pid > 1) process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+  });
+  const line = await waitFor(
+    () => out.split('\n').find((l) => l.startsWith('{')),
+    20_000,
+    'the host to report pids',
+  );
+  report = JSON.parse(line ?? '{}') as HostReport;
+  return { pid: child.pid as number, report, exited, kill: (signal) => child.kill(signal) };
+}
+
+/**
+ * Polls until none of `pids` is alive (a 15 s liveness bound, not a speed check); returns the ms
+ * since `start`.
+ */
+async function allGone(pids: number[], what: string, start = performance.now()): Promise<number> {
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), 15_000, what);
+  return performance.now() - start;
+}
+
+describe('a gateway that dies abruptly', { timeout: 40_000 }, () => {
+  it('leaves no stdio child behind when SIGKILLed, even children that ignore stdin EOF and SIGTERM', async () => {
+    const host = await startHost(STUBBORN_MIX);
+    const { pids, watchdog } = host.report;
     expect(pids).toHaveLength(3);
     for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    expect(watchdog).toBeDefined();
 
-    const exited = new Promise((resolve) => host.once('exit', resolve));
+    const killedAt = performance.now();
     host.kill('SIGKILL');
-    await exited;
-    await waitFor(() => pids.every((pid) => !isAlive(pid)), 10_000, 'the orphaned children to exit');
+    expect(await host.exited).toBe('SIGKILL');
+    const ms = await allGone(pids, 'the orphaned children to be killed', killedAt);
+    console.log(`[measure] host SIGKILL -> last of 3 upstreams gone: ${ms.toFixed(0)} ms`);
+    await allGone([watchdog as number], 'the watchdog to exit');
+  });
+
+  it('leaves no stdio child behind when it aborts (as on out-of-memory)', async () => {
+    const host = await startHost(STUBBORN_MIX, 'abort');
+    expect(await host.exited).toBe('SIGABRT');
+    const ms = await allGone(host.report.pids, 'the orphaned children to be killed');
+    console.log(`[measure] host exit (SIGABRT) -> last of 3 upstreams gone: ${ms.toFixed(0)} ms`);
+    await allGone([host.report.watchdog as number], 'the watchdog to exit');
+  });
+
+  it('leaves no stdio child behind when SIGKILLed with children that exit on stdin EOF', async () => {
+    const host = await startHost([node('env-echo.mjs'), node('list-changing.mjs'), node('hang.mjs')]);
+    expect(host.report.pids).toHaveLength(3);
+    host.kill('SIGKILL');
+    await host.exited;
+    await allGone(
+      [...host.report.pids, host.report.watchdog as number],
+      'the children and the watchdog to exit',
+    );
+  });
+
+  it('leaves no stdio child behind when the gateway process group is SIGKILLed (the watchdog is not in it)', async () => {
+    const host = await startHost([node('stubborn.mjs'), node('hang.mjs')], 'idle', {
+      detached: true,
+    });
+    process.kill(-host.pid, 'SIGKILL');
+    await host.exited;
+    await allGone(
+      [...host.report.pids, host.report.watchdog as number],
+      'the children and the watchdog to exit',
+    );
   });
 });

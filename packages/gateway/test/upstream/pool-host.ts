@@ -1,20 +1,30 @@
 /**
- * A stand-in gateway process for the orphan test: creates a pool, acquires the servers whose
- * fixture files are given as arguments, prints their pids as one JSON line, then idles until killed.
+ * A stand-in gateway process for the orphan tests: creates a pool, acquires the stdio servers given
+ * as one JSON argument (`[{ command, args, env? }]`), prints their pids and the watchdog's pid as one
+ * JSON line (`{ "pids": [...], "watchdog": N }`), then either idles until killed (`idle`, the
+ * default) or aborts the process like an out-of-memory crash does (`abort`).
  */
-import { join } from 'node:path';
+import { sharedGroupWatchdog } from '../../src/internal/upstream/group-watchdog.js';
 import { createUpstreamPool } from '../../src/internal/upstream/pool.js';
 
-const [fixtures, ...files] = process.argv.slice(2);
+interface Spec {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+const [specsJson, mode = 'idle'] = process.argv.slice(2);
+const specs = JSON.parse(specsJson ?? '[]') as Spec[];
 const pool = createUpstreamPool({
   resolveConfig: async (_space, server) => ({ config: server, secretValues: [] }),
 });
-for (const [i, file] of files.entries()) {
+for (const [i, spec] of specs.entries()) {
   await pool.acquire('work', {
     serverId: `s${i}`,
     defaultEnabled: false,
-    transport: { type: 'stdio', command: process.execPath, args: [join(fixtures ?? '', file)] },
+    transport: { type: 'stdio', ...spec },
   });
 }
-process.stdout.write(`${JSON.stringify(pool.pids())}\n`);
+process.stdout.write(`${JSON.stringify({ pids: pool.pids(), watchdog: sharedGroupWatchdog().pid })}\n`);
+if (mode === 'abort') process.abort();
 setInterval(() => {}, 60_000);

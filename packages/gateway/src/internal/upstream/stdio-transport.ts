@@ -6,15 +6,16 @@
  * Orphans: the child runs in its own process group (`detached: true`) so that signals sent to the
  * gateway's terminal do not reach it directly and so that `close()` can kill the group (including
  * grandchildren such as the real server behind an `npx` wrapper). If the gateway process dies
- * abruptly (SIGKILL, crash) it cannot signal anyone; the child's stdin pipe then reaches EOF, and
- * MCP stdio servers exit on EOF (the SDK's `StdioServerTransport` and the reference servers do). A
- * server that ignores EOF outlives an abruptly killed gateway; nothing short of a supervisor can
- * prevent that.
+ * abruptly (SIGKILL, out-of-memory abort) it cannot signal anyone: the process-group watchdog
+ * (`group-watchdog.ts`), which every spawned group is registered with, sees its stdin pipe from the
+ * gateway close and kills the groups, so even a server that ignores stdin EOF and SIGTERM is gone
+ * within the watchdog's grace period.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type GroupWatchdog, sharedGroupWatchdog } from './group-watchdog.js';
 
 /** Options of {@link ChildProcessTransport}. */
 export interface ChildProcessTransportOptions {
@@ -27,6 +28,11 @@ export interface ChildProcessTransportOptions {
   onStderr?: ((chunk: Buffer) => void) | undefined;
   /** How long `close()` waits after SIGTERM before SIGKILL. Default 2000 ms. */
   killGraceMs?: number | undefined;
+  /**
+   * Kills the child's process group if this process dies without closing the transport. Default:
+   * the process-wide {@link sharedGroupWatchdog}; `null` disables it.
+   */
+  watchdog?: GroupWatchdog | null | undefined;
 }
 
 /** How the child ended, for error messages. */
@@ -63,6 +69,7 @@ export class ChildProcessTransport implements Transport {
   private resolveExited!: () => void;
   private closing = false;
   private draining = false;
+  private watchdog: GroupWatchdog | undefined;
 
   constructor(options: ChildProcessTransportOptions) {
     this.options = options;
@@ -93,6 +100,13 @@ export class ChildProcessTransport implements Transport {
         windowsHide: true,
       });
       this.child = child;
+      const pid = child.pid;
+      if (pid !== undefined) {
+        // Listed synchronously, right after the fork: no window in which a dying gateway leaves it unwatched.
+        this.watchdog =
+          this.options.watchdog === undefined ? sharedGroupWatchdog() : (this.options.watchdog ?? undefined);
+        this.watchdog?.add(pid);
+      }
       let spawned = false;
       child.once('spawn', () => {
         spawned = true;
@@ -100,6 +114,7 @@ export class ChildProcessTransport implements Transport {
       });
       child.on('error', (error) => {
         if (!spawned) {
+          if (pid !== undefined) this.watchdog?.remove(pid);
           reject(error);
           this.markExited({ code: null, signal: null });
           this.fireClose();
@@ -112,6 +127,8 @@ export class ChildProcessTransport implements Transport {
         // Take down anything the child left behind in its group (e.g. the server behind a wrapper),
         // which also closes pipes those processes held so that 'close' follows promptly.
         killGroup(child.pid ?? 0, 'SIGKILL');
+        // The leader is reaped and its group SIGKILLed: the watchdog must forget the (reusable) pid.
+        if (pid !== undefined) this.watchdog?.remove(pid);
       });
       child.once('close', () => this.fireClose());
       child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -211,5 +228,7 @@ export class ChildProcessTransport implements Transport {
     await this.exited;
     if (pid !== undefined) killGroup(pid, 'SIGKILL');
     this.fireClose();
+    // When this was the last child, the watchdog process is stopping: leave no process behind.
+    await this.watchdog?.settled();
   }
 }
