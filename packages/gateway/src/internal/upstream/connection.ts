@@ -136,6 +136,8 @@ export class UpstreamConnection implements Upstream {
 
   private readonly ctx: ConnectionContext;
   private readonly redact: Redactor;
+  /** The secret values `redact` hides: the stderr log needs them to never cut text through one. */
+  private readonly secretValues: readonly string[];
   private _state: UpstreamState = 'idle';
   private _catalog: UpstreamCatalog | undefined;
   private _lastError: string | undefined;
@@ -174,6 +176,7 @@ export class UpstreamConnection implements Upstream {
     this.timeoutSeconds = resolved.timeoutSeconds;
     this.ctx = ctx;
     this.redact = createRedactor(secretValues);
+    this.secretValues = secretValues;
     this.lastActivity = ctx.now();
   }
 
@@ -318,6 +321,7 @@ export class UpstreamConnection implements Upstream {
         this.stderrLog ??= createStderrLog({
           path: join(this.ctx.logDir, this.spaceId, `${this.serverId}.log`),
           redact: this.redact,
+          secretValues: this.secretValues,
           maxBytes: this.ctx.logMaxBytes,
         });
       }
