@@ -100,7 +100,7 @@ export interface GatewayOptions {
   backoff?: GatewayBackoffOptions;
   /** Name and version the gateway announces to clients and upstreams. Default `mcpmux` / `0.1.0`. */
   serverInfo?: { name: string; version: string };
-  /** Milliseconds clock for audit timestamps and activity tracking. Default `Date.now`. */
+  /** Milliseconds clock for audit timestamps. Default `Date.now`. */
   now?: () => number;
 }
 
@@ -401,7 +401,6 @@ class GatewayCore implements Gateway {
       spaceId ?? '',
       client.mode,
       client.pinnedSpaceId,
-      this.now(),
     );
     this.registerHandlers(session);
     server.onclose = () => this.dropSession(session);
@@ -816,24 +815,35 @@ class GatewayCore implements Gateway {
     }
   }
 
+  /**
+   * Answers an upstream's sampling, elicitation or roots request by asking the session whose call
+   * caused it, and nobody else. Fails closed (an error to the upstream, no client asked) when that
+   * session cannot be known (no call, or calls of several sessions, in flight on the upstream), has
+   * closed or left the upstream's Space, or did not declare the capability the method needs.
+   */
   private async relayServerRequest(
     upstream: Upstream,
     request: RpcMessage,
     origin: DownstreamOrigin | undefined,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    let target = origin === undefined ? undefined : this.sessions.get(origin.sessionId);
-    if (target !== undefined && (target.spaceId !== upstream.spaceId || !target.canAnswer(request.method))) {
-      target = undefined;
+    if (origin === undefined) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `mcpmux cannot tell which client this ${request.method} request is for: it arrived outside a call, or while calls of several clients were in flight on server "${upstream.serverId}", so no client was asked. Send it while handling the call it serves; a call that failed this way can be retried.`,
+      );
     }
-    if (target === undefined) {
-      for (const s of this.spaceState(upstream.spaceId).sessions) {
-        if (!s.canAnswer(request.method)) continue;
-        if (target === undefined || s.lastActive > target.lastActive) target = s;
-      }
-    }
-    if (target === undefined) {
-      throw new McpError(ErrorCode.MethodNotFound, `No connected client can answer ${request.method}`);
+    const target = this.sessions.get(origin.sessionId);
+    if (
+      target === undefined ||
+      target.closed ||
+      target.spaceId !== upstream.spaceId ||
+      !target.canAnswer(request.method)
+    ) {
+      throw new McpError(
+        ErrorCode.MethodNotFound,
+        `The client whose call led to this ${request.method} request cannot answer it (it did not declare the capability, or its session ended or moved to another Space); no other client was asked.`,
+      );
     }
     const message =
       request.params === undefined
@@ -996,13 +1006,12 @@ class GatewayCore implements Gateway {
 
   private registerHandlers(s: DownstreamSession): void {
     const server = s.server;
-    // Every handler: mark the session active, map any error through the one mapping function.
+    // Every handler: map any error through the one mapping function.
     const on = <P>(
       schema: AnyRequestSchema,
       fn: (request: { params: P }, extra: HandlerExtra) => Promise<Record<string, unknown>>,
     ): void => {
       const handler = async (request: { params: P }, extra: HandlerExtra) => {
-        s.lastActive = this.now();
         try {
           return await fn(request, extra);
         } catch (err) {
@@ -1031,7 +1040,6 @@ class GatewayCore implements Gateway {
       server,
       CallToolRequestSchema,
       async (request: { params: Record<string, unknown> & { name: string } }, extra: HandlerExtra) => {
-        s.lastActive = this.now();
         const view = s.view ?? (await this.viewOf(s).catch(rejectMapped));
         const name = request.params.name;
         return this.audited(s, TOOL_CALL, name, view.toolRoutes.get(name), request.params, extra).catch(

@@ -36,8 +36,6 @@ export class DownstreamSession {
   logLevel: number | undefined;
   /** Keys `space\0server\0uri` of the upstream subscriptions this session holds. */
   readonly subscriptions = new Set<string>();
-  /** `Date.now()` of the last request; picks the fallback session for server->client requests. */
-  lastActive: number;
   closed = false;
 
   constructor(
@@ -47,13 +45,11 @@ export class DownstreamSession {
     spaceId: string,
     mode: 'follow-active' | 'pinned',
     pinnedSpaceId: string | undefined,
-    now: number,
   ) {
     this.origin = { sessionId: id };
     this.spaceId = spaceId;
     this.mode = mode;
     this.pinnedSpaceId = pinnedSpaceId;
-    this.lastActive = now;
     this.view = undefined;
     this.shown = undefined;
     this.logLevel = undefined;

@@ -392,10 +392,19 @@ export class UpstreamConnection implements Upstream {
     return client;
   }
 
-  /** The origin of the most recent in-flight request that has one. */
+  /**
+   * The downstream session that caused a server->client request arriving now: the one session with
+   * requests in flight on this upstream. Undefined when no request with an origin is in flight, or
+   * when requests of two or more sessions are (the SDK client does not tell which request's stream
+   * carried it): the request then belongs to nobody we can name and must fail closed.
+   */
   private currentOrigin(): DownstreamOrigin | undefined {
     let origin: DownstreamOrigin | undefined;
-    for (const entry of this.inflight.values()) if (entry.origin !== undefined) origin = entry.origin;
+    for (const entry of this.inflight.values()) {
+      if (entry.origin === undefined) continue;
+      if (origin === undefined) origin = entry.origin;
+      else if (entry.origin.sessionId !== origin.sessionId) return undefined;
+    }
     return origin;
   }
 

@@ -78,7 +78,11 @@ export interface Upstream {
   notify(message: RpcMessage): Promise<void>;
 }
 
-/** Answers a server->client request (sampling, elicitation, roots/list) sent by an upstream. */
+/**
+ * Answers a server->client request (sampling, elicitation, roots/list) sent by an upstream.
+ * `origin` is the session whose in-flight requests are the only ones on that upstream when the
+ * request arrives; undefined when none or several sessions' requests are in flight (fail closed).
+ */
 export type ServerRequestHandler = (
   upstream: Upstream,
   request: RpcMessage,
