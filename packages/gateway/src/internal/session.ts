@@ -36,6 +36,11 @@ export class DownstreamSession {
   logLevel: number | undefined;
   /** Keys `space\0server\0uri` of the upstream subscriptions this session holds. */
   readonly subscriptions = new Set<string>();
+  /**
+   * The Space whose lists this session was last served (undefined: none yet). The first list in a
+   * Space waits for that Space's upstreams to connect (bounded); later lists and every call do not.
+   */
+  listedSpaceId: string | undefined;
   closed = false;
 
   constructor(
@@ -50,6 +55,7 @@ export class DownstreamSession {
     this.spaceId = spaceId;
     this.mode = mode;
     this.pinnedSpaceId = pinnedSpaceId;
+    this.listedSpaceId = undefined;
     this.view = undefined;
     this.shown = undefined;
     this.logLevel = undefined;
