@@ -23,6 +23,104 @@ function rpcError(code: number, message: string, data?: unknown): McpError {
   return error;
 }
 
+/** The parts of a zod issue the message is built from (zod 4's shape; duck-typed, no zod import). */
+interface SchemaIssue {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+  expected?: string;
+  values?: readonly unknown[];
+  errors?: readonly (readonly SchemaIssue[])[];
+}
+
+/** A `ZodError` from any zod copy: `name` and `issues` are what every version has. */
+function isSchemaError(err: unknown): err is Error & { issues: readonly SchemaIssue[] } {
+  if (!(err instanceof Error) || err.name !== 'ZodError') return false;
+  const issues: unknown = (err as { issues?: unknown }).issues;
+  return Array.isArray(issues) && issues.length > 0;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$-]{0,39}$/;
+const MAX_KEY_CHARS = 40;
+
+/** `arguments.a`, `messages[0].role`, `arguments["a b"]`; relative to `params` (a request's params). */
+function fieldName(path: readonly PropertyKey[]): string {
+  const keys = path[0] === 'params' ? path.slice(1) : path;
+  let out = '';
+  for (const key of keys) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out === '' ? key : `.${key}`;
+    else {
+      const text = String(key);
+      out += `[${JSON.stringify(text.length > MAX_KEY_CHARS ? `${text.slice(0, MAX_KEY_CHARS)}...` : text)}]`;
+    }
+  }
+  return out === '' ? 'params' : out;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  record: 'an object',
+  object: 'an object',
+  array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  null: 'null',
+};
+
+/** What an `invalid_type` or `invalid_value` issue expects, in words; undefined for other issues. */
+function expectation(issue: SchemaIssue): string | undefined {
+  if (issue.code === 'invalid_type' && issue.expected !== undefined) {
+    return TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value' && issue.values !== undefined && issue.values.length > 0) {
+    const shown = issue.values.slice(0, 8).map((v) => JSON.stringify(v));
+    if (issue.values.length > 8) shown.push('...');
+    return shown.length === 1 ? String(shown[0]) : `one of ${shown.join(', ')}`;
+  }
+  return undefined;
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((key, i) => key === b[i]);
+}
+
+/** One issue as "<field> must be <what>" (or "<field> is required (<what>)" when it is missing). */
+function describeIssue(issue: SchemaIssue, prefix: readonly PropertyKey[] = []): string {
+  const path = [...prefix, ...issue.path];
+  const field = fieldName(path);
+  if (issue.code === 'invalid_union' && issue.errors !== undefined && issue.errors.length > 0) {
+    // Each branch's first issue at the same place (a discriminator, a scalar type): merge them.
+    const firsts = issue.errors.map((branch) => branch[0]);
+    const first = firsts[0];
+    const same = firsts.every((i) => i !== undefined && first !== undefined && samePath(i.path, first.path));
+    const wanted = firsts.map((i) => (i === undefined ? undefined : expectation(i)));
+    if (same && first !== undefined && wanted.every((w) => w !== undefined)) {
+      return `${fieldName([...path, ...first.path])} must be ${[...new Set(wanted)].join(' or ')}`;
+    }
+    // Otherwise describe the branch that came closest (fewest problems).
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]?.[0];
+    if (closest !== undefined) return describeIssue(closest, path);
+    return `${field} does not match any accepted form`;
+  }
+  const wanted = expectation(issue);
+  if (wanted !== undefined) {
+    return issue.code === 'invalid_type' && /received undefined$/.test(issue.message)
+      ? `${field} is required (${wanted})`
+      : `${field} must be ${wanted}`;
+  }
+  return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/** "Invalid params: name must be a string" from a request schema's `ZodError`: one line, first issue. */
+function invalidParamsMessage(issues: readonly SchemaIssue[]): { message: string; field: string } {
+  const first = issues[0] as SchemaIssue;
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return { message: `Invalid params: ${describeIssue(first)}${more}`, field: fieldName(first.path) };
+}
+
 const INVALID_PARAMS_CODES = new Set(['INVALID_INPUT', 'NOT_FOUND', 'CONFLICT']);
 const INVALID_REQUEST_CODES = new Set(['FORBIDDEN', 'UNAUTHORIZED']);
 const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VAULT_LOCKED']);
@@ -33,6 +131,9 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
  *
  * - `McpError` (the gateway's own, or an upstream's error relayed by the pool) keeps its code,
  *   message (without the SDK's `MCP error <code>: ` prefix) and data.
+ * - A `ZodError` (a request's params failed the method's schema) -> -32602 with one line naming the
+ *   first field and what it must be (`Invalid params: name must be a string`); `data` is
+ *   `{ code: 'INVALID_INPUT', field }`. Never the raw issue list.
  * - `McpmuxError` maps by code: `UPSTREAM_UNAVAILABLE`, `SECRET_MISSING`, `VAULT_LOCKED` ->
  *   -32010 with the message (it names the server and its state); `UPSTREAM_TIMEOUT` -> -32001;
  *   `INVALID_INPUT`, `NOT_FOUND`, `CONFLICT` -> -32602; `FORBIDDEN`, `UNAUTHORIZED` -> -32600;
@@ -55,6 +156,10 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
 export function toRpcError(err: unknown): McpError {
   if (err instanceof McpError) {
     return rpcError(err.code, err.message.replace(SDK_PREFIX, ''), err.data);
+  }
+  if (isSchemaError(err)) {
+    const { message, field } = invalidParamsMessage(err.issues);
+    return rpcError(ErrorCode.InvalidParams, message, { code: 'INVALID_INPUT', field });
   }
   if (isMcpmuxError(err)) {
     const data = { ...(err.data ?? {}), code: err.code };

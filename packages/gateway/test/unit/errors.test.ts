@@ -1,6 +1,12 @@
 import { McpmuxError } from '@mcpmux/core';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { GatewayErrorCode, toRpcError } from '../../src/index.js';
 
 describe('toRpcError', () => {
@@ -47,5 +53,44 @@ describe('toRpcError', () => {
       expect(out.message).toBe('Internal error');
       expect(out.data).toBeUndefined();
     }
+  });
+
+  it('maps a request schema ZodError to -32602 with one line naming the field, never the issue list', () => {
+    const parsed = CallToolRequestSchema.safeParse({ method: 'tools/call', params: { name: 42 } });
+    const out = toRpcError(parsed.error);
+    expect(out.code).toBe(ErrorCode.InvalidParams);
+    expect(out.message).toBe('Invalid params: name must be a string');
+    expect(out.data).toEqual({ code: 'INVALID_INPUT', field: 'name' });
+  });
+
+  it('merges union alternatives that fail at the same place into one expectation', () => {
+    const token = CallToolRequestSchema.safeParse({
+      method: 'tools/call',
+      params: { name: 'x', _meta: { progressToken: {} } },
+    });
+    expect(toRpcError(token.error).message).toBe(
+      'Invalid params: _meta.progressToken must be a string or a number',
+    );
+  });
+
+  it('describes the closest union alternative when they fail at different places', () => {
+    const ref = CompleteRequestSchema.safeParse({
+      method: 'completion/complete',
+      params: { ref: { type: 'ref/prompt' }, argument: { name: 'a', value: 'b' } },
+    });
+    expect(toRpcError(ref.error).message).toBe('Invalid params: ref.name is required (a string)');
+  });
+
+  it('quotes odd keys, shortens long ones and words other rules with their own message', () => {
+    const long = 'k'.repeat(100);
+    const schema = z.object({ params: z.record(z.string(), z.string().max(3)) });
+    const odd = schema.safeParse({ params: { 'a b': 'toolong' } });
+    expect(toRpcError(odd.error).message).toBe(
+      'Invalid params: ["a b"]: Too big: expected string to have <=3 characters',
+    );
+    const longKey = schema.safeParse({ params: { [long]: 1 } });
+    expect(toRpcError(longKey.error).message).toBe(
+      `Invalid params: ["${'k'.repeat(40)}..."] must be a string`,
+    );
   });
 });
