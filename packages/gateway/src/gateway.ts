@@ -32,6 +32,13 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AuditBuffer } from './internal/audit.js';
+import {
+  type ChangePlan,
+  type ClientFacts,
+  planSessions,
+  planStoreChange,
+  sessionSpace,
+} from './internal/change-plan.js';
 import { catalogToDiscovered } from './internal/discovered.js';
 import { toRpcError } from './internal/errors.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
@@ -165,7 +172,6 @@ interface SpaceState {
   reports: SpaceReport[];
 }
 
-const SPACE_SCOPED_CHANGES = new Set(['featureset', 'grant', 'installation', 'discovered', 'secret']);
 const NOT_DISCOVERABLE = new Set(['circuit-open', 'closed']);
 const NEEDS_CONNECT = new Set(['idle', 'connecting', 'closed']);
 
@@ -294,13 +300,23 @@ class GatewayCore implements Gateway {
   private readonly views = new Map<string, Promise<View>>();
   /** Bumped on every invalidation; a view computed across a bump is recomputed. */
   private generation = 0;
+  /** Bumped on every invalidation caused by a store change: a view computed across one is never served. */
+  private policyGeneration = 0;
   /** `space\0server\0uri` -> sessions subscribed to that upstream resource. */
   private readonly subscribers = new Map<string, Set<DownstreamSession>>();
   private readonly failures = new Map<string, GatewayReport>();
   private readonly dirty = new Set<DownstreamSession>();
   private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> = Promise.resolve();
+  /** Running list_changed checks, one per session (a slow one delays no other). */
+  private readonly refreshes = new Map<DownstreamSession, Promise<void>>();
+  /** The session part of store changes (store reads only, never upstream I/O), in order. */
   private changes: Promise<void> = Promise.resolve();
+  /** Running upstream syncs, one per Space, and the Spaces that want another one. */
+  private readonly syncs = new Map<string, Promise<void>>();
+  private readonly syncWanted = new Set<string>();
+  /** Resolves when `close` starts: waits for upstreams end there. */
+  private readonly closing: Promise<void>;
+  private markClosing: () => void = () => undefined;
   private unwatch: (() => void) | undefined;
   private activeSpaceId: string | undefined;
   private starting: Promise<void> | undefined;
@@ -319,6 +335,9 @@ class GatewayCore implements Gateway {
     this.now = options.now ?? Date.now;
     this.serverInfo = options.serverInfo ?? { name: 'mcpmux', version: '0.1.0' };
     this.watchIntervalMs = options.watchIntervalMs;
+    this.closing = new Promise<void>((resolve) => {
+      this.markClosing = resolve;
+    });
     this.audit = new AuditBuffer(this.store, this.logger, options.auditFlushMs ?? 1_000);
     this.pool = createUpstreamPool({
       resolveConfig: async (spaceId: string, server: UpstreamServerConfig) => {
@@ -364,13 +383,7 @@ class GatewayCore implements Gateway {
   private ensureReady(): Promise<void> {
     this.ready ??= (async () => {
       this.unwatch = this.store.watch(
-        (change) => {
-          this.changes = this.changes
-            .then(() => this.onStoreChange(change))
-            .catch((err: unknown) =>
-              this.logger.error({ error: messageOf(err) }, 'gateway: store change failed'),
-            );
-        },
+        (change) => this.onStoreChange(change),
         this.watchIntervalMs === undefined ? undefined : { intervalMs: this.watchIntervalMs },
       );
       this.activeSpaceId = (await this.store.getActiveSpace())?.id;
@@ -388,7 +401,7 @@ class GatewayCore implements Gateway {
         data: { entity: 'client', id: auth.clientId },
       });
     }
-    const spaceId = this.spaceFor(client.mode, client.pinnedSpaceId);
+    const spaceId = sessionSpace(client.mode, client.pinnedSpaceId, this.activeSpaceId);
     const server = new Server(this.serverInfo, {
       capabilities: {
         tools: { listChanged: true },
@@ -451,6 +464,7 @@ class GatewayCore implements Gateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosing();
     this.unwatch?.();
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     const closing: Promise<void>[] = [];
@@ -458,17 +472,13 @@ class GatewayCore implements Gateway {
     await Promise.all(closing);
     for (const s of [...this.sessions.values()]) this.dropSession(s);
     await this.changes.catch(() => undefined);
-    await this.refreshing.catch(() => undefined);
+    await Promise.all([...this.refreshes.values(), ...this.syncs.values()]);
     await this.pool.close();
     await this.audit.flush();
   }
 
   // ------------------------------------------------------------------------------------------
   // Spaces, upstream readiness and views
-
-  private spaceFor(mode: string, pinned: string | undefined): string | undefined {
-    return mode === 'pinned' && pinned !== undefined ? pinned : this.activeSpaceId;
-  }
 
   private spaceState(spaceId: string): SpaceState {
     let state = this.spaces.get(spaceId);
@@ -507,8 +517,11 @@ class GatewayCore implements Gateway {
     return state.loading;
   }
 
-  /** Connects every server of the Space that is not connected yet; waits at most the connect timeout. */
-  private async warm(spaceId: string): Promise<void> {
+  /**
+   * Starts connecting every server of the Space that is not connected yet (those `only` accepts, when
+   * given); resolves once all of them are ready or failed.
+   */
+  private async connectSpace(spaceId: string, only?: (server: EffectiveServer) => boolean): Promise<void> {
     if (this.closed) return;
     let servers: EffectiveServer[];
     try {
@@ -519,17 +532,23 @@ class GatewayCore implements Gateway {
     }
     const pending: Promise<unknown>[] = [];
     for (const server of servers) {
+      if (only !== undefined && !only(server)) continue;
       const upstream = this.pool.get(spaceId, server.serverId);
       if (upstream !== undefined && !NEEDS_CONNECT.has(upstream.state)) continue;
       pending.push(this.acquire(spaceId, server).catch(() => undefined));
     }
-    if (pending.length === 0) return;
+    await Promise.all(pending);
+  }
+
+  /** {@link connectSpace}, waiting at most the connect timeout (and not past `close`). */
+  private async warm(spaceId: string, only?: (server: EffectiveServer) => boolean): Promise<void> {
+    if (this.closed) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.connectTimeoutMs);
       timer.unref();
     });
-    await Promise.race([Promise.all(pending), timeout]);
+    await Promise.race([this.connectSpace(spaceId, only), timeout, this.closing]);
     clearTimeout(timer);
   }
 
@@ -558,8 +577,9 @@ class GatewayCore implements Gateway {
     return catalogs;
   }
 
+  /** Builds a view from the upstreams connected now; never waits for one (starts those that are not). */
   private async computeView(clientId: string, spaceId: string): Promise<View> {
-    await this.warm(spaceId);
+    void this.connectSpace(spaceId);
     const servers = await this.serversOf(spaceId);
     const ctx = await this.store.loadPolicyContext(clientId, spaceId);
     const catalogs = this.catalogsOf(spaceId, servers);
@@ -585,12 +605,26 @@ class GatewayCore implements Gateway {
     state.reports = reports;
   }
 
-  /** The session's current view: memoized per (client, Space), recomputed after invalidation. */
-  private async viewOf(session: DownstreamSession): Promise<View> {
+  /**
+   * The session's current view: memoized per (client, Space), recomputed after invalidation. Calls
+   * (`purpose` 'call') never wait for upstreams; a list, and a list_changed check ('refresh'), wait for
+   * the Space's upstreams (bounded by the connect timeout) when the session was not yet served a list
+   * in that Space, so its first list there is complete. A view computed across a store change is
+   * never served: the policy generation must not move while it is computed.
+   */
+  private async viewOf(
+    session: DownstreamSession,
+    purpose: 'call' | 'list' | 'refresh' = 'call',
+  ): Promise<View> {
     for (let attempt = 0; ; attempt++) {
-      const generation = this.generation;
       const spaceId = session.spaceId;
       if (spaceId === '') return this.emptyView(session);
+      if (purpose !== 'call' && session.listedSpaceId !== spaceId) {
+        await this.warm(spaceId);
+        if (session.spaceId !== spaceId) continue;
+      }
+      const generation = this.generation;
+      const policyGeneration = this.policyGeneration;
       const key = `${session.clientId}\0${spaceId}`;
       let pending = this.views.get(key);
       if (pending === undefined) {
@@ -602,11 +636,14 @@ class GatewayCore implements Gateway {
         });
       }
       const view = await pending;
-      if ((generation === this.generation && session.spaceId === spaceId) || attempt >= 3) {
-        if (!session.closed) {
-          session.view = view;
-          session.shown ??= view.fingerprints;
-        }
+      if (session.spaceId !== spaceId || policyGeneration !== this.policyGeneration) continue;
+      // Upstream catalog churn alone may outpace recomputation: after a few tries serve this view
+      // (its policy is current), without memoizing it on the session.
+      const current = generation === this.generation;
+      if (current || attempt >= 3) {
+        if (current && !session.closed) session.view = view;
+        if (!session.closed) session.shown ??= view.fingerprints;
+        if (purpose === 'list') session.listedSpaceId = spaceId;
         return view;
       }
     }
@@ -626,17 +663,24 @@ class GatewayCore implements Gateway {
     );
   }
 
-  /** Drops memoized views (of one Space, or all) and schedules list_changed checks for their sessions. */
-  private invalidate(spaceId?: string): void {
+  /**
+   * Drops memoized views (of the given Spaces, or all) and schedules list_changed checks for their
+   * sessions. Synchronous: the next request of any affected session recomputes its view. `policy`
+   * marks invalidations caused by store changes (see {@link viewOf}).
+   */
+  private invalidate(spaceIds: 'all' | readonly string[], policy = false): void {
     this.generation++;
-    if (spaceId === undefined) {
+    if (policy) this.policyGeneration++;
+    const spaces = spaceIds === 'all' ? undefined : new Set(spaceIds);
+    if (spaces === undefined) {
       this.views.clear();
     } else {
-      const suffix = `\0${spaceId}`;
-      for (const key of this.views.keys()) if (key.endsWith(suffix)) this.views.delete(key);
+      for (const key of this.views.keys()) {
+        if (spaces.has(key.slice(key.indexOf('\0') + 1))) this.views.delete(key);
+      }
     }
     for (const s of this.sessions.values()) {
-      if (spaceId !== undefined && s.spaceId !== spaceId) continue;
+      if (spaces !== undefined && !spaces.has(s.spaceId)) continue;
       s.view = undefined;
       this.dirty.add(s);
     }
@@ -647,103 +691,195 @@ class GatewayCore implements Gateway {
     if (this.refreshTimer !== undefined || this.closed) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      this.refreshing = this.refreshing.then(() => this.refresh()).catch(() => undefined);
+      for (const s of [...this.dirty]) this.refreshSession(s);
     }, this.debounceMs);
     this.refreshTimer.unref();
   }
 
-  /** Recomputes dirty sessions' views and sends list_changed for each kind whose fingerprint moved. */
-  private async refresh(): Promise<void> {
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    await Promise.all(
-      batch.map(async (s) => {
-        if (s.closed || s.shown === undefined) return;
-        let view: View;
-        try {
-          view = await this.viewOf(s);
-        } catch (err) {
-          this.logger.warn({ error: messageOf(err) }, 'gateway: could not refresh a session view');
+  /** Runs list_changed checks of one session until it is no longer dirty; at most one at a time. */
+  private refreshSession(s: DownstreamSession): void {
+    if (this.refreshes.has(s) || !this.dirty.has(s) || this.closed) return;
+    const run = async (): Promise<void> => {
+      for (;;) {
+        // Checked and cleared in one step, so a session made dirty meanwhile is never lost.
+        if (!this.dirty.delete(s) || this.closed) {
+          this.refreshes.delete(s);
           return;
         }
-        if (s.closed) return;
-        const shown = s.shown;
-        s.shown = view.fingerprints;
-        const sends: Promise<void>[] = [];
-        if (shown.tools !== view.fingerprints.tools) sends.push(s.server.sendToolListChanged());
-        if (shown.prompts !== view.fingerprints.prompts) sends.push(s.server.sendPromptListChanged());
-        if (shown.resources !== view.fingerprints.resources) sends.push(s.server.sendResourceListChanged());
-        await Promise.all(sends).catch(() => undefined);
-      }),
-    );
+        try {
+          await this.refresh(s);
+        } catch (err) {
+          this.logger.warn({ error: messageOf(err) }, 'gateway: could not refresh a session view');
+        }
+      }
+    };
+    this.refreshes.set(s, run());
+  }
+
+  /** Recomputes a session's view and sends list_changed for each kind whose fingerprint moved. */
+  private async refresh(s: DownstreamSession): Promise<void> {
+    if (s.closed || s.shown === undefined) return;
+    const view = await this.viewOf(s, 'refresh');
+    if (s.closed) return;
+    const shown = s.shown;
+    s.shown = view.fingerprints;
+    const sends: Promise<void>[] = [];
+    if (shown.tools !== view.fingerprints.tools) sends.push(s.server.sendToolListChanged());
+    if (shown.prompts !== view.fingerprints.prompts) sends.push(s.server.sendPromptListChanged());
+    if (shown.resources !== view.fingerprints.resources) sends.push(s.server.sendResourceListChanged());
+    await Promise.all(sends).catch(() => undefined);
   }
 
   // ------------------------------------------------------------------------------------------
   // Store and upstream events
 
-  private async onStoreChange(change: StoreChange): Promise<void> {
+  /**
+   * Applies a store change (decide, then do): the plan is made from the change alone; views are
+   * dropped at once (synchronously, before the store's write even returns to an in-process writer);
+   * the session part (active Space, client modes, moves) follows after a few store reads, in change
+   * order; upstream syncing runs per Space in the background. Nothing here waits for an upstream,
+   * and a failing step never keeps views from being dropped.
+   */
+  private onStoreChange(change: StoreChange): void {
     if (this.closed) return;
-    const kinds = change.kinds;
-    const relevant = [...kinds].some((k) => k !== 'discovered');
-    if (!relevant) return;
-
-    if (kinds.has('active-space') || kinds.has('space')) {
-      const active = (await this.store.getActiveSpace())?.id;
-      if (active !== this.activeSpaceId && active !== undefined) await this.warm(active);
-      this.activeSpaceId = active;
+    let plan: ChangePlan | undefined;
+    let failed = false;
+    try {
+      plan = planStoreChange(change, [...this.spaces.keys()]);
+      if (plan === undefined) return;
+      // Views built after this point must re-read the changed Spaces' servers.
+      for (const spaceId of plan.syncSpaces) this.forgetServers(spaceId);
+    } catch (err) {
+      failed = true;
+      this.logger.error({ error: messageOf(err) }, 'gateway: store change failed');
+    } finally {
+      // No plan and no failure: nothing any session sees has changed.
+      if (plan !== undefined || failed) this.invalidate(plan?.invalidate ?? 'all', true);
     }
+    if (plan === undefined) return;
+    const p = plan;
+    if (p.readActiveSpace || p.readClients) {
+      this.changes = this.changes
+        .then(() => this.applySessionChanges(p))
+        .catch((err: unknown) =>
+          this.logger.error({ error: messageOf(err) }, 'gateway: store change failed'),
+        );
+    }
+    for (const spaceId of p.syncSpaces) this.requestSync(spaceId);
+  }
 
-    // A stored credential changed: reconnect what uses it (and retry servers that lacked it).
-    if (kinds.has('installation') || kinds.has('server') || kinds.has('space') || kinds.has('secret')) {
-      const known = [...this.spaces.keys()].filter((id) => id !== '');
-      const affected = kinds.has('server') || change.spaceIds === undefined ? known : change.spaceIds;
-      for (const spaceId of affected) {
-        const state = this.spaces.get(spaceId);
-        if (state === undefined) continue;
-        state.servers = undefined;
-        state.loading = undefined;
-        let servers: EffectiveServer[];
+  /** Drops the cached server list of a Space (an effective-servers load under way is ignored). */
+  private forgetServers(spaceId: string): void {
+    const state = this.spaces.get(spaceId);
+    if (state === undefined) return;
+    state.servers = undefined;
+    state.loading = undefined;
+  }
+
+  /**
+   * The session part of a store change: reads the active Space and the clients with open sessions,
+   * then moves, re-modes and closes sessions as {@link planSessions} decides. A failed read leaves
+   * that part as it was; views are dropped again at the end whatever happened.
+   */
+  private async applySessionChanges(plan: ChangePlan): Promise<void> {
+    if (this.closed) return;
+    try {
+      let active = this.activeSpaceId;
+      if (plan.readActiveSpace) {
         try {
-          servers = await this.serversOf(spaceId);
-        } catch {
-          servers = [];
+          active = (await this.store.getActiveSpace())?.id;
+        } catch (err) {
+          this.logger.error({ error: messageOf(err) }, 'gateway: could not read the active Space');
         }
-        await this.pool.sync(spaceId, servers as UpstreamServerConfig[]);
-        for (const key of this.failures.keys()) {
-          if (key.startsWith(`${spaceId}\0`)) this.failures.delete(key);
-        }
-        if (state.sessions.size > 0 || spaceId === this.activeSpaceId) void this.warm(spaceId);
       }
-    }
-
-    if (kinds.has('client')) {
-      const clients = new Map<string, Promise<Awaited<ReturnType<SpaceStore['getClient']>>>>();
-      for (const s of [...this.sessions.values()]) {
-        let lookup = clients.get(s.clientId);
-        if (lookup === undefined) {
-          lookup = this.store.getClient(s.clientId);
-          clients.set(s.clientId, lookup);
-        }
-        const client = await lookup;
-        if (client === undefined) {
-          await s.server.close().catch(() => undefined);
-          this.dropSession(s);
-          continue;
-        }
-        s.mode = client.mode;
-        s.pinnedSpaceId = client.pinnedSpaceId;
+      const clients = plan.readClients ? await this.readClients() : undefined;
+      if (this.closed) return;
+      if (active !== this.activeSpaceId) {
+        this.activeSpaceId = active;
+        if (active !== undefined) void this.warm(active);
       }
+      const decided = planSessions([...this.sessions.values()], active, clients);
+      for (const id of decided.close) {
+        const s = this.sessions.get(id);
+        if (s === undefined) continue;
+        this.dropSession(s);
+        s.server.close().catch(() => undefined);
+      }
+      for (const m of decided.modes) {
+        const s = this.sessions.get(m.sessionId);
+        if (s === undefined) continue;
+        s.mode = m.mode;
+        s.pinnedSpaceId = m.pinnedSpaceId;
+      }
+      for (const m of decided.moves) {
+        const s = this.sessions.get(m.sessionId);
+        if (s !== undefined) this.moveSession(s, m.spaceId);
+      }
+    } finally {
+      this.invalidate(plan.invalidate, true);
     }
+  }
 
-    // Follow-active sessions and re-pinned ones move to their Space.
-    for (const s of this.sessions.values()) {
-      const target = this.spaceFor(s.mode, s.pinnedSpaceId) ?? '';
-      if (target !== s.spaceId) this.moveSession(s, target);
+  /** The clients of open sessions as stored now (undefined: deleted); a failed read is left out. */
+  private async readClients(): Promise<Map<string, ClientFacts | undefined>> {
+    const ids = new Set([...this.sessions.values()].map((s) => s.clientId));
+    const clients = new Map<string, ClientFacts | undefined>();
+    await Promise.all(
+      [...ids].map(async (id) => {
+        try {
+          const client = await this.store.getClient(id);
+          clients.set(
+            id,
+            client === undefined ? undefined : { mode: client.mode, pinnedSpaceId: client.pinnedSpaceId },
+          );
+        } catch (err) {
+          this.logger.warn({ clientId: id, error: messageOf(err) }, 'gateway: could not read a client');
+        }
+      }),
+    );
+    return clients;
+  }
+
+  /**
+   * Syncs a Space's upstreams with its servers (closes removed or reconfigured ones, reconnects)
+   * in the background; at most one sync per Space runs, and one more follows when asked meanwhile.
+   */
+  private requestSync(spaceId: string): void {
+    this.syncWanted.add(spaceId);
+    if (this.syncs.has(spaceId) || this.closed) return;
+    const run = async (): Promise<void> => {
+      for (;;) {
+        if (!this.syncWanted.delete(spaceId) || this.closed) {
+          this.syncs.delete(spaceId);
+          return;
+        }
+        try {
+          await this.syncSpace(spaceId);
+        } catch (err) {
+          this.logger.warn(
+            { spaceId, error: messageOf(err) },
+            'gateway: could not sync the upstreams of a Space',
+          );
+        }
+      }
+    };
+    this.syncs.set(spaceId, run());
+  }
+
+  private async syncSpace(spaceId: string): Promise<void> {
+    const state = this.spaces.get(spaceId);
+    if (state === undefined) return;
+    let servers: EffectiveServer[];
+    try {
+      servers = await this.serversOf(spaceId);
+    } catch {
+      servers = [];
     }
-    // Edits confined to named Spaces (sets, grants, installations) only touch those Spaces' views.
-    const scoped = change.spaceIds !== undefined && [...kinds].every((k) => SPACE_SCOPED_CHANGES.has(k));
-    if (scoped) for (const spaceId of change.spaceIds ?? []) this.invalidate(spaceId);
-    else this.invalidate();
+    await this.pool.sync(spaceId, servers as UpstreamServerConfig[]);
+    for (const key of this.failures.keys()) {
+      if (key.startsWith(`${spaceId}\0`)) this.failures.delete(key);
+    }
+    if (state.sessions.size > 0 || spaceId === this.activeSpaceId) void this.warm(spaceId);
   }
 
   private moveSession(s: DownstreamSession, spaceId: string): void {
@@ -784,7 +920,7 @@ class GatewayCore implements Gateway {
           .catch(() => undefined);
       }
     }
-    this.invalidate(upstream.spaceId);
+    this.invalidate([upstream.spaceId]);
   }
 
   private onStateChanged(upstream: Upstream, previous: string): void {
@@ -795,7 +931,7 @@ class GatewayCore implements Gateway {
         this.store.markServerUnavailable(upstream.spaceId, upstream.serverId).catch(() => undefined);
       }
       this.dropUpstreamSubscriptions(upstream);
-      this.invalidate(upstream.spaceId);
+      this.invalidate([upstream.spaceId]);
     }
   }
 
@@ -946,6 +1082,45 @@ class GatewayCore implements Gateway {
   }
 
   /**
+   * The route of a feature missing from the session's view that a server not connected yet could
+   * offer: waits (bounded) for just those servers, then looks again. Undefined at once when no such
+   * server exists, so a denied feature is answered without waiting for any upstream. A tool or prompt
+   * can only come from the server whose `<alias>_` starts its exposed name (or an unprefixed one);
+   * this only decides whether waiting can help, routing still goes through the view's table.
+   */
+  private async routeOnceConnected(
+    s: DownstreamSession,
+    kind: FeatureKind,
+    name: string,
+  ): Promise<Route | undefined> {
+    const spaceId = s.spaceId;
+    if (spaceId === '') return undefined;
+    let servers: EffectiveServer[];
+    try {
+      servers = await this.serversOf(spaceId);
+    } catch {
+      return undefined;
+    }
+    const { prefixOf } = spaceNaming(spaceId, servers, new Map());
+    const couldOffer = (server: EffectiveServer): boolean => {
+      const upstream = this.pool.get(spaceId, server.serverId);
+      const connecting =
+        upstream === undefined || (upstream.catalog === undefined && NEEDS_CONNECT.has(upstream.state));
+      if (!connecting) return false;
+      return (
+        kind === 'resource' || prefixOf.get(server.serverId) === false || name.startsWith(`${server.alias}_`)
+      );
+    };
+    if (!servers.some(couldOffer)) return undefined;
+    await this.warm(spaceId, couldOffer);
+    if (s.closed || s.spaceId !== spaceId) return undefined;
+    const view = await this.viewOf(s);
+    if (kind === 'tool') return view.toolRoutes.get(name);
+    if (kind === 'prompt') return view.promptRoutes.get(name);
+    return resourceRoute(view, name);
+  }
+
+  /**
    * Forwards one call/get/read along its route (or answers "Unknown ..." when there is none: denied
    * and nonexistent look the same) and queues its audit record.
    */
@@ -959,6 +1134,7 @@ class GatewayCore implements Gateway {
   ): Promise<Record<string, unknown>> {
     const started = performance.now();
     const spaceId = s.spaceId;
+    route ??= await this.routeOnceConnected(s, op.kind, name);
     if (route === undefined) {
       const error = unknownError(op.kind, name);
       this.record(s, spaceId, op.method, op.kind, name, undefined, started, error);
@@ -1035,7 +1211,7 @@ class GatewayCore implements Gateway {
     ] as const;
     for (const [schema, key, items] of lists) {
       on(schema, async (r: { params: { cursor?: string } | undefined }) =>
-        this.page(items(await this.viewOf(s)), r.params?.cursor, key),
+        this.page(items(await this.viewOf(s, 'list')), r.params?.cursor, key),
       );
     }
 
