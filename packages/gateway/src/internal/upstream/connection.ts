@@ -116,6 +116,46 @@ function isSdkTimeout(error: unknown): boolean {
   );
 }
 
+/**
+ * How deep request params may nest before the gateway refuses to forward them: transports
+ * serialize with `JSON.stringify`, which recurses and overflows the stack a few thousand levels down.
+ */
+const MAX_FORWARD_DEPTH = 1000;
+
+/**
+ * True when `value` nests objects and arrays more than `limit` levels deep (`{}` is one level).
+ * Iterative, so any depth is safe to check; stops at the first path past the limit (a cycle counts
+ * as too deep).
+ */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const containers: object[] = [value];
+  const depths: number[] = [1];
+  for (;;) {
+    const container = containers.pop();
+    const depth = depths.pop();
+    if (container === undefined || depth === undefined) return false;
+    if (depth > limit) return true;
+    const children: unknown[] = Array.isArray(container) ? container : Object.values(container);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        containers.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+}
+
+/** Why `value` cannot be sent as JSON, or undefined when it can (only run after a send failed). */
+function serializationProblem(value: unknown): string | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -679,34 +719,69 @@ export class UpstreamConnection implements Upstream {
   request(message: RpcMessage, options: UpstreamCallOptions = {}): Promise<Record<string, unknown>> {
     const client = this.client;
     if (this._state !== 'ready' || client === undefined) return Promise.reject(this.unavailable());
+    if (nestsDeeperThan(message.params, MAX_FORWARD_DEPTH)) return Promise.reject(this.nestedTooDeeply());
     this.lastActivity = this.ctx.now();
     const timeoutMs =
       options.timeoutMs ??
       (this.timeoutSeconds !== undefined ? this.timeoutSeconds * 1000 : this.ctx.callTimeoutMs);
     const id = this.nextCallId++;
     const { signal, onProgress } = options;
+    // The SDK registers a response handler, a progress handler and a timer before it sends, and
+    // drops them on a response, a timeout, an abort or a close, but not when sending fails: the
+    // handlers then keep the call's params alive until the connection closes. Aborting a signal of
+    // our own is the public way to drop them; the caller's signal is linked to it until we settle.
+    const local = new AbortController();
+    const forwardAbort = (): void => local.abort(signal?.reason);
     return new Promise((resolve, reject) => {
       this.inflight.set(id, { origin: options.origin, reject });
+      const settle = (): boolean => {
+        signal?.removeEventListener('abort', forwardAbort);
+        if (!this.inflight.delete(id)) return false;
+        this.lastActivity = this.ctx.now();
+        return true;
+      };
       // setTimeout treats anything above 2^31-1 ms as 1 ms.
-      const requestOptions: RequestOptions = { timeout: Math.min(timeoutMs, MAX_TIMER_MS) };
-      if (signal !== undefined) requestOptions.signal = signal;
+      const requestOptions: RequestOptions = {
+        timeout: Math.min(timeoutMs, MAX_TIMER_MS),
+        signal: local.signal,
+      };
       if (onProgress !== undefined) requestOptions.onprogress = onProgress as ProgressCallback;
-      client.request(message as { method: string }, PASSTHROUGH, requestOptions).then(
+      if (signal?.aborted) local.abort(signal.reason);
+      else signal?.addEventListener('abort', forwardAbort, { once: true });
+      let sent: Promise<unknown>;
+      try {
+        sent = client.request(message as { method: string }, PASSTHROUGH, requestOptions);
+      } catch (error) {
+        sent = Promise.reject(error);
+      }
+      sent.then(
         (result) => {
-          if (!this.inflight.delete(id)) return;
-          this.lastActivity = this.ctx.now();
-          resolve(result as Record<string, unknown>);
+          if (settle()) resolve(result as Record<string, unknown>);
         },
         (error: unknown) => {
-          if (!this.inflight.delete(id)) return;
-          this.lastActivity = this.ctx.now();
-          reject(this.mapCallError(error, timeoutMs, signal));
+          // Every SDK-made rejection after a send is an McpError; anything else failed to send.
+          if (!(error instanceof McpError) && !local.signal.aborted) local.abort(error);
+          if (settle()) reject(this.mapCallError(error, timeoutMs, signal, message.params));
         },
       );
     });
   }
 
-  private mapCallError(error: unknown, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+  /** `INVALID_INPUT` for params that nest deeper than the gateway forwards. */
+  private nestedTooDeeply(): McpmuxError {
+    return new McpmuxError(
+      'INVALID_INPUT',
+      `Invalid params: arguments nested too deeply to forward (more than ${MAX_FORWARD_DEPTH} levels); send them less deeply nested.`,
+      { data: { spaceId: this.spaceId, serverId: this.serverId, maxDepth: MAX_FORWARD_DEPTH } },
+    );
+  }
+
+  private mapCallError(
+    error: unknown,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    params: unknown,
+  ): unknown {
     if (signal?.aborted) return signal.reason;
     if (isSdkTimeout(error)) {
       return new McpmuxError(
@@ -716,17 +791,35 @@ export class UpstreamConnection implements Upstream {
       );
     }
     if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) return error;
-    return this.unavailable(
-      error instanceof McpError
-        ? 'connection closed'
-        : this.redact(`connection failed: ${errorMessage(error)}`),
-    );
+    if (error instanceof McpError) return this.unavailable('connection closed');
+    return this.sendFailure(error, params);
+  }
+
+  /**
+   * Maps a failure to send (not an answer) to the error a caller gets; never a stack trace. Params
+   * that cannot be serialized (a BigInt or a cycle from an embedder, a string past V8's limit) are
+   * the caller's problem and leave the connection alone; anything else is a connection failure.
+   */
+  private sendFailure(error: unknown, params: unknown): McpmuxError | McpError {
+    const problem = serializationProblem(params);
+    if (problem !== undefined) {
+      return new McpError(
+        ErrorCode.InternalError,
+        `Could not send the request to server "${this.serverId}": ${this.redact(problem)}. Send plain JSON arguments.`,
+      );
+    }
+    return this.unavailable(this.redact(`connection failed: ${errorMessage(error)}`));
   }
 
   async notify(message: RpcMessage): Promise<void> {
     const client = this.client;
     if (this._state !== 'ready' || client === undefined) throw this.unavailable();
-    await client.notification(message as { method: string });
+    if (nestsDeeperThan(message.params, MAX_FORWARD_DEPTH)) throw this.nestedTooDeeply();
+    try {
+      await client.notification(message as { method: string });
+    } catch (error) {
+      throw this.sendFailure(error, message.params);
+    }
   }
 
   /** Stops the client and its child (awaiting the child's exit); keeps nothing running. */
