@@ -95,3 +95,32 @@ describe('requests the gateway cannot send upstream', { timeout: 60_000 }, () =>
     expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 });
+
+describe("an upstream's own errors", { timeout: 30_000 }, () => {
+  it('relays an upstream -32000 error with its own code, message and data; the upstream stays ready', async () => {
+    const call = c.client.callTool({
+      name: 'errs_fail',
+      arguments: { code: -32000, message: 'quota exceeded for project X', data: { retryAfter: 60 } },
+    });
+    await expect(call).rejects.toMatchObject({
+      code: -32000,
+      message: 'MCP error -32000: quota exceeded for project X',
+      data: { retryAfter: 60 },
+    });
+    expect(upstreamState()).toBe('ready');
+    expect(h.gateway.status().upstreams.find((u) => u.serverId === 'errs')?.restarts).toBe(0);
+    expect(await echo({ after: 'quota' })).toBe('{"after":"quota"}');
+  });
+
+  it('still answers UPSTREAM_UNAVAILABLE when the upstream really dies mid-call', async () => {
+    const err = await c.client.callTool({ name: 'errs_crash', arguments: {} }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; message: string; data?: { code?: string } },
+    );
+    expect(err?.code).toBe(-32010);
+    expect(err?.message).toMatch(
+      /^MCP error -32010: Server "errs" is unavailable \(ready\): process exited with code 3/,
+    );
+    expect(err?.data?.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+});

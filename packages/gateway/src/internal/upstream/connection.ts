@@ -725,6 +725,7 @@ export class UpstreamConnection implements Upstream {
       options.timeoutMs ??
       (this.timeoutSeconds !== undefined ? this.timeoutSeconds * 1000 : this.ctx.callTimeoutMs);
     const id = this.nextCallId++;
+    const generation = this.generation;
     const { signal, onProgress } = options;
     // The SDK registers a response handler, a progress handler and a timer before it sends, and
     // drops them on a response, a timeout, an abort or a close, but not when sending fails: the
@@ -761,7 +762,7 @@ export class UpstreamConnection implements Upstream {
         (error: unknown) => {
           // Every SDK-made rejection after a send is an McpError; anything else failed to send.
           if (!(error instanceof McpError) && !local.signal.aborted) local.abort(error);
-          if (settle()) reject(this.mapCallError(error, timeoutMs, signal, message.params));
+          if (settle()) reject(this.mapCallError(error, timeoutMs, signal, generation, message.params));
         },
       );
     });
@@ -776,10 +777,16 @@ export class UpstreamConnection implements Upstream {
     );
   }
 
+  /** True when the connection a call or notification went out on (`generation`) is gone. */
+  private closedSince(generation: number): boolean {
+    return generation !== this.generation || this._state !== 'ready' || this.client === undefined;
+  }
+
   private mapCallError(
     error: unknown,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    generation: number,
     params: unknown,
   ): unknown {
     if (signal?.aborted) return signal.reason;
@@ -790,8 +797,14 @@ export class UpstreamConnection implements Upstream {
         { data: { spaceId: this.spaceId, serverId: this.serverId, timeoutSeconds: timeoutMs / 1000 } },
       );
     }
-    if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) return error;
-    if (error instanceof McpError) return this.unavailable('connection closed');
+    if (error instanceof McpError) {
+      // -32000 is the SDK's "Connection closed" and also a code servers use for their own errors
+      // ("quota exceeded"): only a connection that really closed makes it a connection failure.
+      if (error.code === ErrorCode.ConnectionClosed && this.closedSince(generation)) {
+        return this.unavailable('connection closed');
+      }
+      return error;
+    }
     return this.sendFailure(error, params);
   }
 
