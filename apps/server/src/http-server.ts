@@ -19,6 +19,7 @@ import {
   RPC,
   sendError,
 } from './internal/http-util.js';
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
 
 /** The default port of the gateway server. */
@@ -70,6 +71,11 @@ export interface McpHttpServerOptions {
   allowedOrigins?: string[];
   /** Largest accepted request body in bytes. Default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Deepest nesting of arrays and objects in a request body, checked before the body is parsed; a
+   * deeper one gets 400 with JSON-RPC error -32600. Default 64.
+   */
+  maxJsonDepth?: number;
   /** Sessions without requests or open streams for this long are closed. Default 30 min. */
   sessionIdleMs?: number;
   /** How often idle sessions are looked for, in ms. Default `min(sessionIdleMs / 2, 60_000)`. */
@@ -142,8 +148,8 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * Creates the Streamable HTTP server (MCP spec 2025-11-25, older revisions negotiated) in front of
  * the gateway. Every request is checked before any work: the path, the `Host` header (loopback
  * binds: DNS rebinding), the `Origin` header (allow-list; `null` refused), the Bearer access key
- * (or the anonymous client on loopback), the content type and the body limit; failures are JSON
- * errors with 404/403/401/415/413. Sessions have random ids bound to the authenticated client; a
+ * (or the anonymous client on loopback), the content type, the body limit and the JSON nesting
+ * depth (scanned before parsing); failures are JSON errors with 404/403/401/415/413/400. Sessions have random ids bound to the authenticated client; a
  * session id presented with another client's key answers 404. Responses are plain JSON unless the
  * gateway streams (progress, logs, sampling, elicitation), then SSE.
  *
@@ -191,6 +197,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   const now = options.now ?? Date.now;
   const newSessionId = options.sessionId ?? (() => randomBytes(16).toString('base64url'));
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const reapEvery = options.reapIntervalMs ?? Math.min(Math.max(idleMs / 2, 10), 60_000);
   const maxPerClient = options.maxSessionsPerClient ?? 64;
@@ -346,6 +353,10 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     }
     const body = await readBody(req, res);
     if (body === undefined) return;
+    // Before parsing: deep nesting costs nothing to send and a great deal to handle later.
+    if (exceedsJsonDepth(body, maxDepth)) {
+      return sendError(res, 400, RPC.INVALID_REQUEST, tooDeepMessage(maxDepth));
+    }
     let text = body.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let parsed: unknown;

@@ -13,6 +13,7 @@ export {
   type McpHttpServerOptions,
   type SessionConnector,
 } from './http-server.js';
+export { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -21,5 +22,5 @@ export {
   REDACTED_PATHS,
 } from './logger.js';
 export { type RunningServer, type StartServerOptions, startServer } from './start.js';
-export { type ServeStdioOptions, serveStdio } from './stdio.js';
+export { DEFAULT_MAX_LINE_BYTES, type ServeStdioOptions, serveStdio } from './stdio.js';
 export { SERVER_VERSION } from './version.js';

@@ -35,6 +35,7 @@ export interface StartServerOptions {
   http?: Pick<
     McpHttpServerOptions,
     | 'maxBodyBytes'
+    | 'maxJsonDepth'
     | 'sessionIdleMs'
     | 'reapIntervalMs'
     | 'maxSessionsPerClient'

@@ -1,9 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway } from '@mcpmux/gateway';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { openHome } from './home.js';
 import { gatewayEnv } from './internal/env.js';
+import { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
+import { StdioLineTransport } from './internal/stdio-transport.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -21,13 +22,24 @@ export interface ServeStdioOptions {
   stdout: Writable;
   /** Logs; never to `stdout`. Default: `defaultLogger` on standard error. */
   logger?: Logger;
+  /**
+   * Deepest nesting of arrays and objects in one incoming message; a deeper line is answered with
+   * JSON-RPC error -32600 before it is parsed. Default 64.
+   */
+  maxJsonDepth?: number;
+  /** Longest incoming line in bytes; a longer one is answered with -32600 and skipped. Default 10 MiB. */
+  maxLineBytes?: number;
 }
+
+/** The default longest line the stdio bridge reads: 10 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Serves one client over stdio for apps that only speak stdio: opens the home, starts the gateway
- * and connects an SDK stdio transport to it for `clientId`. The returned `closed` settles when the
- * input ends or the session closes; by then the gateway (and every upstream child process) and the
- * database are closed.
+ * and connects a newline-delimited JSON-RPC transport to it for `clientId`. Each incoming line is
+ * checked before it is parsed (nesting depth, length); a bad line is answered with a JSON-RPC error
+ * and the session goes on. The returned `closed` settles when the input ends or the session closes;
+ * by then the gateway (and every upstream child process) and the database are closed.
  *
  * @param options - see {@link ServeStdioOptions}.
  * @throws `NOT_FOUND` when the home or the client does not exist; `VAULT_LOCKED` for a wrong master key.
@@ -62,7 +74,10 @@ export async function serveStdio(options: ServeStdioOptions): Promise<{ closed: 
     logger: logger.child({ component: 'gateway' }),
     serverInfo: { name: 'mcpmux', version: SERVER_VERSION },
   });
-  const transport = new StdioServerTransport(options.stdin, options.stdout);
+  const transport = new StdioLineTransport(options.stdin, options.stdout, {
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  });
   let resolveClosed: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
     resolveClosed = resolve;

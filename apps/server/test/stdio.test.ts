@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { isMcpmuxError } from '@mcpmux/core';
@@ -64,6 +67,46 @@ describe('the stdio bridge', () => {
     expect((await client.listTools()).tools).toEqual([]);
     await expect(client.callTool({ name: 'alpha_echo', arguments: { text: 'x' } })).rejects.toThrow();
     await client.close();
+  });
+
+  it('answers a line nested deeper than 64 levels with -32600 before parsing it, and keeps serving', async () => {
+    const child = spawn(process.execPath, [BRIDGE, t.home, 'alice'], {
+      env: { ...t.env, PATH: process.env.PATH ?? '' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const next = async () => JSON.parse(String((await replies.next()).value));
+    const send = (line: string) => child.stdin.write(`${line}\n`);
+    try {
+      send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 'raw', version: '1' },
+          },
+        }),
+      );
+      expect((await next()).id).toBe(1);
+      send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+      send(
+        `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"alpha_echo","arguments":{"deep":${deep}}}}`,
+      );
+      expect(await next()).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: expect.stringContaining('JSON nested deeper than 64 levels') },
+      });
+      send('{"jsonrpc":"2.0","id":3,"method":"ping"}');
+      expect(await next()).toEqual({ jsonrpc: '2.0', id: 3, result: {} });
+    } finally {
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
+    }
   });
 
   it('refuses an unknown client with NOT_FOUND before reading any input', async () => {

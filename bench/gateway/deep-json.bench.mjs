@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Heap and RSS of the gateway SERVER (HTTP edge included) under tools/call requests whose
+// arguments are D nested arrays (issue #13 item 1): sends N such POSTs over loopback to
+// `startServer` (in this process, so the heap is measured after a full GC), then checks that the
+// server still answers and the heap is within 20 MB of where it started.
+//
+// Usage: node --expose-gc bench/gateway/deep-json.bench.mjs [--calls 100] [--depth 1000000]
+//   (build first: pnpm --filter @mcpmux/server build)
+// Exit code 1 when the heap grew by more than 20 MB, a deep call was not refused with 400, or the
+// server stopped answering.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, openHome, startServer } from '@mcpmux/server';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const calls = option('--calls', 100);
+const depth = option('--depth', 1_000_000);
+const LIMIT_MB = 20;
+
+if (typeof globalThis.gc !== 'function') {
+  console.error('run with node --expose-gc');
+  process.exit(2);
+}
+
+async function memory() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heap: heapUsed / 2 ** 20, rss: rss / 2 ** 20 };
+}
+
+function post(url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const home = mkdtempSync(join(tmpdir(), 'mcpmux-deep-json-'));
+const env = { PATH: process.env.PATH ?? '', MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
+const opened = await openHome({ home, env, create: true });
+await opened.store.createSpace({ id: 'work' });
+await opened.store.createServer({
+  id: 'echo',
+  transport: {
+    type: 'stdio',
+    command: process.execPath,
+    args: [join(here, 'fixtures', 'many-tools.mjs'), 'e', '1'],
+  },
+});
+await opened.store.install('work', 'echo');
+const { accessKey } = await opened.store.createClient({ id: 'app' });
+await opened.store.grant('app', 'work', 'all');
+await opened.close();
+
+const server = await startServer({ home, env, port: 0, logger: createLogger({ level: 'silent' }) });
+const base = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  authorization: `Bearer ${accessKey}`,
+};
+const init = await post(
+  server.url,
+  base,
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  }),
+);
+const headers = { ...base, 'mcp-session-id': init.headers['mcp-session-id'] };
+await post(server.url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+const list = JSON.parse(
+  (await post(server.url, headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }))).body,
+);
+const tool = list.result.tools[0].name;
+const echo = async (message) => {
+  const res = await post(
+    server.url,
+    headers,
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: tool, arguments: { message } },
+    }),
+  );
+  return (
+    res.status === 200 && JSON.parse(res.body).result?.content?.[0]?.text === JSON.stringify({ message })
+  );
+};
+await echo('warm-up');
+
+const deepBody = Buffer.from(
+  `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"${tool}","arguments":{"message":"deep","deep":${'['.repeat(depth)}${']'.repeat(depth)}}}}`,
+);
+const before = await memory();
+const statuses = new Map();
+const started = process.hrtime.bigint();
+for (let i = 0; i < calls; i++) {
+  const res = await post(server.url, headers, deepBody);
+  statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+}
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+const after = await memory();
+const serving = await echo('still serving');
+// The gateway's shutdown timers are unref'd; keep the loop alive until the close has finished.
+const keepAlive = setInterval(() => {}, 1000);
+await server.close();
+clearInterval(keepAlive);
+rmSync(home, { recursive: true, force: true });
+
+console.log(
+  `deep-json: ${calls} POSTs of ${deepBody.length} bytes (${depth} nested arrays) in ${ms.toFixed(0)} ms`,
+);
+console.log(`  statuses: ${[...statuses].map(([s, n]) => `${n} x ${s}`).join(', ')}`);
+console.log(
+  `  heap after GC: before ${before.heap.toFixed(1)} MiB, after ${after.heap.toFixed(1)} MiB, growth ${(after.heap - before.heap).toFixed(1)} MiB (limit ${LIMIT_MB})`,
+);
+console.log(
+  `  RSS: before ${before.rss.toFixed(1)} MiB, after ${after.rss.toFixed(1)} MiB; next call answered: ${serving}`,
+);
+const ok = statuses.get(400) === calls && serving && after.heap - before.heap <= LIMIT_MB;
+console.log(ok ? 'deep-json: ok' : 'deep-json: FAILED');
+process.exitCode = ok ? 0 : 1;
