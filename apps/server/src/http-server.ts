@@ -280,7 +280,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     }
     if (count >= maxPerClient && oldest !== undefined) await closeSession(oldest);
     else if (sessions.size >= maxSessions) return 'Too many sessions; try again later.';
-    const transport = new SessionTransport(newSessionId(), clientId, now());
+    const transport = new SessionTransport(newSessionId(), clientId, now);
     const session: Session = { transport, gateway: undefined };
     sessions.set(transport.sessionId, session);
     // Set before connecting: the gateway's protocol layer chains its own handler after this one.

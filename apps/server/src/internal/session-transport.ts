@@ -21,6 +21,15 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
   return 'id' in message && ('result' in message || 'error' in message);
 }
 
+/** The request id a `notifications/cancelled` names, if `message` is one. */
+function cancelledId(message: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) {
+    return undefined;
+  }
+  const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
 /** The answer to one POST that carried requests. */
 export class Exchange {
   readonly #res: ServerResponse;
@@ -60,19 +69,21 @@ export class Exchange {
     this.#pending.delete(message.id);
     if (this.#sse) {
       this.#res.write(sseEvent(message));
-      if (this.#pending.size === 0) this.#finish();
-      return;
+    } else {
+      this.#buffered.push(message);
     }
-    this.#buffered.push(message);
-    if (this.#pending.size > 0) return;
-    const body = JSON.stringify(this.#batch ? this.#buffered : this.#buffered[0]);
-    this.#res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'mcp-session-id': this.#session.sessionId,
-    });
-    this.#done = true;
-    this.#res.end(body);
+    if (this.#pending.size === 0) this.#complete();
+  }
+
+  /**
+   * The client cancelled request `id` (`notifications/cancelled`): no response will come for it, so
+   * the exchange stops waiting for one. When nothing else is pending the HTTP response ends: the
+   * other responses of a batch as JSON, the SSE stream closed, or (nothing answered yet) an empty
+   * event stream, or `202` for a client that accepts JSON only.
+   */
+  cancel(id: RequestId): void {
+    if (this.#done || !this.#pending.delete(id)) return;
+    if (this.#pending.size === 0) this.#complete();
   }
 
   stream(message: JSONRPCMessage): void {
@@ -89,6 +100,28 @@ export class Exchange {
   end(): void {
     if (this.#done) return;
     this.#finish();
+  }
+
+  /** Every request of the POST is answered or cancelled. */
+  #complete(): void {
+    this.#done = true;
+    if (this.#sse) {
+      this.#res.end();
+    } else if (this.#buffered.length > 0) {
+      const body = JSON.stringify(this.#batch ? this.#buffered : this.#buffered[0]);
+      this.#res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'mcp-session-id': this.#session.sessionId,
+      });
+      this.#res.end(body);
+    } else if (this.#acceptsSse) {
+      this.#res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.#session.sessionId });
+      this.#res.end();
+    } else {
+      this.#res.writeHead(202, { 'mcp-session-id': this.#session.sessionId, 'content-length': 0 });
+      this.#res.end();
+    }
   }
 
   #finish(): void {
@@ -117,20 +150,22 @@ export class Exchange {
 export class SessionTransport implements Transport {
   readonly sessionId: string;
   readonly clientId: string;
-  /** `Date.now()`-style time of the last request. */
+  /** `Date.now()`-style time of the last request, or of the moment the last one in flight ended. */
   lastActivity: number;
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
 
   readonly #inflight = new Map<RequestId, Exchange>();
+  readonly #now: () => number;
   #standalone: ServerResponse | undefined;
   #closed = false;
 
-  constructor(sessionId: string, clientId: string, now: number) {
+  constructor(sessionId: string, clientId: string, now: () => number) {
     this.sessionId = sessionId;
     this.clientId = clientId;
-    this.lastActivity = now;
+    this.#now = now;
+    this.lastActivity = now();
   }
 
   async start(): Promise<void> {}
@@ -158,12 +193,33 @@ export class SessionTransport implements Transport {
     return this.#inflight.has(id);
   }
 
-  /** Delivers the messages of one POST; requests are answered through `exchange` (if any). */
+  /**
+   * Delivers the messages of one POST; requests are answered through `exchange` (if any). A
+   * `notifications/cancelled` for a request in flight also releases that request here: the gateway
+   * sends no response for it, so its exchange stops waiting, and the id is free again.
+   */
   receive(messages: JSONRPCMessage[], exchange: Exchange | undefined): void {
     if (exchange !== undefined) {
       for (const m of messages) if ('method' in m && 'id' in m) this.#inflight.set(m.id, exchange);
     }
-    for (const m of messages) this.onmessage?.(m);
+    for (const m of messages) {
+      this.onmessage?.(m);
+      const cancelled = cancelledId(m);
+      if (cancelled !== undefined) this.#release(cancelled);
+    }
+  }
+
+  #release(id: RequestId): void {
+    const exchange = this.#inflight.get(id);
+    if (exchange === undefined) return;
+    this.#inflight.delete(id);
+    this.#settled();
+    exchange.cancel(id);
+  }
+
+  /** A request stopped being in flight: the idle clock starts from the last one. */
+  #settled(): void {
+    if (this.#inflight.size === 0) this.lastActivity = this.#now();
   }
 
   /** Opens the GET stream for messages related to no request. */
@@ -180,6 +236,7 @@ export class SessionTransport implements Transport {
   abandon(ids: RequestId[]): void {
     for (const id of ids) {
       if (!this.#inflight.delete(id) || this.#closed) continue;
+      this.#settled();
       this.onmessage?.({
         jsonrpc: '2.0',
         method: 'notifications/cancelled',
@@ -194,6 +251,7 @@ export class SessionTransport implements Transport {
       const exchange = this.#inflight.get(message.id);
       if (exchange === undefined) return;
       this.#inflight.delete(message.id);
+      this.#settled();
       exchange.respond(message);
       return;
     }
