@@ -34,6 +34,10 @@ export const HEALTH_PATH = '/health';
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** The default idle time after which a session is reaped: 30 minutes. */
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
+/** The default cap on one client's open sessions. */
+export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 64;
+/** The default cap on open sessions in total. */
+export const DEFAULT_MAX_SESSIONS = 1024;
 
 /** A structured logger (pino-compatible) for the HTTP layer; it never logs per message. */
 export interface HttpLogger {
@@ -76,13 +80,19 @@ export interface McpHttpServerOptions {
    * deeper one gets 400 with JSON-RPC error -32600. Default 64.
    */
   maxJsonDepth?: number;
-  /** Sessions without requests or open streams for this long are closed. Default 30 min. */
+  /**
+   * Sessions without a request in flight or an open stream for this long are closed (a later
+   * request on one answers 404). Default 30 min.
+   */
   sessionIdleMs?: number;
   /** How often idle sessions are looked for, in ms. Default `min(sessionIdleMs / 2, 60_000)`. */
   reapIntervalMs?: number;
-  /** Sessions per client; a new one evicts that client's least recently used. Default 64. */
+  /**
+   * Open sessions per client. A session is never closed to make room: a client at the cap (after
+   * its sessions idle past `sessionIdleMs` are closed) gets 429 with `Retry-After`. Default 64.
+   */
   maxSessionsPerClient?: number;
-  /** Sessions in total; beyond it new sessions get 503. Default 1,024. */
+  /** Open sessions in total; beyond it a new session gets 503 with `Retry-After`. Default 1,024. */
   maxSessions?: number;
   /** Messages in one JSON-RPC batch (protocol revisions before 2025-06-18). Default 64. */
   maxBatch?: number;
@@ -136,8 +146,19 @@ interface Session {
   gateway: { close(): Promise<void> } | undefined;
 }
 
+/** Why a new session was refused: the HTTP status, the message and when to retry (seconds). */
+interface Refusal {
+  status: 429 | 503;
+  message: string;
+  retryAfter: number;
+}
+
 function dropProto(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -149,9 +170,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * the gateway. Every request is checked before any work: the path, the `Host` header (loopback
  * binds: DNS rebinding), the `Origin` header (allow-list; `null` refused), the Bearer access key
  * (or the anonymous client on loopback), the content type, the body limit and the JSON nesting
- * depth (scanned before parsing); failures are JSON errors with 404/403/401/415/413/400. Sessions have random ids bound to the authenticated client; a
- * session id presented with another client's key answers 404. Responses are plain JSON unless the
- * gateway streams (progress, logs, sampling, elicitation), then SSE.
+ * depth (scanned before parsing); failures are JSON errors with 404/403/401/415/413/400. Sessions
+ * have random ids bound to the authenticated client; a session id presented with another client's
+ * key answers 404. A session is never closed to make room for another: over the per-client cap a
+ * new session gets 429, over the total cap 503, both with `Retry-After`; idle sessions are closed
+ * by age and answer 404 afterwards. Responses are plain JSON unless the gateway streams (progress,
+ * logs, sampling, elicitation), then SSE. A request the client cancels (`notifications/cancelled`)
+ * ends its POST without a response and frees its id.
  *
  * @param options - see {@link McpHttpServerOptions}; `gateway` and `authenticate` are required.
  * @throws `FORBIDDEN` for a non-loopback `host` without `allowNonLoopback`, or `anonymousClientId`
@@ -200,8 +225,8 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const reapEvery = options.reapIntervalMs ?? Math.min(Math.max(idleMs / 2, 10), 60_000);
-  const maxPerClient = options.maxSessionsPerClient ?? 64;
-  const maxSessions = options.maxSessions ?? 1024;
+  const maxPerClient = options.maxSessionsPerClient ?? DEFAULT_MAX_SESSIONS_PER_CLIENT;
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const maxBatch = options.maxBatch ?? 64;
   const authCacheMs = options.authCacheMs ?? 250;
   const anonymous = options.anonymousClientId;
@@ -270,16 +295,77 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     }
   }
 
-  async function openSession(clientId: string): Promise<Session | string> {
+  function countOf(clientId: string): number {
     let count = 0;
-    let oldest: Session | undefined;
+    for (const s of sessions.values()) if (s.transport.clientId === clientId) count++;
+    return count;
+  }
+
+  /** Closes the sessions (of `clientId`, or all) idle for longer than the idle limit. */
+  async function reapIdle(clientId?: string): Promise<number> {
+    const limit = now() - idleMs;
+    const idle = [...sessions.values()].filter(
+      (s) =>
+        (clientId === undefined || s.transport.clientId === clientId) &&
+        s.transport.idle &&
+        s.transport.lastActivity <= limit,
+    );
+    await Promise.allSettled(idle.map((s) => closeSession(s)));
+    return idle.length;
+  }
+
+  /** Seconds until the first idle session (of `clientId`, or any) reaches the idle limit. */
+  function retryAfter(clientId?: string): number {
+    const t = now();
+    let soonest = Math.min(idleMs, 60_000);
     for (const s of sessions.values()) {
-      if (s.transport.clientId !== clientId) continue;
-      count++;
-      if (oldest === undefined || s.transport.lastActivity < oldest.transport.lastActivity) oldest = s;
+      if (clientId !== undefined && s.transport.clientId !== clientId) continue;
+      if (s.transport.idle) soonest = Math.min(soonest, s.transport.lastActivity + idleMs - t);
     }
-    if (count >= maxPerClient && oldest !== undefined) await closeSession(oldest);
-    else if (sessions.size >= maxSessions) return 'Too many sessions; try again later.';
+    return Math.max(1, Math.ceil(soonest / 1000));
+  }
+
+  /**
+   * A cap is reached: sessions idle past the limit go first (the reaper would close them soon).
+   * A session that works is never closed to make room; the new one is refused instead.
+   */
+  async function refusal(clientId: string): Promise<Refusal | undefined> {
+    const idleSeconds = Math.round(idleMs / 1000);
+    if (countOf(clientId) >= maxPerClient) {
+      await reapIdle(clientId);
+      if (countOf(clientId) >= maxPerClient) {
+        return {
+          status: 429,
+          retryAfter: retryAfter(clientId),
+          message:
+            `Too many sessions: client "${clientId}" already has ${plural(maxPerClient, 'open session')}, its limit. ` +
+            `Close sessions it no longer uses (HTTP DELETE), let idle ones expire (after ${idleSeconds} s), ` +
+            'or raise the limit: `mcpmux serve --max-sessions-per-client N`, or "serve.maxSessionsPerClient" in <home>/config.json.',
+        };
+      }
+    }
+    if (sessions.size >= maxSessions) {
+      await reapIdle();
+      if (sessions.size >= maxSessions) {
+        return {
+          status: 503,
+          retryAfter: retryAfter(),
+          message:
+            `Too many sessions: the gateway has ${plural(maxSessions, 'open session')}, its limit. ` +
+            `Try again later (idle sessions expire after ${idleSeconds} s), ` +
+            'or raise the limit: `mcpmux serve --max-sessions N`, or "serve.maxSessions" in <home>/config.json.',
+        };
+      }
+    }
+    return undefined;
+  }
+
+  async function openSession(clientId: string): Promise<Session | Refusal> {
+    // Checked again after each wait: another request may have taken the room meanwhile.
+    while (countOf(clientId) >= maxPerClient || sessions.size >= maxSessions) {
+      const refused = await refusal(clientId);
+      if (refused !== undefined) return refused;
+    }
     const transport = new SessionTransport(newSessionId(), clientId, now);
     const session: Session = { transport, gateway: undefined };
     sessions.set(transport.sessionId, session);
@@ -403,7 +489,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       if (req.headers['mcp-session-id'] !== undefined) {
         return sendError(res, 400, RPC.INVALID_REQUEST, 'This session is already initialized.');
       }
-      let opened: Session | string;
+      let opened: Session | Refusal;
       try {
         opened = await openSession(clientId);
       } catch (err) {
@@ -413,7 +499,11 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
         logger?.error({ err }, 'could not open a session');
         return sendError(res, 500, RPC.SERVER_ERROR, 'Internal error.');
       }
-      if (typeof opened === 'string') return sendError(res, 503, RPC.TOO_MANY_SESSIONS, opened);
+      if (!('transport' in opened)) {
+        return sendError(res, opened.status, RPC.TOO_MANY_SESSIONS, opened.message, {
+          'retry-after': opened.retryAfter,
+        });
+      }
       session = opened;
     } else {
       session = sessionFor(req, clientId);
@@ -548,12 +638,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     else socket.destroy();
   });
 
-  async function reapIdleSessions(): Promise<number> {
-    const limit = now() - idleMs;
-    const idle = [...sessions.values()].filter((s) => s.transport.idle && s.transport.lastActivity <= limit);
-    await Promise.allSettled(idle.map((s) => closeSession(s)));
-    return idle.length;
-  }
+  const reapIdleSessions = (): Promise<number> => reapIdle();
 
   let reaper: NodeJS.Timeout | undefined;
 

@@ -1,8 +1,18 @@
+export {
+  CONFIG_FILE,
+  type HomeConfig,
+  HomeConfigSchema,
+  readHomeConfig,
+  type ServeConfig,
+  ServeConfigSchema,
+} from './config.js';
 export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';
 export {
   createMcpHttpServer,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_CLIENT,
   DEFAULT_PORT,
   DEFAULT_SESSION_IDLE_MS,
   HEALTH_PATH,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway, type Gateway } from '@mcpmux/gateway';
+import { readHomeConfig } from './config.js';
 import { openHome } from './home.js';
 import {
   createMcpHttpServer,
@@ -31,7 +32,11 @@ export interface StartServerOptions {
   allowedOrigins?: string[];
   /** Where logs go. Default: `defaultLogger` (level `MCPMUX_LOG_LEVEL` or `info`; pretty on a terminal, else JSON; standard error). */
   logger?: Logger;
-  /** HTTP limits and session policy (body limit, idle reaping, caps, key-check cache). */
+  /**
+   * HTTP limits and session policy (body limit, JSON depth, idle reaping, session caps, key-check
+   * cache). The session caps and idle time default to the `serve` settings of `<home>/config.json`,
+   * then to the HTTP server's defaults; values given here win.
+   */
   http?: Pick<
     McpHttpServerOptions,
     | 'maxBodyBytes'
@@ -71,7 +76,8 @@ export interface RunningServer {
  *
  * @param options - see {@link StartServerOptions}; `home` and `env` are required.
  * @throws `NOT_FOUND` when the home does not exist; `VAULT_LOCKED` when the master key is wrong;
- *   `FORBIDDEN` for a non-loopback bind without `allowNonLoopback` or an anonymous client on one.
+ *   `FORBIDDEN` for a non-loopback bind without `allowNonLoopback` or an anonymous client on one;
+ *   `INVALID_INPUT` when `<home>/config.json` is not valid (the message names the file and field).
  * @example
  * ```ts
  * const server = await startServer({ home: '/home/me/.mcpmux', env: process.env, port: 0 });
@@ -82,6 +88,21 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? defaultLogger(options.env, process.stderr.isTTY === true);
   const opened = await openHome({ home: options.home, env: options.env, logger });
+  let settings: StartServerOptions['http'];
+  try {
+    const serve = (await readHomeConfig(opened.home)).serve ?? {};
+    settings = {
+      ...(serve.maxSessionsPerClient === undefined
+        ? {}
+        : { maxSessionsPerClient: serve.maxSessionsPerClient }),
+      ...(serve.maxSessions === undefined ? {} : { maxSessions: serve.maxSessions }),
+      ...(serve.sessionIdleTimeout === undefined ? {} : { sessionIdleMs: serve.sessionIdleTimeout * 1000 }),
+      ...options.http,
+    };
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
   let gateway: Gateway | undefined;
   let http: McpHttpServer | undefined;
   try {
@@ -106,7 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await gateway.start();
     const g = gateway;
     http = createMcpHttpServer({
-      ...options.http,
+      ...settings,
       gateway: g,
       authenticate: (key) => opened.store.authenticate(key),
       health: () => {

@@ -334,6 +334,21 @@ Examples:
     .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 45818)
     .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
     .option('--allow-non-loopback', 'allow binding a non-loopback --host (every client still needs a key)')
+    .option(
+      '--max-sessions-per-client <n>',
+      "open sessions per client (default 64, or serve.maxSessionsPerClient in the home's config.json)",
+      positiveInt('--max-sessions-per-client'),
+    )
+    .option(
+      '--max-sessions <n>',
+      "open sessions in total (default 1024, or serve.maxSessions in the home's config.json)",
+      positiveInt('--max-sessions'),
+    )
+    .option(
+      '--session-idle-timeout <seconds>',
+      "close sessions idle this long (default 1800, or serve.sessionIdleTimeout in the home's config.json)",
+      positiveInt('--session-idle-timeout'),
+    )
     .action(act(serveCmd.serve));
   program
     .command('stdio')

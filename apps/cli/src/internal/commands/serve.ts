@@ -27,16 +27,37 @@ function shutdownRequested(signal: AbortSignal | undefined): { wait: Promise<voi
   return { wait, dispose };
 }
 
-/** `serve [--host H] [--port P] [--anonymous CLIENT] [--allow-non-loopback]` */
-export async function serve(
-  ctx: Ctx,
-  opts: { host: string; port: number; anonymous?: string; allowNonLoopback?: boolean },
-): Promise<number> {
+/** Options of `serve`, as parsed. */
+interface ServeOptions {
+  host: string;
+  port: number;
+  anonymous?: string;
+  allowNonLoopback?: boolean;
+  maxSessionsPerClient?: number;
+  maxSessions?: number;
+  sessionIdleTimeout?: number;
+}
+
+function atLeastOne(value: number | undefined, flag: string): void {
+  if (value !== undefined && value < 1) {
+    throw new McpmuxError('INVALID_INPUT', `${flag} must be at least 1.`, { data: { field: flag } });
+  }
+}
+
+/**
+ * `serve [--host H] [--port P] [--anonymous CLIENT] [--allow-non-loopback]
+ * [--max-sessions-per-client N] [--max-sessions N] [--session-idle-timeout SECONDS]`; the session
+ * flags override the `serve` settings of `<home>/config.json`.
+ */
+export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   if (opts.port > 65535) {
     throw new McpmuxError('INVALID_INPUT', '--port must be between 0 and 65535.', {
       data: { field: 'port' },
     });
   }
+  atLeastOne(opts.maxSessionsPerClient, '--max-sessions-per-client');
+  atLeastOne(opts.maxSessions, '--max-sessions');
+  atLeastOne(opts.sessionIdleTimeout, '--session-idle-timeout');
   const { startServer } = await loadServer();
   const server = await startServer({
     home: ctx.home,
@@ -45,6 +66,11 @@ export async function serve(
     port: opts.port,
     ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
     ...(opts.allowNonLoopback === true ? { allowNonLoopback: true } : {}),
+    http: {
+      ...(opts.maxSessionsPerClient === undefined ? {} : { maxSessionsPerClient: opts.maxSessionsPerClient }),
+      ...(opts.maxSessions === undefined ? {} : { maxSessions: opts.maxSessions }),
+      ...(opts.sessionIdleTimeout === undefined ? {} : { sessionIdleMs: opts.sessionIdleTimeout * 1000 }),
+    },
   });
   if (ctx.json) ctx.out.data({ url: server.url, port: server.port });
   else {

@@ -1,0 +1,164 @@
+import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/index.js';
+import { type Sandbox, sandbox } from './helpers.js';
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+/** Runs `mcpmux serve --port 0 --json ARGS` in-process until `stop()`; resolves once it listens (or exits). */
+async function serve(sb: Sandbox, args: string[]) {
+  const abort = new AbortController();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = run(['serve', '--port', '0', '--json', ...args], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: sb.env,
+    cwd: sb.dir,
+    isTTY: false,
+    signal: abort.signal,
+  });
+  const listening = new Promise<string>((resolve) => {
+    stdout.on('data', () => {
+      try {
+        resolve(JSON.parse(out).url);
+      } catch {
+        // not the whole object yet
+      }
+    });
+  });
+  const url = await Promise.race([listening, exited.then(() => undefined)]);
+  return {
+    url,
+    stderr: () => err,
+    exited,
+    stop: async () => {
+      abort.abort();
+      return exited;
+    },
+  };
+}
+
+/** POSTs an initialize; returns the status and the JSON-RPC error message, if any. */
+function openSession(url: string, key: string): Promise<{ status: number; message?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${key}`,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, message: JSON.parse(body).error?.message }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(INIT);
+  });
+}
+
+describe('mcpmux serve session limits', () => {
+  let sb: Sandbox;
+  let key: string;
+
+  beforeAll(async () => {
+    sb = sandbox();
+    await sb.ok(['init']);
+    key = (await sb.json<{ accessKey: string }>(['client', 'add', 'app'])).accessKey;
+  });
+
+  afterAll(() => sb?.cleanup());
+
+  const configFile = () => join(sb.home, 'config.json');
+
+  it('takes the per-client cap and the idle timeout from flags', async () => {
+    const server = await serve(sb, ['--max-sessions-per-client', '1', '--session-idle-timeout', '90']);
+    try {
+      expect((await openSession(server.url ?? '', key)).status).toBe(200);
+      const refused = await openSession(server.url ?? '', key);
+      expect(refused.status).toBe(429);
+      expect(refused.message).toContain('already has 1 open session,');
+      expect(refused.message).toContain('after 90 s');
+      expect(refused.message).toContain('--max-sessions-per-client N');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('takes the total cap from --max-sessions', async () => {
+    const server = await serve(sb, ['--max-sessions', '1']);
+    try {
+      expect((await openSession(server.url ?? '', key)).status).toBe(200);
+      const refused = await openSession(server.url ?? '', key);
+      expect(refused.status).toBe(503);
+      expect(refused.message).toContain('the gateway has 1 open session,');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes the caps from the home’s config.json, and a flag overrides the file', async () => {
+    writeFileSync(configFile(), JSON.stringify({ serve: { maxSessionsPerClient: 2 } }));
+    const fromFile = await serve(sb, []);
+    try {
+      expect((await openSession(fromFile.url ?? '', key)).status).toBe(200);
+      expect((await openSession(fromFile.url ?? '', key)).status).toBe(200);
+      expect((await openSession(fromFile.url ?? '', key)).status).toBe(429);
+    } finally {
+      await fromFile.stop();
+    }
+    const flagged = await serve(sb, ['--max-sessions-per-client', '1']);
+    try {
+      expect((await openSession(flagged.url ?? '', key)).status).toBe(200);
+      expect((await openSession(flagged.url ?? '', key)).status).toBe(429);
+    } finally {
+      await flagged.stop();
+      writeFileSync(configFile(), '{}');
+    }
+  });
+
+  it('fails with one line naming the file and the field for a bad config.json', async () => {
+    writeFileSync(configFile(), JSON.stringify({ serve: { maxSessions: -1 } }));
+    try {
+      const server = await serve(sb, []);
+      expect(server.url).toBeUndefined();
+      expect(await server.exited).not.toBe(0);
+      expect(server.stderr()).toContain(`${configFile()}: serve.maxSessions:`);
+    } finally {
+      writeFileSync(configFile(), '{}');
+    }
+  });
+
+  it('refuses a cap below 1', async () => {
+    const r = await sb.cli(['serve', '--port', '0', '--max-sessions-per-client', '0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--max-sessions-per-client must be at least 1');
+  });
+});
