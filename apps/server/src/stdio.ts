@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway } from '@mcpmux/gateway';
@@ -36,10 +37,11 @@ export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Serves one client over stdio for apps that only speak stdio: opens the home, starts the gateway
- * and connects a newline-delimited JSON-RPC transport to it for `clientId`. Each incoming line is
- * checked before it is parsed (nesting depth, length); a bad line is answered with a JSON-RPC error
- * and the session goes on. The returned `closed` settles when the input ends or the session closes;
- * by then the gateway (and every upstream child process) and the database are closed.
+ * (upstream stderr goes to `<home>/logs/<space>/<server>.log`, as with `serve`) and connects a
+ * newline-delimited JSON-RPC transport to it for `clientId`. Each incoming line is checked before
+ * it is parsed (nesting depth, length); a bad line is answered with a JSON-RPC error and the session
+ * goes on. The returned `closed` settles when the input ends or the session closes; by then the
+ * gateway (and every upstream child process) and the database are closed.
  *
  * @param options - see {@link ServeStdioOptions}.
  * @throws `NOT_FOUND` when the home or the client does not exist; `VAULT_LOCKED` for a wrong master key.
@@ -72,6 +74,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<{ closed: 
     vault: opened.vault,
     env: gatewayEnv(options.env),
     logger: logger.child({ component: 'gateway' }),
+    logDir: join(opened.home, 'logs'),
     serverInfo: { name: 'mcpmux', version: SERVER_VERSION },
   });
   const transport = new StdioLineTransport(options.stdin, options.stdout, {

@@ -69,6 +69,18 @@ describe('the stdio bridge', () => {
     await client.close();
   });
 
+  it('keeps an upstream’s stderr in <home>/logs/<space>/<server>.log, as serve does', async () => {
+    const log = join(t.home, 'logs', 'personal', 'alpha.log');
+    const { client } = await bridge('alice');
+    await client.callTool({ name: 'alpha_echo', arguments: { text: 'x' } });
+    await waitFor(
+      () => existsSync(log) && readFileSync(log, 'utf8').includes('echo server alpha starting'),
+      10_000,
+      'the upstream stderr line in the log',
+    );
+    await client.close();
+  });
+
   it('answers a line nested deeper than 64 levels with -32600 before parsing it, and keeps serving', async () => {
     const child = spawn(process.execPath, [BRIDGE, t.home, 'alice'], {
       env: { ...t.env, PATH: process.env.PATH ?? '' },
