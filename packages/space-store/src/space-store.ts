@@ -15,7 +15,9 @@ import type {
   FeatureSetPatch,
   Grant,
   Installation,
+  InstalledServer,
   InstallOptions,
+  InstallServerInput,
   ListDiscoveredOptions,
   Member,
   PolicyContext,
@@ -147,6 +149,28 @@ export interface SpaceStore {
    *   alias is taken (the message names the other server and suggests `--alias`).
    */
   install(spaceId: string, serverId: string, opts?: InstallOptions): Promise<Installation>;
+
+  /**
+   * Creates a server definition and installs it in a Space in ONE transaction (what `mcpmux server
+   * add` does for a new server): afterwards both exist, or, when anything fails or the process dies
+   * half-way, neither does. With `discovered`, the features found by a validating connection are
+   * recorded in the same transaction (as {@link SpaceStore.replaceDiscovered} would).
+   * @param input.definition - as for {@link SpaceStore.createServer}.
+   * @param input.spaceId - the Space to install it in.
+   * @param input.installation - as the options of {@link SpaceStore.install}.
+   * @param input.discovered - optional features; each `server` must be the definition's id.
+   * @throws everything {@link SpaceStore.createServer} and {@link SpaceStore.install} throw; nothing
+   *   is written then.
+   * @example
+   * ```ts
+   * await store.installServer({
+   *   definition: { id: 'memory', transport: { type: 'stdio', command: 'mcp-memory' } },
+   *   spaceId: 'work',
+   *   installation: { alias: 'mem' },
+   * });
+   * ```
+   */
+  installServer(input: InstallServerInput): Promise<InstalledServer>;
 
   /**
    * Removes a server from a Space with its `server-all` set, grants of it and cached features.

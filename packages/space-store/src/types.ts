@@ -540,6 +540,35 @@ export interface DiscoveryDiff {
   changed: number;
 }
 
+/**
+ * Input of `SpaceStore.installServer`: a new server definition, the Space to install it in with the
+ * installation's options, and optionally the features a validating connection discovered. The
+ * features' `server` must be the definition's id.
+ *
+ * @example
+ * ```ts
+ * InstallServerInputSchema.parse({
+ *   definition: { id: 'memory', transport: { type: 'stdio', command: 'mcp-memory' } },
+ *   spaceId: 'work',
+ *   installation: { alias: 'mem' },
+ * });
+ * ```
+ */
+export const InstallServerInputSchema = z.object({
+  definition: ServerDefinitionInputSchema,
+  spaceId: SlugSchema,
+  installation: InstallOptionsSchema.optional(),
+  discovered: z.array(DiscoveredFeatureSchema).max(100_000, 'at most 100000 features').optional(),
+});
+/** See {@link InstallServerInputSchema}. */
+export type InstallServerInput = z.input<typeof InstallServerInputSchema>;
+
+/** What `SpaceStore.installServer` wrote: the definition and its installation. */
+export interface InstalledServer {
+  server: ServerDefinition;
+  installation: Installation;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The per-request context
 

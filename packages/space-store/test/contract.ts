@@ -330,6 +330,64 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         expect(h2?.definitionHash).not.toBe(w?.definitionHash);
       });
 
+      it('creates and installs a server in one call, with the discovered features', async () => {
+        const { server, installation } = await store.installServer({
+          definition: { id: 'fs', name: 'Files', transport: stdio('fs-mcp', { A: '1' }) },
+          spaceId: 'work',
+          installation: { alias: 'files', prefix: false },
+          discovered: [tool('fs', 'read'), tool('fs', 'write')],
+        });
+        expect(server).toMatchObject({ id: 'fs', name: 'Files', defaultEnabled: false });
+        expect(installation).toMatchObject({
+          spaceId: 'work',
+          serverId: 'fs',
+          alias: 'files',
+          prefix: false,
+        });
+        expect((await store.effectiveServers('work')).map((e) => [e.serverId, e.alias])).toEqual([
+          ['fs', 'files'],
+        ]);
+        expect((await store.listFeatureSets('work')).map((s) => s.id)).toContain('server-all:fs');
+        expect((await store.listDiscovered('work')).map((f) => f.name)).toEqual(['read', 'write']);
+      });
+
+      it('writes nothing from installServer when the installation or the features fail', async () => {
+        await store.createServer({ id: 'github', transport: stdio() });
+        await store.install('work', 'github', { alias: 'git' });
+        const before = await visibleState(store);
+        await expectError(
+          () =>
+            store.installServer({
+              definition: { id: 'gitlab', transport: stdio() },
+              spaceId: 'work',
+              installation: { alias: 'git' },
+            }),
+          'CONFLICT',
+          /Alias "git" is already used by server "github"/,
+        );
+        await expectError(
+          () => store.installServer({ definition: { id: 'gitlab', transport: stdio() }, spaceId: 'nope' }),
+          'NOT_FOUND',
+          /Space "nope"/,
+        );
+        await expectError(
+          () => store.installServer({ definition: { id: 'github', transport: stdio() }, spaceId: 'work' }),
+          'CONFLICT',
+          /Server "github" already exists/,
+        );
+        await expectError(
+          () =>
+            store.installServer({
+              definition: { id: 'gitlab', transport: stdio() },
+              spaceId: 'work',
+              discovered: [tool('github', 'x')],
+            }),
+          'INVALID_INPUT',
+          /^install\.discovered\.0\.server: must be "gitlab"/,
+        );
+        expect(await visibleState(store)).toEqual(before);
+      });
+
       it('refuses overrides that do not fit the transport', async () => {
         await store.createServer({ id: 'gh', transport: { type: 'http', url: 'https://gh.example/mcp' } });
         await expectError(

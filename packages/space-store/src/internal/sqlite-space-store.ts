@@ -34,8 +34,11 @@ import {
   type Grant,
   type Installation,
   type InstallationOverrides,
+  type InstalledServer,
   type InstallOptions,
   InstallOptionsSchema,
+  type InstallServerInput,
+  InstallServerInputSchema,
   type ListDiscoveredOptions,
   ListDiscoveredOptionsSchema,
   type Member,
@@ -107,6 +110,10 @@ const SetIdSchema = z
 const BoolSchema = z.boolean();
 const FeaturesSchema = z.array(DiscoveredFeatureSchema).max(100_000, 'at most 100000 features');
 const AuditEventsSchema = z.array(AuditEventInputSchema);
+
+type ParsedDefinition = z.infer<typeof ServerDefinitionInputSchema>;
+type ParsedInstallOptions = z.infer<typeof InstallOptionsSchema>;
+type ParsedFeature = z.infer<typeof DiscoveredFeatureSchema>;
 
 interface EffectiveRow {
   id: string;
@@ -559,40 +566,49 @@ export class SqliteSpaceStore implements SpaceStore {
   }
 
   async createServer(def: ServerDefinitionInput): Promise<ServerDefinition> {
-    const v = parseOrThrow(ServerDefinitionInputSchema, def, 'server');
-    this.checkSecretInputs(v.inputs, this.transportMaps('server.transport', v.transport));
-    return this.write(() => {
-      if (
-        this.db.select({ id: t.servers.id }).from(t.servers).where(eq(t.servers.id, v.id)).get() !== undefined
-      ) {
-        throw conflict(
-          `Server "${v.id}" already exists. Run \`mcpmux server show ${v.id}\` or choose another id.`,
-          {
-            entity: 'server',
-            id: v.id,
-          },
-        );
-      }
-      if (v.defaultEnabled) this.checkDefaultAlias(v.id);
-      const now = new Date(this.nowMs());
-      this.db
-        .insert(t.servers)
-        .values({
+    const v = this.parseDefinition(def, 'server');
+    return this.write(() => this.insertServer(v));
+  }
+
+  /** Parses a new definition and applies the rules that need no database. */
+  private parseDefinition(def: ServerDefinitionInput, field: string): ParsedDefinition {
+    const v = parseOrThrow(ServerDefinitionInputSchema, def, field);
+    this.checkSecretInputs(v.inputs, this.transportMaps(`${field}.transport`, v.transport));
+    return v;
+  }
+
+  /** Inserts a parsed definition; runs inside a write transaction. */
+  private insertServer(v: ParsedDefinition): ServerDefinition {
+    if (
+      this.db.select({ id: t.servers.id }).from(t.servers).where(eq(t.servers.id, v.id)).get() !== undefined
+    ) {
+      throw conflict(
+        `Server "${v.id}" already exists. Run \`mcpmux server show ${v.id}\` or choose another id.`,
+        {
+          entity: 'server',
           id: v.id,
-          name: v.name ?? v.id,
-          description: v.description ?? null,
-          transport: v.transport,
-          inputs: v.inputs,
-          defaultEnabled: v.defaultEnabled,
-          timeoutSeconds: v.timeoutSeconds ?? null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
-      this.change('server');
-      if (v.defaultEnabled) this.syncServerPresence();
-      return this.toServer(this.requireServer(v.id));
-    });
+        },
+      );
+    }
+    if (v.defaultEnabled) this.checkDefaultAlias(v.id);
+    const now = new Date(this.nowMs());
+    this.db
+      .insert(t.servers)
+      .values({
+        id: v.id,
+        name: v.name ?? v.id,
+        description: v.description ?? null,
+        transport: v.transport,
+        inputs: v.inputs,
+        defaultEnabled: v.defaultEnabled,
+        timeoutSeconds: v.timeoutSeconds ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
+    this.change('server');
+    if (v.defaultEnabled) this.syncServerPresence();
+    return this.toServer(this.requireServer(v.id));
   }
 
   async getServer(id: string): Promise<ServerDefinition | undefined> {
@@ -737,52 +753,71 @@ export class SqliteSpaceStore implements SpaceStore {
     const sp = parseOrThrow(IdSchema, spaceId, 'space id');
     const sv = parseOrThrow(IdSchema, serverId, 'server id');
     const o = parseOrThrow(InstallOptionsSchema, opts, 'install');
+    return this.write(() => this.insertInstallation(sp, sv, o));
+  }
+
+  async installServer(input: InstallServerInput): Promise<InstalledServer> {
+    const v = parseOrThrow(InstallServerInputSchema, input, 'install');
+    const definition = this.parseDefinition(input.definition, 'install.definition');
+    const features =
+      v.discovered === undefined
+        ? undefined
+        : this.discoveredFor(definition.id, v.discovered, 'install.discovered');
     return this.write(() => {
-      this.requireSpace(sp);
-      const server = this.requireServer(sv);
-      const existing = this.db
+      this.requireSpace(v.spaceId);
+      const server = this.insertServer(definition);
+      const installation = this.insertInstallation(v.spaceId, definition.id, v.installation ?? {});
+      if (features !== undefined) this.writeDiscovered(v.spaceId, definition.id, features);
+      return { server, installation };
+    });
+  }
+
+  /** Inserts an installation; runs inside a write transaction. */
+  private insertInstallation(sp: string, sv: string, o: ParsedInstallOptions): Installation {
+    this.requireSpace(sp);
+    const server = this.requireServer(sv);
+    const existing = this.db
+      .select()
+      .from(t.installations)
+      .where(and(eq(t.installations.spaceId, sp), eq(t.installations.serverId, sv)))
+      .get();
+    if (existing !== undefined) {
+      throw conflict(
+        `Server "${sv}" is already installed in Space "${sp}". Run \`mcpmux server show ${sv} --space ${sp}\`, or remove it first.`,
+        { entity: 'installation', id: sv, spaceId: sp },
+      );
+    }
+    const overrides = o.overrides ?? {};
+    this.checkOverrides(server, overrides);
+    const alias = o.alias ?? defaultAlias(sv);
+    const owner = this.aliasOwner(sp, alias, sv);
+    if (owner !== undefined) {
+      throw conflict(
+        `Alias "${alias}" is already used by server "${owner}" in Space "${sp}". Choose another with \`--alias\`.`,
+        { entity: 'installation', alias, serverId: owner, spaceId: sp, field: 'alias' },
+      );
+    }
+    this.db
+      .insert(t.installations)
+      .values({
+        spaceId: sp,
+        serverId: sv,
+        alias,
+        prefix: o.prefix ?? true,
+        enabled: o.enabled ?? true,
+        overrides,
+        installedAt: new Date(this.nowMs()),
+      })
+      .run();
+    this.change('installation', sp);
+    this.syncServerPresence();
+    return this.toInstallation(
+      this.db
         .select()
         .from(t.installations)
         .where(and(eq(t.installations.spaceId, sp), eq(t.installations.serverId, sv)))
-        .get();
-      if (existing !== undefined) {
-        throw conflict(
-          `Server "${sv}" is already installed in Space "${sp}". Run \`mcpmux server show ${sv} --space ${sp}\`, or remove it first.`,
-          { entity: 'installation', id: sv, spaceId: sp },
-        );
-      }
-      const overrides = o.overrides ?? {};
-      this.checkOverrides(server, overrides);
-      const alias = o.alias ?? defaultAlias(sv);
-      const owner = this.aliasOwner(sp, alias, sv);
-      if (owner !== undefined) {
-        throw conflict(
-          `Alias "${alias}" is already used by server "${owner}" in Space "${sp}". Choose another with \`--alias\`.`,
-          { entity: 'installation', alias, serverId: owner, spaceId: sp, field: 'alias' },
-        );
-      }
-      this.db
-        .insert(t.installations)
-        .values({
-          spaceId: sp,
-          serverId: sv,
-          alias,
-          prefix: o.prefix ?? true,
-          enabled: o.enabled ?? true,
-          overrides,
-          installedAt: new Date(this.nowMs()),
-        })
-        .run();
-      this.change('installation', sp);
-      this.syncServerPresence();
-      return this.toInstallation(
-        this.db
-          .select()
-          .from(t.installations)
-          .where(and(eq(t.installations.spaceId, sp), eq(t.installations.serverId, sv)))
-          .get()!,
-      );
-    });
+        .get()!,
+    );
   }
 
   async uninstall(spaceId: string, serverId: string): Promise<void> {
@@ -1408,81 +1443,95 @@ export class SqliteSpaceStore implements SpaceStore {
   ): Promise<DiscoveryDiff> {
     const sp = parseOrThrow(IdSchema, spaceId, 'space id');
     const sv = parseOrThrow(IdSchema, serverId, 'server id');
-    const list = parseOrThrow(FeaturesSchema, features, 'features');
-    list.forEach((f, i) => {
-      if (f.server !== sv)
-        throw invalid(`features.${i}.server`, `must be "${sv}" (the server being discovered)`);
-    });
-    const incoming = new Map(list.map((f) => [`${f.kind}\0${f.name}`, f]));
+    const incoming = this.discoveredFor(sv, features, 'features');
     return this.write(() => {
       this.requirePresent(sp, sv);
-      const now = this.nowMs();
-      const rows = this.stmt(
-        `SELECT id, kind, name, description, annotations, definition, definition_hash, available
-         FROM discovered_features WHERE space_id = ? AND server_id = ?`,
-      ).all(sp, sv) as {
-        id: number;
-        kind: string;
-        name: string;
-        description: string | null;
-        annotations: string | null;
-        definition: string | null;
-        definition_hash: string;
-        available: number;
-      }[];
-      const diff = { added: 0, removed: 0, changed: 0 };
-      const seen = new Set<string>();
-      const update = this.stmt(
-        `UPDATE discovered_features SET description = ?, annotations = ?, definition = ?, definition_hash = ?,
-         available = 1, last_seen_at = ? WHERE id = ?`,
-      );
-      for (const row of rows) {
-        const key = `${row.kind}\0${row.name}`;
-        const f = incoming.get(key);
-        if (f === undefined) {
-          if (row.available === 1) {
-            this.stmt('UPDATE discovered_features SET available = 0 WHERE id = ?').run(row.id);
-            diff.removed++;
-          }
-          continue;
-        }
-        seen.add(key);
-        const annotations = f.annotations === undefined ? null : JSON.stringify(f.annotations);
-        const definition = f.definition === undefined ? null : JSON.stringify(f.definition);
-        const description = f.description ?? null;
-        if (row.available === 0) diff.added++;
-        else if (
-          row.definition_hash !== f.definitionHash ||
-          row.description !== description ||
-          row.annotations !== annotations
-        ) {
-          diff.changed++;
-        }
-        update.run(description, annotations, definition, f.definitionHash, now, row.id);
-      }
-      const insert = this.stmt(
-        `INSERT INTO discovered_features (space_id, server_id, kind, name, description, annotations, definition,
-         definition_hash, available, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-      );
-      for (const [key, f] of incoming) {
-        if (seen.has(key)) continue;
-        insert.run(
-          sp,
-          sv,
-          f.kind,
-          f.name,
-          f.description ?? null,
-          f.annotations === undefined ? null : JSON.stringify(f.annotations),
-          f.definition === undefined ? null : JSON.stringify(f.definition),
-          f.definitionHash,
-          now,
-          now,
-        );
-        diff.added++;
-      }
-      if (diff.added + diff.removed + diff.changed > 0) this.change('discovered', sp);
-      return diff;
+      return this.writeDiscovered(sp, sv, incoming);
     });
+  }
+
+  /** Parses discovered features of server `sv`, keyed by kind and name. */
+  private discoveredFor(
+    sv: string,
+    features: DiscoveredFeature[],
+    field: string,
+  ): Map<string, ParsedFeature> {
+    const list = parseOrThrow(FeaturesSchema, features, field);
+    list.forEach((f, i) => {
+      if (f.server !== sv)
+        throw invalid(`${field}.${i}.server`, `must be "${sv}" (the server being discovered)`);
+    });
+    return new Map(list.map((f) => [`${f.kind}\0${f.name}`, f]));
+  }
+
+  /** Replaces the cached features of (Space, server); runs inside a write transaction. */
+  private writeDiscovered(sp: string, sv: string, incoming: Map<string, ParsedFeature>): DiscoveryDiff {
+    const now = this.nowMs();
+    const rows = this.stmt(
+      `SELECT id, kind, name, description, annotations, definition, definition_hash, available
+       FROM discovered_features WHERE space_id = ? AND server_id = ?`,
+    ).all(sp, sv) as {
+      id: number;
+      kind: string;
+      name: string;
+      description: string | null;
+      annotations: string | null;
+      definition: string | null;
+      definition_hash: string;
+      available: number;
+    }[];
+    const diff = { added: 0, removed: 0, changed: 0 };
+    const seen = new Set<string>();
+    const update = this.stmt(
+      `UPDATE discovered_features SET description = ?, annotations = ?, definition = ?, definition_hash = ?,
+       available = 1, last_seen_at = ? WHERE id = ?`,
+    );
+    for (const row of rows) {
+      const key = `${row.kind}\0${row.name}`;
+      const f = incoming.get(key);
+      if (f === undefined) {
+        if (row.available === 1) {
+          this.stmt('UPDATE discovered_features SET available = 0 WHERE id = ?').run(row.id);
+          diff.removed++;
+        }
+        continue;
+      }
+      seen.add(key);
+      const annotations = f.annotations === undefined ? null : JSON.stringify(f.annotations);
+      const definition = f.definition === undefined ? null : JSON.stringify(f.definition);
+      const description = f.description ?? null;
+      if (row.available === 0) diff.added++;
+      else if (
+        row.definition_hash !== f.definitionHash ||
+        row.description !== description ||
+        row.annotations !== annotations
+      ) {
+        diff.changed++;
+      }
+      update.run(description, annotations, definition, f.definitionHash, now, row.id);
+    }
+    const insert = this.stmt(
+      `INSERT INTO discovered_features (space_id, server_id, kind, name, description, annotations, definition,
+       definition_hash, available, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+    );
+    for (const [key, f] of incoming) {
+      if (seen.has(key)) continue;
+      insert.run(
+        sp,
+        sv,
+        f.kind,
+        f.name,
+        f.description ?? null,
+        f.annotations === undefined ? null : JSON.stringify(f.annotations),
+        f.definition === undefined ? null : JSON.stringify(f.definition),
+        f.definitionHash,
+        now,
+        now,
+      );
+      diff.added++;
+    }
+    if (diff.added + diff.removed + diff.changed > 0) this.change('discovered', sp);
+    return diff;
   }
 
   async recordSecretChange(spaceId?: string): Promise<void> {

@@ -250,26 +250,29 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
     }
 
     let features: Awaited<ReturnType<Awaited<ReturnType<typeof loadGateway>>['probeServer']>> | undefined;
+    let featuresRecorded = false;
     try {
       if (opts.connect) features = await probe(ctx, vault, effective, space.id);
-      let created = false;
-      if (newDef) {
+      const installation = {
+        ...(opts.alias !== undefined ? { alias: opts.alias } : {}),
+        prefix: opts.prefix,
+        ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
+      };
+      // Each branch is ONE store transaction: killed or failing half-way, nothing is left behind.
+      if (newDef && !defaultEnabled) {
+        await store.installServer({
+          definition: newDef,
+          spaceId: space.id,
+          installation,
+          ...(features ? { discovered: features } : {}),
+        });
+        featuresRecorded = true;
+      } else if (newDef) {
         await store.createServer(newDef);
-        created = true;
       } else if (defaultEnabled) {
         await store.updateServer(id, { defaultEnabled: true });
-      }
-      try {
-        if (!defaultEnabled) {
-          await store.install(space.id, id, {
-            ...(opts.alias !== undefined ? { alias: opts.alias } : {}),
-            prefix: opts.prefix,
-            ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
-          });
-        }
-      } catch (e) {
-        if (created) await store.deleteServer(id);
-        throw e;
+      } else {
+        await store.install(space.id, id, installation);
       }
     } catch (e) {
       for (const name of stored) await vault.delete(scope, name);
@@ -282,7 +285,8 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
           resources: features.filter((f) => f.kind === 'resource').length,
         }
       : undefined;
-    if (features) await store.replaceDiscovered(space.id, id, features);
+    // The discovered-feature cache (the gateway refills it when it connects).
+    if (features && !featuresRecorded) await store.replaceDiscovered(space.id, id, features);
 
     if (ctx.json) {
       ctx.out.data({
