@@ -78,8 +78,11 @@ try {
 
   const config = {
     command: 'node',
-    args: ['server.js', '--token=${secret:K1}', '--home=${env:HOME}'],
-    env: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`VAR_${i}`, `\${secret:K${i + 2}}`])),
+    args: ['server.js', '--home=${env:HOME}'],
+    env: {
+      TOKEN: '--token=${secret:K1}',
+      ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`VAR_${i}`, `\${secret:K${i + 2}}`])),
+    },
     headers: { Authorization: 'Bearer ${secret:K10}', 'X-Org': '${secret:K11}' },
   };
   const ctx = {

@@ -64,22 +64,26 @@ describe('import', () => {
       const before = readFileSync(file, 'utf8');
       const plan = await sb.json<{
         dryRun: boolean;
-        servers: { id: string; action: string; secrets: string[] }[];
+        servers: { id: string; action: string; secrets: string[]; reason?: string }[];
       }>(['import', app, '--space', 'work', '--dry-run']);
       expect(plan.dryRun).toBe(true);
       expect(plan.servers.map((s) => [s.id, s.action, s.secrets])).toEqual([
         ['github', 'create', ['GITHUB_PERSONAL_ACCESS_TOKEN']],
         ['search', 'create', ['SEARCH_API_KEY']],
         ['remote', 'create', ['AUTHORIZATION']],
-        ['db', 'create', ['ARG_2']],
+        ['db', 'skip', ['ARG_2']],
       ]);
+      // Its password is in the app's arguments, where mcpmux never puts a secret.
+      expect(plan.servers.find((s) => s.id === 'db')?.reason).toMatch(
+        /^argument 3 holds \$\{secret:ARG_2\}, and secrets never go in command-line arguments.*Pass it through the environment/,
+      );
       expect(await sb.json(['server', 'list', '--space', 'work'])).toEqual([]);
 
       const r = await sb.ok(['import', app, '--space', 'work']);
       expect(r.stdout).toMatch(/Imported .* into Space work/);
       for (const c of CANARIES) expect(r.stdout + r.stderr).not.toContain(c);
       const servers = await sb.json<{ id: string }[]>(['server', 'list', '--space', 'work']);
-      expect(servers.map((s) => s.id).sort()).toEqual(['db', 'github', 'remote', 'search']);
+      expect(servers.map((s) => s.id).sort()).toEqual(['github', 'remote', 'search']);
       const gh = await sb.json<{ transport: { env: Record<string, string> } }>([
         'server',
         'show',
@@ -98,7 +102,6 @@ describe('import', () => {
         'work',
       ]);
       expect(secrets.map((s) => `${s.server}/${s.name}`).sort()).toEqual([
-        'db/ARG_2',
         'github/GITHUB_PERSONAL_ACCESS_TOKEN',
         'remote/AUTHORIZATION',
         'search/SEARCH_API_KEY',
@@ -113,7 +116,9 @@ describe('import', () => {
         'work',
       ]);
       expect(
-        again.servers.every((s) => s.action === 'skip' && /already installed/.test(s.reason ?? '')),
+        again.servers.every(
+          (s) => s.action === 'skip' && /already installed|command-line arguments/.test(s.reason ?? ''),
+        ),
       ).toBe(true);
     });
   }

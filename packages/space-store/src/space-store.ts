@@ -112,8 +112,10 @@ export interface SpaceStore {
   /**
    * Adds a server definition to the global registry. A default-enabled server becomes available
    * (with its `server-all` set) in every Space at once.
-   * @throws `INVALID_INPUT` (bad id, transport, or a declared secret input given as a literal value);
-   *   `CONFLICT` when the id exists, or a default-enabled server's alias clashes in some Space.
+   * @throws `INVALID_INPUT` (bad id, transport, a declared secret input given as a literal value, or
+   *   a `${secret:...}` reference in a stdio `command` or `args`: secrets reach a server through `env`,
+   *   never its command line); `CONFLICT` when the id exists, or a default-enabled server's alias
+   *   clashes in some Space.
    */
   createServer(def: ServerDefinitionInput): Promise<ServerDefinition>;
 
@@ -144,7 +146,8 @@ export interface SpaceStore {
    * @param opts.prefix - default true.
    * @param opts.enabled - default true.
    * @param opts.overrides - args (replace), env/headers (merged), timeout; values may hold
-   *   `${secret:NAME}` / `${env:NAME}` references, never secret values.
+   *   `${secret:NAME}` / `${env:NAME}` references, never secret values; `args` no `${secret:NAME}`
+   *   (`INVALID_INPUT`).
    * @throws `NOT_FOUND` for an unknown Space or server; `CONFLICT` when already installed or the
    *   alias is taken (the message names the other server and suggests `--alias`).
    */

@@ -330,6 +330,67 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         expect(h2?.definitionHash).not.toBe(w?.definitionHash);
       });
 
+      it('refuses a ${secret:} reference in a stdio command line, everywhere, and changes nothing', async () => {
+        const before = await visibleState(store);
+        const argvRule =
+          /secrets never go in command-line arguments.*--env DATABASE_URL='\$\{secret:DATABASE_URL\}'/;
+        const err = await expectError(
+          () =>
+            store.createServer({
+              id: 'pg',
+              transport: { type: 'stdio', command: 'npx', args: ['-y', 'pg-mcp', 'x${secret:DATABASE_URL}'] },
+            }),
+          'INVALID_INPUT',
+          argvRule,
+        );
+        expect(err.data).toEqual({ field: 'server.transport.args.2', secret: 'DATABASE_URL' });
+        await expectError(
+          () =>
+            store.createServer({ id: 'pg', transport: { type: 'stdio', command: '${secret:DATABASE_URL}' } }),
+          'INVALID_INPUT',
+          /^server\.transport\.command: /,
+        );
+        await expectError(
+          () =>
+            store.installServer({
+              definition: {
+                id: 'pg',
+                transport: { type: 'stdio', command: 'pg', args: ['${secret:DATABASE_URL}'] },
+              },
+              spaceId: 'work',
+            }),
+          'INVALID_INPUT',
+          /^install\.definition\.transport\.args\.0: /,
+        );
+        expect(await visibleState(store)).toEqual(before);
+
+        await store.createServer({
+          id: 'pg',
+          transport: {
+            type: 'stdio',
+            command: 'pg',
+            args: ['${env:PGHOST}'],
+            env: { URL: '${secret:DATABASE_URL}' },
+          },
+        });
+        const defined = await visibleState(store);
+        await expectError(
+          () =>
+            store.updateServer('pg', {
+              transport: { type: 'stdio', command: 'pg', args: ['${secret:DATABASE_URL}'] },
+            }),
+          'INVALID_INPUT',
+          /^server\.transport\.args\.0: /,
+        );
+        await expectError(
+          () => store.install('work', 'pg', { overrides: { args: ['--url', '${secret:DATABASE_URL}'] } }),
+          'INVALID_INPUT',
+          /^overrides\.args\.1: .*Pass it through the environment/,
+        );
+        expect(await visibleState(store)).toEqual(defined);
+        await store.install('work', 'pg', { overrides: { args: ['${env:PGHOST}', 'plain'] } });
+      });
+
       it('creates and installs a server in one call, with the discovered features', async () => {
         const { server, installation } = await store.installServer({
           definition: { id: 'fs', name: 'Files', transport: stdio('fs-mcp', { A: '1' }) },

@@ -16,9 +16,11 @@ export {
 } from './key-providers.js';
 export { createRedactor, MIN_REDACTED_LENGTH, REDACTED } from './redact.js';
 export {
+  assertNoSecretInArgv,
   type ResolveContext,
   type ResolvedConfig,
   resolveServerConfig,
+  secretReferenceNames,
   type TemplatedConfig,
 } from './templates.js';
 export {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { randomEnvProvider, tempDir, thrown } from '../test/helpers.js';
 import { createRedactor, REDACTED } from './redact.js';
 import { openSqliteVault } from './sqlite.js';
-import { resolveServerConfig } from './templates.js';
+import { assertNoSecretInArgv, resolveServerConfig, secretReferenceNames } from './templates.js';
 
 async function vaultWithSecrets() {
   const vault = await openSqliteVault({
@@ -33,7 +33,7 @@ describe('resolveServerConfig', () => {
     const input = {
       type: 'stdio',
       command: '${env:HOME}/bin/gh',
-      args: ['--token=${secret:TOKEN}', 'plain', '${env:EMPTY}x'],
+      args: ['--home=${env:HOME}', 'plain', '${env:EMPTY}x'],
       env: { GITHUB_TOKEN: '${secret:TOKEN}', BOTH: '${secret:TOKEN}:${env:HOME}' },
       url: 'https://api.example/${secret:TOKEN}',
       headers: { Authorization: 'Bearer ${secret:TOKEN}' },
@@ -44,7 +44,7 @@ describe('resolveServerConfig', () => {
     expect(config).toEqual({
       type: 'stdio',
       command: '/home/me/bin/gh',
-      args: ['--token=ghp_space_token', 'plain', 'x'],
+      args: ['--home=/home/me', 'plain', 'x'],
       env: { GITHUB_TOKEN: 'ghp_space_token', BOTH: 'ghp_space_token:/home/me' },
       url: 'https://api.example/ghp_space_token',
       headers: { Authorization: 'Bearer ghp_space_token' },
@@ -70,7 +70,7 @@ describe('resolveServerConfig', () => {
   it('names the Space, server and secret of a missing secret, never another Space value', async () => {
     const vault = await vaultWithSecrets();
     const err = await thrown(() =>
-      resolveServerConfig({ args: ['${secret:OTHER_SPACE}'] }, ctx(vault, true)),
+      resolveServerConfig({ env: { DB: '${secret:OTHER_SPACE}' } }, ctx(vault, true)),
     );
     expect(err.code).toBe('SECRET_MISSING');
     expect(err.message).toMatch(/"OTHER_SPACE".*"github".*"work"/);
@@ -97,6 +97,51 @@ describe('resolveServerConfig', () => {
       expect(err.message).toMatch(message);
     }
     await vault.close();
+  });
+
+  it('refuses a secret in the command line before reading the vault, naming the field and what to do', async () => {
+    const vault = await vaultWithSecrets();
+    let reads = 0;
+    const counting = new Proxy(vault, {
+      get: (target, prop, receiver) => {
+        if (prop === 'get') reads++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ command: 'pg', args: ['-y', 'postgres://${secret:TOKEN}@db'] }, 'args[1]'],
+      [{ command: '/opt/${secret:TOKEN}/bin', args: [] }, 'command'],
+    ];
+    for (const [config, field] of cases) {
+      const err = await thrown(() => resolveServerConfig(config, ctx(counting)));
+      expect(err.code).toBe('INVALID_INPUT');
+      expect(err.data).toEqual({ field, secret: 'TOKEN' });
+      expect(err.message).toMatch(
+        new RegExp(
+          `^${field.replace(/[[\]]/g, '\\$&')} holds \\$\\{secret:TOKEN\\}.*/proc/PID/cmdline.*Pass it through the environment: --env TOKEN='\\$\\{secret:TOKEN\\}'`,
+        ),
+      );
+      expect(err.message).not.toContain('ghp_');
+    }
+    expect(reads).toBe(0);
+    const { config } = await resolveServerConfig(
+      { command: 'pg', args: ['${env:HOME}'], env: { URL: '${secret:TOKEN}' } },
+      ctx(vault),
+    );
+    expect(config).toEqual({ command: 'pg', args: ['/home/me'], env: { URL: 'ghp_space_token' } });
+    await vault.close();
+  });
+
+  it('finds secret references for argv checks and lists their names', () => {
+    expect(secretReferenceNames('a ${secret:A} ${env:HOME} ${secret:B} ${secret:A} ${secret:../x}')).toEqual([
+      'A',
+      'B',
+    ]);
+    expect(secretReferenceNames('${env:HOME}/bin')).toEqual([]);
+    expect(() => assertNoSecretInArgv({ command: 'x', args: ['${env:HOME}', 'plain'] })).not.toThrow();
+    expect(() => assertNoSecretInArgv({ args: ['ok', '${secret:X}'] }, (i) => `argument ${i + 1}`)).toThrow(
+      /^argument 2 holds \$\{secret:X\}/,
+    );
   });
 
   it('does not expand references inside resolved values', async () => {

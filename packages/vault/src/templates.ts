@@ -63,9 +63,77 @@ function parseReferences(text: string, field: string): Reference[] {
   return refs;
 }
 
+/** The well-formed references in `text`, skipping malformed ones (they fail at resolve time). */
+function scanReferences(text: string): Reference[] {
+  const refs: Reference[] = [];
+  for (const match of text.matchAll(REFERENCE)) {
+    const body = match[1] ?? '';
+    const colon = body.indexOf(':');
+    if (colon === -1) continue;
+    const kind = body.slice(0, colon);
+    const name = body.slice(colon + 1);
+    if (kind === 'secret' && SecretNameSchema.safeParse(name).success) refs.push({ kind, name });
+    else if (kind === 'env' && ENV_NAME.test(name)) refs.push({ kind, name });
+  }
+  return refs;
+}
+
+/**
+ * The names of the well-formed `${secret:NAME}` references in `text`, in order, each once. Malformed
+ * references are skipped here (resolution reports them).
+ *
+ * @param text - A config value such as an env value, a header value or an argument.
+ * @returns The secret names, e.g. `['TOKEN']` for `'Bearer ${secret:TOKEN}'`; `[]` when none.
+ * @example
+ * ```ts
+ * secretReferenceNames('postgres://${secret:DB_USER}@${env:HOST}/db'); // ['DB_USER']
+ * ```
+ */
+export function secretReferenceNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const ref of scanReferences(text)) if (ref.kind === 'secret') names.add(ref.name);
+  return [...names];
+}
+
+/**
+ * Refuses a `${secret:NAME}` reference in the command line of a stdio server (`command` or any of
+ * `args`): once resolved, the value would sit in the child's argument list, which every local user
+ * can read (`/proc/PID/cmdline`, `ps`). Secrets reach a server through its environment instead.
+ * `${env:NAME}` references are allowed: they are not secrets. {@link resolveServerConfig} runs this
+ * check first, so a stored config from before the rule cannot leak either.
+ *
+ * @param config - The config to check; only `command` and `args` are read.
+ * @param label - How to name an argument in the message (default `args[i]`; the CLI passes `--arg`).
+ * @throws `INVALID_INPUT` with `data.field` (`command` or `args[i]`) and `data.secret` (the name, never
+ *   a value), saying to pass the secret through the environment.
+ * @example
+ * ```ts
+ * assertNoSecretInArgv({ command: 'npx', args: ['-y', 'server-postgres', '${env:PGHOST}'] }); // fine
+ * assertNoSecretInArgv({ command: 'npx', args: ['${secret:DATABASE_URL}'] }); // throws INVALID_INPUT
+ * ```
+ */
+export function assertNoSecretInArgv(
+  config: Pick<TemplatedConfig, 'command' | 'args'>,
+  label: (index: number) => string = (i) => `args[${i}]`,
+): void {
+  const fields: [field: string, shown: string, text: string][] = [];
+  if (typeof config.command === 'string') fields.push(['command', 'command', config.command]);
+  for (const [i, arg] of (config.args ?? []).entries()) fields.push([`args[${i}]`, label(i), arg]);
+  for (const [field, shown, text] of fields) {
+    const [name] = secretReferenceNames(text);
+    if (name === undefined) continue;
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `${shown} holds \${secret:${name}}, and secrets never go in command-line arguments: every local user can read a process's arguments (/proc/PID/cmdline). Pass it through the environment: --env ${name}='\${secret:${name}}' and reference it as the server expects (e.g. its documented variable). For a server that reads it only from its arguments, see how the bundled postgres entry does it (\`mcpmux catalog postgres\`).`,
+      { data: { field, secret: name } },
+    );
+  }
+}
+
 /**
  * Replaces `${secret:NAME}` and `${env:NAME}` in `command`, `args`, `env` values, `url`, `headers`
- * values and `cwd` of a server config. A secret comes from the server's scope in the Space and, only
+ * values and `cwd` of a server config. `${secret:NAME}` is refused in `command` and `args` (see
+ * {@link assertNoSecretInArgv}): a secret reaches a stdio server through `env` only. A secret comes from the server's scope in the Space and, only
  * for default-enabled servers, falls back to the global scope of the same server. Resolved values are
  * not scanned again, so a secret containing `${...}` stays literal.
  *
@@ -73,7 +141,8 @@ function parseReferences(text: string, field: string): Reference[] {
  * @param ctx - Vault, Space, server, whether it is default-enabled, and the environment.
  * @returns The resolved copy and the secret values used (for redaction).
  * @throws `SECRET_MISSING` naming the Space, server, secret and field (never a value); `INVALID_INPUT`
- *   for an unknown `${...}` form or an unset `${env:NAME}`, naming the field; `VAULT_LOCKED` from the vault.
+ *   for a `${secret:NAME}` in `command` or `args`, an unknown `${...}` form or an unset `${env:NAME}`,
+ *   naming the field; `VAULT_LOCKED` from the vault.
  * @example
  * ```ts
  * const { config, secretValues } = await resolveServerConfig(
@@ -88,6 +157,7 @@ export async function resolveServerConfig<T extends TemplatedConfig>(
 ): Promise<ResolvedConfig<T>> {
   const spaceId = parseOrThrow(SlugSchema, ctx.spaceId, 'space id');
   const serverId = parseOrThrow(SlugSchema, ctx.serverId, 'server id');
+  assertNoSecretInArgv(config);
   const secrets = new Map<string, string>();
   const used = new Set<string>();
 

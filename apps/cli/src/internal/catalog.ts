@@ -1,4 +1,5 @@
 import type { ServerTransportInput } from '@mcpmux/space-store';
+import { ARGV_FROM_ENV_LABEL, ARGV_FROM_ENV_SCRIPT, argvFromEnv } from './argv-from-env.js';
 
 /** An input a catalog server declares (a credential when `secret`). */
 export interface CatalogInput {
@@ -13,7 +14,10 @@ export interface CatalogEntry {
   id: string;
   name: string;
   description: string;
-  /** How to launch it; secret inputs appear as `${secret:NAME}` references in env/headers. */
+  /**
+   * How to launch it; secret inputs appear as `${secret:NAME}` references in env/headers, never in
+   * `command`/`args` (mcpmux refuses secrets in a command line: every local user can read it).
+   */
   transport: ServerTransportInput;
   inputs: CatalogInput[];
   /** A hint printed after install (e.g. which `--arg` to give). */
@@ -117,7 +121,10 @@ export const CATALOG: readonly CatalogEntry[] = [
     id: 'postgres',
     name: 'PostgreSQL',
     description: 'Read-only SQL queries and schema inspection.',
-    transport: npx('@modelcontextprotocol/server-postgres', '${secret:DATABASE_URL}'),
+    // The server takes its URL (with the password) only as an argument, and a secret never goes in
+    // a command line: the URL travels in the environment and a tiny launcher (`argvFromEnv`) hands it
+    // to the server in-process, so it never appears in any /proc/PID/cmdline.
+    transport: argvFromEnv('@modelcontextprotocol/server-postgres', 'mcp-server-postgres', ['DATABASE_URL']),
     inputs: [secretInput('DATABASE_URL', 'postgresql://user:password@host:5432/db connection URL')],
   },
   {
@@ -173,8 +180,12 @@ export function searchCatalog(term: string | undefined): CatalogEntry[] {
   return CATALOG.filter((e) => `${e.id} ${e.name} ${e.description}`.toLowerCase().includes(t));
 }
 
-/** `npx -y pkg` or the URL: how a transport is shown in tables. */
+/** `npx -y pkg` or the URL: how a transport is shown in tables (the argv-from-env launcher abbreviated). */
 export function describeTransport(t: ServerTransportInput): string {
-  if (t.type === 'stdio') return [t.command, ...(t.args ?? [])].join(' ');
+  if (t.type === 'stdio')
+    return [
+      t.command,
+      ...(t.args ?? []).map((a) => (a === ARGV_FROM_ENV_SCRIPT ? ARGV_FROM_ENV_LABEL : a)),
+    ].join(' ');
   return t.type === 'sse' ? `${t.url} (sse)` : t.url;
 }

@@ -61,6 +61,7 @@ import {
   type StoredFeature,
   type WatchOptions,
 } from '../types.js';
+import { refuseSecretInArgv } from './argv-secrets.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { findCycle, MemberSchema } from './featureset-shapes.js';
 import * as t from './schema.js';
@@ -574,6 +575,7 @@ export class SqliteSpaceStore implements SpaceStore {
   private parseDefinition(def: ServerDefinitionInput, field: string): ParsedDefinition {
     const v = parseOrThrow(ServerDefinitionInputSchema, def, field);
     this.checkSecretInputs(v.inputs, this.transportMaps(`${field}.transport`, v.transport));
+    if (v.transport.type === 'stdio') refuseSecretInArgv(`${field}.transport`, v.transport);
     return v;
   }
 
@@ -638,6 +640,7 @@ export class SqliteSpaceStore implements SpaceStore {
       const transport = p.transport ?? current.transport;
       const inputs = p.inputs ?? current.inputs;
       this.checkSecretInputs(inputs, this.transportMaps('server.transport', transport));
+      if (p.transport?.type === 'stdio') refuseSecretInArgv('server.transport', p.transport);
       if (p.defaultEnabled === true && !current.defaultEnabled) this.checkDefaultAlias(sid);
       this.db
         .update(t.servers)
@@ -747,6 +750,7 @@ export class SqliteSpaceStore implements SpaceStore {
       { field: 'overrides.env', values: overrides.env },
       { field: 'overrides.headers', values: overrides.headers },
     ]);
+    refuseSecretInArgv('overrides', { args: overrides.args });
   }
 
   async install(spaceId: string, serverId: string, opts: InstallOptions = {}): Promise<Installation> {

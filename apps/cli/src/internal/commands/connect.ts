@@ -16,6 +16,7 @@ import {
 import { describeTransport } from '../catalog.js';
 import { readIfExists, writeWithBackup } from '../config-files.js';
 import { type Ctx, requireClient, targetSpace } from '../context.js';
+import { loadVault } from '../deps.js';
 
 /** How an app should launch this CLI: io.self, else this Node and this bin.js, else `mcpmux` on PATH. */
 export function selfLaunch(ctx: Ctx): LaunchCommand {
@@ -120,6 +121,7 @@ export async function importServers(
   }
   const { servers, skipped } = readAppServers(text, path);
   return ctx.withHome(async ({ store, vault }) => {
+    const { assertNoSecretInArgv } = await loadVault();
     const space = await targetSpace(store, opts.space);
     const installed = new Set((await store.listInstallations(space.id)).map((i) => i.serverId));
     const items: ImportItem[] = skipped.map((s) => ({
@@ -149,6 +151,17 @@ export async function importServers(
         transport: describeTransport(x.transport),
       };
       items.push(item);
+      if (x.transport.type === 'stdio') {
+        // A credential in the app's arguments cannot move to the vault: mcpmux never puts a secret in a
+        // command line (every local user can read it), so such a server is skipped with the reason.
+        try {
+          assertNoSecretInArgv(x.transport, (i) => `argument ${i + 1}`);
+        } catch (e) {
+          item.action = 'skip';
+          item.reason = e instanceof Error ? e.message : String(e);
+          continue;
+        }
+      }
       const existing = await store.getServer(server.id);
       const overrides: InstallationOverrides = {};
       if (existing) {

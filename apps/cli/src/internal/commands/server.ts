@@ -11,7 +11,7 @@ import type {
 import { isObviousCredential } from '../app-configs.js';
 import { describeTransport, findCatalogEntry } from '../catalog.js';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
-import { loadGateway, type SecretScope, type VaultPort } from '../deps.js';
+import { loadGateway, loadVault, type SecretScope, type VaultPort } from '../deps.js';
 
 /** Options of `server add` as commander parses them. */
 export interface AddOptions {
@@ -218,6 +218,12 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
         : {}),
       definitionHash: '',
     };
+    // A secret in a command line is readable by every local user: refuse it before asking for
+    // secrets, connecting or writing anything.
+    if (effective.transport.type === 'stdio') {
+      const { assertNoSecretInArgv } = await loadVault();
+      assertNoSecretInArgv(effective.transport, (i) => `argument ${i + 1}`);
+    }
 
     // Secrets the server needs: declared secret inputs and ${secret:...} references.
     const needed = new Set([
