@@ -1,55 +1,16 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/start.js';
-import { createTestHome, raw, startTestServer, type TestHome, waitFor } from './helpers.js';
-
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-
-function headers(key: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    authorization: `Bearer ${key}`,
-    ...extra,
-  };
-}
-
-/** Opens a session with raw HTTP (no GET stream, so it can go idle); returns the answer. */
-async function openRaw(server: RunningServer, key: string) {
-  const res = await raw(server.url, { headers: headers(key), body: INIT });
-  const sessionId = res.headers['mcp-session-id'];
-  if (res.status === 200 && typeof sessionId === 'string') {
-    await raw(server.url, {
-      headers: headers(key, { 'mcp-session-id': sessionId }),
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-  }
-  return { ...res, sessionId: typeof sessionId === 'string' ? sessionId : '' };
-}
-
-function ping(server: RunningServer, key: string, sessionId: string, id: string | number = 'p') {
-  return raw(server.url, {
-    headers: headers(key, { 'mcp-session-id': sessionId }),
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }),
-  });
-}
-
-async function connectClient(server: RunningServer, key: string, fetchFn?: typeof fetch): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(server.url), {
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
-      ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-    }),
-  );
-  return client;
-}
+import {
+  connectClient,
+  createTestHome,
+  mcpHeaders,
+  openRawSession,
+  raw,
+  rawPing,
+  startTestServer,
+  type TestHome,
+  waitFor,
+} from './helpers.js';
 
 describe('requests that end early', () => {
   let t: TestHome;
@@ -83,7 +44,7 @@ describe('requests that end early', () => {
       return pending;
     };
     try {
-      const client = await connectClient(server, key, watching);
+      const client = await connectClient(server.url, key, watching);
       const transport = client.transport as StreamableHTTPClientTransport;
       const sessionId = transport.sessionId ?? '';
       const abort = new AbortController();
@@ -98,7 +59,7 @@ describe('requests that end early', () => {
       expect(ended.status).toBe(200);
       expect(ended.contentType).toBe('text/event-stream');
       expect(server.http.stats().inflight).toBe(0);
-      const reused = await ping(server, key, sessionId, callId as number);
+      const reused = await rawPing(server.url, key, sessionId, callId as number);
       expect(reused.status).toBe(200);
       expect(JSON.parse(reused.body)).toEqual({ jsonrpc: '2.0', id: callId, result: {} });
       // Closing the client ends its GET stream; nothing else keeps the session busy.
@@ -106,7 +67,7 @@ describe('requests that end early', () => {
       await waitFor(() => server.http.stats().streams === 0, 10_000, 'the GET stream to close');
       skipMs += 61_000;
       expect(await server.http.reapIdleSessions()).toBe(1);
-      expect((await ping(server, key, sessionId)).status).toBe(404);
+      expect((await rawPing(server.url, key, sessionId)).status).toBe(404);
     } finally {
       await server.close();
     }
@@ -119,9 +80,9 @@ describe('requests that end early', () => {
     });
     const alice = t.keys.alice ?? '';
     try {
-      const { sessionId } = await openRaw(server, alice);
+      const { sessionId } = await openRawSession(server.url, alice);
       const call = raw(server.url, {
-        headers: headers(alice, { 'mcp-session-id': sessionId }),
+        headers: mcpHeaders(alice, { 'mcp-session-id': sessionId }),
         body: JSON.stringify({
           jsonrpc: '2.0',
           id: 2,
@@ -134,10 +95,10 @@ describe('requests that end early', () => {
       expect(await server.http.reapIdleSessions()).toBe(0);
       expect((await call).status).toBe(200);
       expect(await server.http.reapIdleSessions()).toBe(0);
-      expect((await ping(server, alice, sessionId)).status).toBe(200);
+      expect((await rawPing(server.url, alice, sessionId)).status).toBe(200);
       skipMs += 61_000;
       expect(await server.http.reapIdleSessions()).toBe(1);
-      expect((await ping(server, alice, sessionId)).status).toBe(404);
+      expect((await rawPing(server.url, alice, sessionId)).status).toBe(404);
     } finally {
       await server.close();
     }

@@ -2,12 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/start.js';
-import { alive, createTestHome, raw, startTestServer, type TestHome } from './helpers.js';
+import { alive, connectClient, createTestHome, raw, startTestServer, type TestHome } from './helpers.js';
 
 const SERVE = fileURLToPath(new URL('./fixtures/serve-home.mjs', import.meta.url));
 const MILLION = 1_000_000;
@@ -20,16 +19,6 @@ function callWith(deep: string, id: number | string = 1): string {
 /** `n` nested arrays, or objects when `objects`; the message adds 3 levels (message, params, arguments). */
 function nested(n: number, objects = false): string {
   return objects ? `${'{"a":'.repeat(n - 1)}{}${'}'.repeat(n - 1)}` : `${'['.repeat(n)}${']'.repeat(n)}`;
-}
-
-async function connectClient(url: string, key: string): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
-    }),
-  );
-  return client;
 }
 
 describe('JSON nesting limit at the HTTP edge', () => {

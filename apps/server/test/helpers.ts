@@ -4,6 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { openHome } from '../src/home.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, type StartServerOptions, startServer } from '../src/start.js';
@@ -141,4 +143,61 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** An `initialize` request body (protocol 2025-11-25, id 1). */
+export const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+/** Headers of an MCP POST with this access key (none when undefined), plus `extra`. */
+export function mcpHeaders(
+  key: string | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+    ...extra,
+  };
+}
+
+/**
+ * Opens a session with raw HTTP (`initialize`, then `notifications/initialized`; no GET stream, so
+ * it can go idle). Returns the initialize answer and the session id ('' when refused).
+ */
+export async function openRawSession(url: string, key: string) {
+  const res = await raw(url, { headers: mcpHeaders(key), body: INIT });
+  const sessionId = res.headers['mcp-session-id'];
+  if (res.status === 200 && typeof sessionId === 'string') {
+    await raw(url, {
+      headers: mcpHeaders(key, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+  }
+  return { ...res, sessionId: typeof sessionId === 'string' ? sessionId : '' };
+}
+
+/** A raw `ping` on a session. */
+export function rawPing(url: string, key: string, sessionId: string, id: string | number = 'p') {
+  return raw(url, {
+    headers: mcpHeaders(key, { 'mcp-session-id': sessionId }),
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }),
+  });
+}
+
+/** The real SDK client over Streamable HTTP with this access key (and optionally its own fetch). */
+export async function connectClient(url: string, key: string, fetchFn?: typeof fetch): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+      ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+    }),
+  );
+  return client;
 }

@@ -1,36 +1,16 @@
 import { join } from 'node:path';
 import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/start.js';
-import { createTestHome, raw, startTestServer, type TestHome } from './helpers.js';
-
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-
-function headers(key: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
-    ...extra,
-  };
-}
-
-async function connectClient(url: string, key: string): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
-    }),
-  );
-  return client;
-}
+import {
+  connectClient,
+  createTestHome,
+  INIT,
+  mcpHeaders,
+  raw,
+  startTestServer,
+  type TestHome,
+} from './helpers.js';
 
 describe('the gateway server over loopback', () => {
   let t: TestHome;
@@ -73,10 +53,10 @@ describe('the gateway server over loopback', () => {
   });
 
   it('answers with JSON when nothing streams, and switches to SSE when progress must stream first', async () => {
-    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const init = await raw(server.url, { headers: mcpHeaders(t.keys.alice), body: INIT });
     const session = { 'mcp-session-id': String(init.headers['mcp-session-id']) };
     await raw(server.url, {
-      headers: headers(t.keys.alice, session),
+      headers: mcpHeaders(t.keys.alice, session),
       body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     });
     const call = (id: number, meta: object) =>
@@ -86,11 +66,11 @@ describe('the gateway server over loopback', () => {
         method: 'tools/call',
         params: { name: 'alpha_progress', arguments: {}, ...meta },
       });
-    const plain = await raw(server.url, { headers: headers(t.keys.alice, session), body: call(1, {}) });
+    const plain = await raw(server.url, { headers: mcpHeaders(t.keys.alice, session), body: call(1, {}) });
     expect(plain.headers['content-type']).toBe('application/json');
     expect(JSON.parse(plain.body).result.content).toEqual([{ type: 'text', text: 'done' }]);
     const streamed = await raw(server.url, {
-      headers: headers(t.keys.alice, session),
+      headers: mcpHeaders(t.keys.alice, session),
       body: call(2, { _meta: { progressToken: 'p1' } }),
     });
     expect(streamed.headers['content-type']).toBe('text/event-stream');
@@ -106,7 +86,7 @@ describe('the gateway server over loopback', () => {
     expect(events[0].params).toMatchObject({ progressToken: 'p1', progress: 1, total: 2 });
     expect(events[2]).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'done' }] } });
     const jsonOnly = await raw(server.url, {
-      headers: headers(t.keys.alice, { ...session, accept: 'application/json' }),
+      headers: mcpHeaders(t.keys.alice, { ...session, accept: 'application/json' }),
       body: call(3, { _meta: { progressToken: 'p2' } }),
     });
     expect(jsonOnly.headers['content-type']).toBe('application/json');
@@ -114,17 +94,17 @@ describe('the gateway server over loopback', () => {
   });
 
   it('answers 401 with a JSON body without a key', async () => {
-    const res = await raw(server.url, { headers: headers(undefined), body: INIT });
+    const res = await raw(server.url, { headers: mcpHeaders(undefined), body: INIT });
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer');
     expect(JSON.parse(res.body).error.message).toMatch(/access key/);
   });
 
   it('answers 401 for a wrong key and a malformed Authorization header', async () => {
-    const wrong = await raw(server.url, { headers: headers(`mcpmux_${'A'.repeat(43)}`), body: INIT });
+    const wrong = await raw(server.url, { headers: mcpHeaders(`mcpmux_${'A'.repeat(43)}`), body: INIT });
     expect(wrong.status).toBe(401);
     const basic = await raw(server.url, {
-      headers: { ...headers(undefined), authorization: `Basic ${t.keys.alice}` },
+      headers: { ...mcpHeaders(undefined), authorization: `Basic ${t.keys.alice}` },
       body: INIT,
     });
     expect(basic.status).toBe(401);
@@ -139,7 +119,7 @@ describe('the gateway server over loopback', () => {
     await client.listTools();
     await store.revokeAccessKeys('carol');
     await expect(client.listTools()).rejects.toThrow();
-    const res = await raw(server.url, { headers: headers(accessKey), body: INIT });
+    const res = await raw(server.url, { headers: mcpHeaders(accessKey), body: INIT });
     expect(res.status).toBe(401);
     await client.close().catch(() => {});
     await store.close();
@@ -149,18 +129,18 @@ describe('the gateway server over loopback', () => {
     const store = openSqliteSpaceStore({ path: join(t.home, 'mcpmux.db') });
     const { accessKey } = await store.createClient({ id: 'dave', keyExpiresAt: new Date(Date.now() - 1000) });
     await store.close();
-    const res = await raw(server.url, { headers: headers(accessKey), body: INIT });
+    const res = await raw(server.url, { headers: mcpHeaders(accessKey), body: INIT });
     expect(res.status).toBe(401);
   });
 
   it('answers 403 for a foreign Origin and for Origin: null', async () => {
     for (const origin of ['https://evil.example.com', 'null', 'http://127.0.0.1.evil.example.com']) {
-      const res = await raw(server.url, { headers: headers(t.keys.alice, { origin }), body: INIT });
+      const res = await raw(server.url, { headers: mcpHeaders(t.keys.alice, { origin }), body: INIT });
       expect(res.status, origin).toBe(403);
       expect(JSON.parse(res.body).error.message).toMatch(/Origin/);
     }
     const local = await raw(server.url, {
-      headers: headers(t.keys.alice, { origin: `http://localhost:${server.port}` }),
+      headers: mcpHeaders(t.keys.alice, { origin: `http://localhost:${server.port}` }),
       body: INIT,
     });
     expect(local.status).toBe(200);
@@ -172,7 +152,7 @@ describe('the gateway server over loopback', () => {
       'attacker.test',
       `127.0.0.1.nip.io:${server.port}`,
     ]) {
-      const res = await raw(server.url, { headers: headers(t.keys.alice, { host }), body: INIT });
+      const res = await raw(server.url, { headers: mcpHeaders(t.keys.alice, { host }), body: INIT });
       expect(res.status, host).toBe(403);
       expect(JSON.parse(res.body).error.message).toMatch(/Host/);
     }
@@ -185,13 +165,13 @@ describe('the gateway server over loopback', () => {
       method: 'ping',
       params: { pad: 'x'.repeat(70 * 1024) },
     });
-    const res = await raw(server.url, { headers: headers(t.keys.alice), body: big });
+    const res = await raw(server.url, { headers: mcpHeaders(t.keys.alice), body: big });
     expect(res.status).toBe(413);
     const body = JSON.parse(res.body);
     expect(body.jsonrpc).toBe('2.0');
     expect(body.error.message).toMatch(/limit/);
     const chunked = await raw(server.url, {
-      headers: { ...headers(t.keys.alice), 'transfer-encoding': 'chunked' },
+      headers: { ...mcpHeaders(t.keys.alice), 'transfer-encoding': 'chunked' },
       body: big,
     });
     expect(chunked.status).toBe(413);
@@ -204,7 +184,7 @@ describe('the gateway server over loopback', () => {
       'multipart/form-data; boundary=x',
     ]) {
       const res = await raw(server.url, {
-        headers: headers(t.keys.alice, { 'content-type': type }),
+        headers: mcpHeaders(t.keys.alice, { 'content-type': type }),
         body: INIT,
       });
       expect(res.status, type).toBe(415);
@@ -214,20 +194,20 @@ describe('the gateway server over loopback', () => {
 
   it('answers 404 for an unknown session and for a session of another client', async () => {
     const unknown = await raw(server.url, {
-      headers: headers(t.keys.alice, { 'mcp-session-id': 'no-such-session' }),
+      headers: mcpHeaders(t.keys.alice, { 'mcp-session-id': 'no-such-session' }),
       body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
     });
     expect(unknown.status).toBe(404);
-    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const init = await raw(server.url, { headers: mcpHeaders(t.keys.alice), body: INIT });
     const sessionId = String(init.headers['mcp-session-id']);
     expect(sessionId.length).toBeGreaterThanOrEqual(22);
     const stolen = await raw(server.url, {
-      headers: headers(t.keys.bob, { 'mcp-session-id': sessionId }),
+      headers: mcpHeaders(t.keys.bob, { 'mcp-session-id': sessionId }),
       body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
     });
     expect(stolen.status).toBe(404);
     const own = await raw(server.url, {
-      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+      headers: mcpHeaders(t.keys.alice, { 'mcp-session-id': sessionId }),
       body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
     });
     expect(own.status).toBe(200);
@@ -235,15 +215,15 @@ describe('the gateway server over loopback', () => {
   });
 
   it('closes a session on DELETE, after which its id answers 404', async () => {
-    const init = await raw(server.url, { headers: headers(t.keys.alice), body: INIT });
+    const init = await raw(server.url, { headers: mcpHeaders(t.keys.alice), body: INIT });
     const sessionId = String(init.headers['mcp-session-id']);
     const del = await raw(server.url, {
       method: 'DELETE',
-      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+      headers: mcpHeaders(t.keys.alice, { 'mcp-session-id': sessionId }),
     });
     expect(del.status).toBe(200);
     const after = await raw(server.url, {
-      headers: headers(t.keys.alice, { 'mcp-session-id': sessionId }),
+      headers: mcpHeaders(t.keys.alice, { 'mcp-session-id': sessionId }),
       body: JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'ping' }),
     });
     expect(after.status).toBe(404);
@@ -265,7 +245,7 @@ describe('the gateway server over loopback', () => {
     const other = await raw(server.url.replace('/mcp', '/admin'), { method: 'GET' });
     expect(other.status).toBe(404);
     expect(JSON.parse(other.body).error).toBeDefined();
-    const put = await raw(server.url, { method: 'PUT', headers: headers(t.keys.alice), body: INIT });
+    const put = await raw(server.url, { method: 'PUT', headers: mcpHeaders(t.keys.alice), body: INIT });
     expect(put.status).toBe(405);
   });
 });

@@ -7,14 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpHttpServer } from '../src/http-server.js';
-import { alive, createTestHome, raw, startTestServer, type TestHome, waitFor } from './helpers.js';
-
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
+import { alive, createTestHome, INIT, raw, startTestServer, type TestHome, waitFor } from './helpers.js';
 
 describe('server lifecycle and policy', () => {
   let t: TestHome;

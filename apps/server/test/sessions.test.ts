@@ -1,58 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMcpmuxError } from '@mcpmux/core';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/start.js';
-import { createTestHome, raw, startTestServer, type TestHome, waitFor } from './helpers.js';
-
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-
-function headers(key: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    authorization: `Bearer ${key}`,
-    ...extra,
-  };
-}
-
-/** Opens a session with raw HTTP (no GET stream, so it can go idle); returns the answer. */
-async function openRaw(server: RunningServer, key: string) {
-  const res = await raw(server.url, { headers: headers(key), body: INIT });
-  const sessionId = res.headers['mcp-session-id'];
-  if (res.status === 200 && typeof sessionId === 'string') {
-    await raw(server.url, {
-      headers: headers(key, { 'mcp-session-id': sessionId }),
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-  }
-  return { ...res, sessionId: typeof sessionId === 'string' ? sessionId : '' };
-}
-
-function ping(server: RunningServer, key: string, sessionId: string, id: string | number = 'p') {
-  return raw(server.url, {
-    headers: headers(key, { 'mcp-session-id': sessionId }),
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }),
-  });
-}
-
-async function connectClient(server: RunningServer, key: string, fetchFn?: typeof fetch): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(server.url), {
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
-      ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-    }),
-  );
-  return client;
-}
+import {
+  connectClient,
+  createTestHome,
+  openRawSession,
+  rawPing,
+  startTestServer,
+  type TestHome,
+  waitFor,
+} from './helpers.js';
 
 describe('session caps and idle reaping', () => {
   let t: TestHome;
@@ -70,12 +28,12 @@ describe('session caps and idle reaping', () => {
   it('refuses a new session over the client’s cap with 429 naming the cap, and never cuts the busy session’s call', async () => {
     const server = await startTestServer(t, { http: { maxSessionsPerClient: 2 } });
     try {
-      const busy = await connectClient(server, alice);
+      const busy = await connectClient(server.url, alice);
       // The busy session is the least recently used one once the second session opens.
       const slow = busy.callTool({ name: 'alpha_sleep', arguments: { ms: 2000 } });
       await waitFor(() => server.http.stats().inflight === 1, 10_000, 'the slow call to be in flight');
-      expect((await openRaw(server, alice)).status).toBe(200);
-      const refused = await openRaw(server, alice);
+      expect((await openRawSession(server.url, alice)).status).toBe(200);
+      const refused = await openRawSession(server.url, alice);
       expect(refused.status).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       const body = JSON.parse(refused.body);
@@ -85,7 +43,7 @@ describe('session caps and idle reaping', () => {
       expect(body.error.message).toContain('serve.maxSessionsPerClient');
       expect((await slow).content).toEqual([{ type: 'text', text: 'awake' }]);
       expect(server.http.stats().sessionsByClient).toEqual({ alice: 2 });
-      expect((await openRaw(server, bob)).status).toBe(200);
+      expect((await openRawSession(server.url, bob)).status).toBe(200);
       await busy.close();
     } finally {
       await server.close();
@@ -95,9 +53,9 @@ describe('session caps and idle reaping', () => {
   it('refuses a session over the total cap with 503 and Retry-After, naming the flag', async () => {
     const server = await startTestServer(t, { http: { maxSessions: 2 } });
     try {
-      expect((await openRaw(server, alice)).status).toBe(200);
-      expect((await openRaw(server, alice)).status).toBe(200);
-      const refused = await openRaw(server, bob);
+      expect((await openRawSession(server.url, alice)).status).toBe(200);
+      expect((await openRawSession(server.url, alice)).status).toBe(200);
+      const refused = await openRawSession(server.url, bob);
       expect(refused.status).toBe(503);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       const message = JSON.parse(refused.body).error.message;
@@ -120,16 +78,16 @@ describe('session caps and idle reaping', () => {
       },
     });
     try {
-      const first = await openRaw(server, alice);
-      expect((await openRaw(server, alice)).status).toBe(429);
+      const first = await openRawSession(server.url, alice);
+      expect((await openRawSession(server.url, alice)).status).toBe(429);
       skipMs += 61_000;
       // At the cap, the session idle past the limit is closed to make room.
-      const second = await openRaw(server, alice);
+      const second = await openRawSession(server.url, alice);
       expect(second.status).toBe(200);
-      expect((await ping(server, alice, first.sessionId)).status).toBe(404);
+      expect((await rawPing(server.url, alice, first.sessionId)).status).toBe(404);
       skipMs += 61_000;
       expect(await server.http.reapIdleSessions()).toBe(1);
-      expect((await ping(server, alice, second.sessionId)).status).toBe(404);
+      expect((await rawPing(server.url, alice, second.sessionId)).status).toBe(404);
       expect(server.http.stats().sessions).toBe(0);
     } finally {
       await server.close();
@@ -155,8 +113,8 @@ describe('session settings in <home>/config.json', () => {
     );
     const server = await startTestServer(t);
     try {
-      expect((await openRaw(server, t.keys.alice ?? '')).status).toBe(200);
-      const refused = await openRaw(server, t.keys.alice ?? '');
+      expect((await openRawSession(server.url, t.keys.alice ?? '')).status).toBe(200);
+      const refused = await openRawSession(server.url, t.keys.alice ?? '');
       expect(refused.status).toBe(429);
       expect(JSON.parse(refused.body).error.message).toContain('already has 1 open session,');
       expect(JSON.parse(refused.body).error.message).toContain('after 600 s');
@@ -165,9 +123,9 @@ describe('session settings in <home>/config.json', () => {
     }
     const overridden = await startTestServer(t, { http: { maxSessionsPerClient: 2 } });
     try {
-      expect((await openRaw(overridden, t.keys.alice ?? '')).status).toBe(200);
-      expect((await openRaw(overridden, t.keys.alice ?? '')).status).toBe(200);
-      expect((await openRaw(overridden, t.keys.alice ?? '')).status).toBe(429);
+      expect((await openRawSession(overridden.url, t.keys.alice ?? '')).status).toBe(200);
+      expect((await openRawSession(overridden.url, t.keys.alice ?? '')).status).toBe(200);
+      expect((await openRawSession(overridden.url, t.keys.alice ?? '')).status).toBe(429);
     } finally {
       await overridden.close();
     }

@@ -13,7 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { serveStdio } from '../src/stdio.js';
-import { alive, createTestHome, type TestHome, waitFor } from './helpers.js';
+import { alive, createTestHome, INIT, type TestHome, waitFor } from './helpers.js';
 
 const BRIDGE = fileURLToPath(new URL('./fixtures/stdio-bridge.mjs', import.meta.url));
 
@@ -90,18 +90,7 @@ describe('the stdio bridge', () => {
     const next = async () => JSON.parse(String((await replies.next()).value));
     const send = (line: string) => child.stdin.write(`${line}\n`);
     try {
-      send(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'raw', version: '1' },
-          },
-        }),
-      );
+      send(INIT);
       expect((await next()).id).toBe(1);
       send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
       const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
