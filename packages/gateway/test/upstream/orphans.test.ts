@@ -37,6 +37,10 @@ interface Host {
   report: HostReport;
   /** Resolves with the host's exit signal. */
   exited: Promise<NodeJS.Signals | null>;
+  /** Resolves with the host's exit code. */
+  code: Promise<number | null>;
+  /** Everything the host printed so far. */
+  output(): string;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -62,7 +66,7 @@ beforeAll(async () => {
 /** Starts the host (core dumps off, so `abort` leaves no file) and waits for its pid report. */
 async function startHost(
   specs: unknown[],
-  mode: 'idle' | 'abort' = 'idle',
+  mode: 'idle' | 'abort' | 'close' = 'idle',
   options: { detached?: boolean } = {},
 ): Promise<Host> {
   const child = spawn(
@@ -70,8 +74,8 @@ async function startHost(
     ['-c', 'ulimit -c 0; exec "$0" "$@"', process.execPath, hostFile, JSON.stringify(specs), mode],
     { stdio: ['ignore', 'pipe', 'inherit'], detached: options.detached ?? false },
   );
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (_code, s) => resolve(s)),
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -95,7 +99,14 @@ async function startHost(
     'the host to report pids',
   );
   report = JSON.parse(line ?? '{}') as HostReport;
-  return { pid: child.pid as number, report, exited, kill: (signal) => child.kill(signal) };
+  return {
+    pid: child.pid as number,
+    report,
+    exited: exit.then((e) => e.signal),
+    code: exit.then((e) => e.code),
+    output: () => out,
+    kill: (signal) => child.kill(signal),
+  };
 }
 
 /**
@@ -148,6 +159,18 @@ describe('a gateway that dies abruptly', { timeout: 40_000 }, () => {
     });
     process.kill(-host.pid, 'SIGKILL');
     await host.exited;
+    await allGone(
+      [...host.report.pids, host.report.watchdog as number],
+      'the children and the watchdog to exit',
+    );
+  });
+});
+
+describe('a gateway that closes its pool and ends', { timeout: 40_000 }, () => {
+  it('exits 0 once its children and the watchdog are gone (the watchdog does not leave its last await hanging)', async () => {
+    const host = await startHost([node('env-echo.mjs'), node('hang.mjs')], 'close');
+    expect(await host.code).toBe(0);
+    expect(host.output()).toContain('closed');
     await allGone(
       [...host.report.pids, host.report.watchdog as number],
       'the children and the watchdog to exit',

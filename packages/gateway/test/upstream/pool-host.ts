@@ -2,7 +2,8 @@
  * A stand-in gateway process for the orphan tests: creates a pool, acquires the stdio servers given
  * as one JSON argument (`[{ command, args, env? }]`), prints their pids and the watchdog's pid as one
  * JSON line (`{ "pids": [...], "watchdog": N }`), then either idles until killed (`idle`, the
- * default) or aborts the process like an out-of-memory crash does (`abort`).
+ * default), aborts the process like an out-of-memory crash does (`abort`), or closes the pool and
+ * lets the event loop drain, as a CLI command does when it is done (`close`).
  */
 import { sharedGroupWatchdog } from '../../src/internal/upstream/group-watchdog.js';
 import { createUpstreamPool } from '../../src/internal/upstream/pool.js';
@@ -27,4 +28,9 @@ for (const [i, spec] of specs.entries()) {
 }
 process.stdout.write(`${JSON.stringify({ pids: pool.pids(), watchdog: sharedGroupWatchdog().pid })}\n`);
 if (mode === 'abort') process.abort();
-setInterval(() => {}, 60_000);
+if (mode === 'close') {
+  await pool.close();
+  process.stdout.write('closed\n');
+} else {
+  setInterval(() => {}, 60_000);
+}

@@ -106,7 +106,8 @@ export function createGroupWatchdog(options: GroupWatchdogOptions = {}): GroupWa
   const shell = options.shell ?? '/bin/sh';
   const script = watchdogScript(options.graceMs ?? 2000);
   const groups = new Set<number>();
-  const stopping = new Set<Promise<void>>();
+  /** Watchdogs told to stop (no group left), until they exit. */
+  const stopping = new Map<Promise<void>, ChildProcess>();
   let proc: ChildProcess | undefined;
   let exited: Promise<void> | undefined;
   let broken = false;
@@ -167,18 +168,22 @@ export function createGroupWatchdog(options: GroupWatchdogOptions = {}): GroupWa
       send(`-${pgid}\n`);
       if (groups.size === 0 && proc !== undefined) {
         const done = exited ?? Promise.resolve();
-        proc.stdin?.end();
+        const child = proc;
+        child.stdin?.end();
         proc = undefined;
         exited = undefined;
-        stopping.add(done);
+        stopping.set(done, child);
         void done.then(() => stopping.delete(done));
       }
     },
     settled() {
       if (stopping.size === 0) return Promise.resolve();
+      // Someone waits for these exits now: hold the event loop until they come (an unref'd child
+      // alone would let a script whose last await is this one end with an unsettled promise).
+      for (const child of stopping.values()) child.ref();
       let timer: NodeJS.Timeout | undefined;
       return Promise.race([
-        Promise.all(stopping).then(() => undefined),
+        Promise.all(stopping.keys()).then(() => undefined),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, SETTLE_CAP_MS);
           timer.unref();
