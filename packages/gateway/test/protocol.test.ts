@@ -93,31 +93,6 @@ describe('protocol coverage through the gateway', { timeout: 30_000 }, () => {
     expect(progress.every((p) => p.total === 3)).toBe(true);
   });
 
-  it('cancels the upstream call when the downstream cancels', async () => {
-    const c = await h.connect('app');
-    const controller = new AbortController();
-    let progressed = false;
-    const call = c.client.callTool(
-      { name: 'ev_trigger-long-running-operation', arguments: { duration: 60, steps: 600 } },
-      CallToolResultSchema,
-      {
-        signal: controller.signal,
-        onprogress: () => {
-          progressed = true;
-        },
-      },
-    );
-    await waitFor(() => progressed, 10_000, 'first progress');
-    expect(h.gateway.status().inFlight).toBeGreaterThan(0);
-    controller.abort('user cancelled');
-    await expect(call).rejects.toThrow();
-    await waitFor(() => h.gateway.status().inFlight === 0, 5_000, 'upstream call ended');
-    // The upstream still serves the next call.
-    expect(
-      firstText(await c.client.callTool({ name: 'ev_echo', arguments: { message: 'after' } })),
-    ).toContain('after');
-  });
-
   it('relays sampling to the session that made the call', async () => {
     const bystander = await h.connect('app', { capabilities: { sampling: {} } });
     let bystanderAsked = false;
@@ -159,6 +134,33 @@ describe('protocol coverage through the gateway', { timeout: 30_000 }, () => {
     }));
     const result = await c.client.callTool({ name: 'ev_get-roots-list', arguments: {} });
     expect(JSON.stringify(result)).toContain('file:///projects/demo');
+  });
+
+  // After the server->client tests: a cancelled call counts as in flight for a few seconds when
+  // routing them (another session's sampling request would fail closed meanwhile).
+  it('cancels the upstream call when the downstream cancels', async () => {
+    const c = await h.connect('app');
+    const controller = new AbortController();
+    let progressed = false;
+    const call = c.client.callTool(
+      { name: 'ev_trigger-long-running-operation', arguments: { duration: 60, steps: 600 } },
+      CallToolResultSchema,
+      {
+        signal: controller.signal,
+        onprogress: () => {
+          progressed = true;
+        },
+      },
+    );
+    await waitFor(() => progressed, 10_000, 'first progress');
+    expect(h.gateway.status().inFlight).toBeGreaterThan(0);
+    controller.abort('user cancelled');
+    await expect(call).rejects.toThrow();
+    await waitFor(() => h.gateway.status().inFlight === 0, 5_000, 'upstream call ended');
+    // The upstream still serves the next call.
+    expect(
+      firstText(await c.client.callTool({ name: 'ev_echo', arguments: { message: 'after' } })),
+    ).toContain('after');
   });
 
   it('routes completion by the exposed prompt name', async () => {

@@ -221,3 +221,42 @@ describe('server->client requests reach only the session whose call caused them'
     expect(aliceTally.asked + bobTally.asked + nobodyTally.asked).toBe(asked);
   });
 });
+
+describe('a call the client gave up on', { timeout: 60_000 }, () => {
+  it('keeps its sampling request from reaching another client that is calling when it arrives', async () => {
+    // An upstream of its own: the abandoned call counts as in flight on it for a call timeout.
+    await h.fixtureServer('late', 'server-requests.mjs');
+    await h.store.install('work', 'late');
+    const dave = await h.connect('alice', ALL_CAPABILITIES);
+    const daveTally = answerAs(dave, 'dave');
+    const erin = await h.connect('bob', ALL_CAPABILITIES);
+    const erinTally = answerAs(erin, 'erin');
+    await waitFor(async () => (await dave.toolNames()).includes('late_ask'), 10_000, 'late_ask');
+    await waitFor(async () => (await erin.toolNames()).includes('late_ask'), 10_000, 'late_ask');
+
+    // dave's call asks for sampling after 400 ms, whether or not it was cancelled by then.
+    const cancel = new AbortController();
+    const abandoned = dave.client
+      .callTool({ name: 'late_ask', arguments: { caller: 'dave', seq: 0, delayMs: 400 } }, undefined, {
+        signal: cancel.signal,
+      })
+      .catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cancel.abort('dave gave up');
+    await abandoned;
+    // erin's call is the only one in flight when dave's late sampling request arrives.
+    const outcome = JSON.parse(
+      firstText(
+        await erin.client.callTool({
+          name: 'late_ask',
+          arguments: { caller: 'erin', seq: 0, delayMs: 800 },
+        }),
+      ),
+    ) as Outcome;
+    expect(erinTally.foreign).toBe(0);
+    expect(daveTally.foreign).toBe(0);
+    // erin's own request comes while dave's abandoned call may still run: it fails closed too.
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toContain('cannot tell which client');
+  });
+});

@@ -104,6 +104,12 @@ const PASSTHROUGH = {
 } as unknown as AnySchema;
 
 const TIMEOUT_DATA_KEY = 'timeout';
+/**
+ * How long a call given up on (cancelled or timed out; the upstream was sent `notifications/cancelled`)
+ * still counts as in flight for routing server->client requests: covers a request already on its way
+ * when the cancellation arrived. A server that ignores cancellation for longer than this is not covered.
+ */
+const ABANDONED_GRACE_MS = 5_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function isSdkTimeout(error: unknown): boolean {
@@ -196,6 +202,13 @@ export class UpstreamConnection implements Upstream {
   private lastActivity: number;
   private generation = 0;
   private readonly inflight = new Map<number, InFlight>();
+  /**
+   * Origins of calls given up on (cancelled by the client or timed out) that the upstream may still be
+   * running, until {@link ABANDONED_GRACE_MS} after (`now()` ms). They count as in flight when deciding
+   * whose call caused a server->client request, so a request of an abandoned call is never handed to
+   * another session that happens to be calling.
+   */
+  private readonly abandoned = new Map<number, { origin: DownstreamOrigin; until: number }>();
   private nextCallId = 0;
   private waiters: Waiter[] = [];
   private discoveryRunning = false;
@@ -439,8 +452,10 @@ export class UpstreamConnection implements Upstream {
    * carried it): the request then belongs to nobody we can name and must fail closed.
    */
   private currentOrigin(): DownstreamOrigin | undefined {
+    const now = this.ctx.now();
+    for (const [id, entry] of this.abandoned) if (entry.until <= now) this.abandoned.delete(id);
     let origin: DownstreamOrigin | undefined;
-    for (const entry of this.inflight.values()) {
+    for (const entry of [...this.inflight.values(), ...this.abandoned.values()]) {
       if (entry.origin === undefined) continue;
       if (origin === undefined) origin = entry.origin;
       else if (entry.origin.sessionId !== origin.sessionId) return undefined;
@@ -555,6 +570,7 @@ export class UpstreamConnection implements Upstream {
   }
 
   private failInFlight(reason: string): void {
+    this.abandoned.clear(); // the process running them is gone
     if (this.inflight.size === 0) return;
     const entries = [...this.inflight.values()];
     this.inflight.clear();
@@ -762,6 +778,12 @@ export class UpstreamConnection implements Upstream {
         (error: unknown) => {
           // Every SDK-made rejection after a send is an McpError; anything else failed to send.
           if (!(error instanceof McpError) && !local.signal.aborted) local.abort(error);
+          const origin = options.origin;
+          if (origin !== undefined && (signal?.aborted === true || isSdkTimeout(error))) {
+            // The upstream was told to cancel but may go on (and ask for sampling) for a while.
+            const grace = Math.min(timeoutMs, ABANDONED_GRACE_MS);
+            this.abandoned.set(id, { origin, until: this.ctx.now() + grace });
+          }
           if (settle()) reject(this.mapCallError(error, timeoutMs, signal, generation, message.params));
         },
       );
