@@ -11,29 +11,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
 import { createEnvKeyProvider } from '@mcpmux/vault';
 import { openSqliteVault } from '@mcpmux/vault/sqlite';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createGateway } from '../../packages/gateway/dist/index.js';
+import { HEAP_LIMIT_MB, heapCheckOptions, memoryAfterGc, seedEchoSpace } from './lib/heap-check.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const calls = option('--calls', 100);
-const depth = option('--depth', 1_000_000);
-const LIMIT_MB = 20;
-
-if (typeof globalThis.gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
+const { calls, depth } = heapCheckOptions();
 
 /** `depth` nested arrays, built iteratively. */
 function nested(levels) {
@@ -42,32 +29,13 @@ function nested(levels) {
   return value;
 }
 
-async function heapMiB() {
-  for (let i = 0; i < 3; i++) {
-    globalThis.gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'mcpmux-deep-'));
 const store = openSqliteSpaceStore({ path: join(dir, 'store.db') });
 const vault = await openSqliteVault({
   database: store.database,
   keyProvider: createEnvKeyProvider(randomBytes(32).toString('base64')),
 });
-await store.createSpace({ id: 'work' });
-await store.createServer({
-  id: 'echo',
-  transport: {
-    type: 'stdio',
-    command: process.execPath,
-    args: [join(here, 'fixtures', 'many-tools.mjs'), 'e', '1'],
-  },
-});
-await store.install('work', 'echo');
-await store.createClient({ id: 'app' });
-await store.grant('app', 'work', 'all');
+await seedEchoSpace(store);
 const gateway = createGateway({ store, vault, env: { PATH: process.env.PATH ?? '' } });
 await gateway.start();
 const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -81,7 +49,7 @@ await client.callTool({ name: tool, arguments: { message: 'warm-up' } });
 async function phase(name, make) {
   const answers = new Map();
   let succeeded = 0;
-  const before = await heapMiB();
+  const before = (await memoryAfterGc()).heap;
   for (let i = 0; i < calls; i++) {
     try {
       await client.callTool({ name: tool, arguments: make(i) });
@@ -91,17 +59,17 @@ async function phase(name, make) {
       answers.set(key, (answers.get(key) ?? 0) + 1);
     }
   }
-  const after = await heapMiB();
+  const after = (await memoryAfterGc()).heap;
   const inFlight = gateway.status().inFlight;
   const echoed = await client.callTool({ name: tool, arguments: { message: 'still serving' } });
   const serving = echoed.content?.[0]?.text === '{"message":"still serving"}';
   console.log(`${name}: ${calls} calls`);
   for (const [key, n] of answers) console.log(`  ${n} x ${key}`);
   console.log(
-    `  heap after GC: before ${before.toFixed(1)} MiB, after ${after.toFixed(1)} MiB, growth ${(after - before).toFixed(1)} MiB (limit ${LIMIT_MB})`,
+    `  heap after GC: before ${before.toFixed(1)} MiB, after ${after.toFixed(1)} MiB, growth ${(after - before).toFixed(1)} MiB (limit ${HEAP_LIMIT_MB})`,
   );
   console.log(`  in flight afterwards: ${inFlight}; next call answered: ${serving}`);
-  return succeeded === 0 && inFlight === 0 && serving && after - before <= LIMIT_MB;
+  return succeeded === 0 && inFlight === 0 && serving && after - before <= HEAP_LIMIT_MB;
 }
 
 // 1. Arguments nested `depth` levels (1,000,000 by default): refused before anything is sent.

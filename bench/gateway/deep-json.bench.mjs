@@ -12,33 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createLogger, openHome, startServer } from '@mcpmux/server';
+import { HEAP_LIMIT_MB, heapCheckOptions, memoryAfterGc, seedEchoSpace } from './lib/heap-check.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const calls = option('--calls', 100);
-const depth = option('--depth', 1_000_000);
-const LIMIT_MB = 20;
-
-if (typeof globalThis.gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
-async function memory() {
-  for (let i = 0; i < 3; i++) {
-    globalThis.gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heap: heapUsed / 2 ** 20, rss: rss / 2 ** 20 };
-}
+const { calls, depth } = heapCheckOptions();
 
 function post(url, headers, body) {
   return new Promise((resolve, reject) => {
@@ -57,18 +35,7 @@ function post(url, headers, body) {
 const home = mkdtempSync(join(tmpdir(), 'mcpmux-deep-json-'));
 const env = { PATH: process.env.PATH ?? '', MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
 const opened = await openHome({ home, env, create: true });
-await opened.store.createSpace({ id: 'work' });
-await opened.store.createServer({
-  id: 'echo',
-  transport: {
-    type: 'stdio',
-    command: process.execPath,
-    args: [join(here, 'fixtures', 'many-tools.mjs'), 'e', '1'],
-  },
-});
-await opened.store.install('work', 'echo');
-const { accessKey } = await opened.store.createClient({ id: 'app' });
-await opened.store.grant('app', 'work', 'all');
+const { accessKey } = await seedEchoSpace(opened.store);
 await opened.close();
 
 const server = await startServer({ home, env, port: 0, logger: createLogger({ level: 'silent' }) });
@@ -113,7 +80,7 @@ await echo('warm-up');
 const deepBody = Buffer.from(
   `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"${tool}","arguments":{"message":"deep","deep":${'['.repeat(depth)}${']'.repeat(depth)}}}}`,
 );
-const before = await memory();
+const before = await memoryAfterGc();
 const statuses = new Map();
 const started = process.hrtime.bigint();
 for (let i = 0; i < calls; i++) {
@@ -121,7 +88,7 @@ for (let i = 0; i < calls; i++) {
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-const after = await memory();
+const after = await memoryAfterGc();
 const serving = await echo('still serving');
 // The gateway's shutdown timers are unref'd; keep the loop alive until the close has finished.
 const keepAlive = setInterval(() => {}, 1000);
@@ -134,11 +101,11 @@ console.log(
 );
 console.log(`  statuses: ${[...statuses].map(([s, n]) => `${n} x ${s}`).join(', ')}`);
 console.log(
-  `  heap after GC: before ${before.heap.toFixed(1)} MiB, after ${after.heap.toFixed(1)} MiB, growth ${(after.heap - before.heap).toFixed(1)} MiB (limit ${LIMIT_MB})`,
+  `  heap after GC: before ${before.heap.toFixed(1)} MiB, after ${after.heap.toFixed(1)} MiB, growth ${(after.heap - before.heap).toFixed(1)} MiB (limit ${HEAP_LIMIT_MB})`,
 );
 console.log(
   `  RSS: before ${before.rss.toFixed(1)} MiB, after ${after.rss.toFixed(1)} MiB; next call answered: ${serving}`,
 );
-const ok = statuses.get(400) === calls && serving && after.heap - before.heap <= LIMIT_MB;
+const ok = statuses.get(400) === calls && serving && after.heap - before.heap <= HEAP_LIMIT_MB;
 console.log(ok ? 'deep-json: ok' : 'deep-json: FAILED');
 process.exitCode = ok ? 0 : 1;
