@@ -49,6 +49,11 @@ export interface Harness {
   ): Promise<void>;
   /** Defines a server running `test/fixtures/<file>`. */
   fixtureServer(id: string, file: string, env?: Record<string, string>): Promise<void>;
+  /**
+   * Creates space `work`, installs the already defined `servers` in it and creates each of
+   * `clients` with a grant of all of `work`.
+   */
+  setUpWork(servers: string[], clients: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -158,6 +163,14 @@ export async function createHarness(options: Partial<GatewayOptions> = {}): Prom
         transport: { type: 'stdio', command: process.execPath, args: [join(FIXTURES, file)], env },
       });
     },
+    async setUpWork(servers, clients) {
+      await store.createSpace({ id: 'work' });
+      for (const id of servers) await store.install('work', id);
+      for (const id of clients) {
+        await store.createClient({ id });
+        await store.grant(id, 'work', 'all');
+      }
+    },
     async close() {
       for (const d of [...downstreams]) await d.close().catch(() => undefined);
       await gateway.close();
@@ -167,6 +180,28 @@ export async function createHarness(options: Partial<GatewayOptions> = {}): Prom
     },
   };
   return harness;
+}
+
+/**
+ * A started harness in which client `app` sees one server, `id` running `test/fixtures/<file>`,
+ * through space `work`; `app` is connected.
+ * @param options gateway options over the harness defaults
+ */
+export async function createFixtureHarness(
+  id: string,
+  file: string,
+  options: Partial<GatewayOptions> = {},
+): Promise<{ h: Harness; app: Downstream }> {
+  const h = await createHarness(options);
+  try {
+    await h.fixtureServer(id, file);
+    await h.setUpWork([id], ['app']);
+    await h.gateway.start();
+    return { h, app: await h.connect('app') };
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
 }
 
 /** The text of the first content item of a result. */

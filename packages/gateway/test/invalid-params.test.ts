@@ -1,19 +1,12 @@
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Downstream, firstText, type Harness, rpcErrorOf } from './harness.js';
+import { createFixtureHarness, type Downstream, firstText, type Harness, rpcErrorOf } from './harness.js';
 
 // Invalid params sent by a real SDK client (its `request` does not validate what it sends).
 let h: Harness;
 let c: Downstream;
 beforeAll(async () => {
-  h = await createHarness();
-  await h.store.createSpace({ id: 'work' });
-  await h.fixtureServer('errs', 'errors.mjs');
-  await h.store.install('work', 'errs');
-  await h.store.createClient({ id: 'app' });
-  await h.store.grant('app', 'work', 'all');
-  await h.gateway.start();
-  c = await h.connect('app');
+  ({ h, app: c } = await createFixtureHarness('errs', 'errors.mjs'));
 }, 60_000);
 afterAll(async () => {
   await h?.close();

@@ -100,11 +100,9 @@ let nobodyTally: Tally;
 
 beforeAll(async () => {
   h = await createHarness();
-  await h.store.createSpace({ id: 'work' });
   await h.fixtureServer('srq', 'server-requests.mjs');
-  await h.store.install('work', 'srq');
-  for (const id of ['alice', 'bob', 'carol', 'nobody']) await h.store.createClient({ id });
-  for (const id of ['alice', 'bob', 'carol']) await h.store.grant(id, 'work', 'all');
+  await h.setUpWork(['srq'], ['alice', 'bob', 'carol']);
+  await h.store.createClient({ id: 'nobody' });
   await h.gateway.start();
   // `nobody` has no grants at all but declares every capability: it must never be asked anything.
   nobody = await h.connect('nobody', ALL_CAPABILITIES);

@@ -1,20 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Downstream, firstText, type Harness, rpcErrorOf } from './harness.js';
+import { createFixtureHarness, type Downstream, firstText, type Harness, rpcErrorOf } from './harness.js';
 
 // One gateway in front of the `errors.mjs` fixture (exposed as `errs_*`) for the whole file.
 let h: Harness;
 let c: Downstream;
 beforeAll(async () => {
-  h = await createHarness({ backoff: { initialMs: 20 } });
-  await h.store.createSpace({ id: 'work' });
-  await h.fixtureServer('errs', 'errors.mjs');
-  await h.store.install('work', 'errs');
-  await h.store.createClient({ id: 'app' });
-  await h.store.grant('app', 'work', 'all');
-  await h.gateway.start();
-  c = await h.connect('app');
+  ({ h, app: c } = await createFixtureHarness('errs', 'errors.mjs', { backoff: { initialMs: 20 } }));
 }, 60_000);
 afterAll(async () => {
   await h?.close();
