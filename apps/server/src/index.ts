@@ -6,6 +6,18 @@ export {
   type ServeConfig,
   ServeConfigSchema,
 } from './config.js';
+export {
+  GATEWAY_INFO_FILE,
+  GATEWAY_SOCKET_FILE,
+  type GatewayInfo,
+  GatewayInfoSchema,
+  gatewayInfoPath,
+  gatewaySocketPath,
+  isProcessAlive,
+  readGatewayInfo,
+  removeGatewayInfo,
+  writeGatewayInfo,
+} from './gateway-info.js';
 export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';
 export {
   createMcpHttpServer,

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The file, inside a home, where a running gateway says where it listens: `gateway.json`. */
+export const GATEWAY_INFO_FILE = 'gateway.json';
+
+/** The Unix domain socket, inside a home, where a running gateway accepts local bridges. */
+export const GATEWAY_SOCKET_FILE = 'gateway.sock';
+
+/**
+ * What a running gateway writes to `<home>/gateway.json` (mode 0600) once it listens on both TCP
+ * and its Unix socket, and removes when it stops. Unknown keys are ignored, so newer gateways may
+ * add fields.
+ */
+export const GatewayInfoSchema = z.object({
+  /** The gateway's process id. */
+  pid: z.int().positive(),
+  /** The Streamable HTTP endpoint, `http://HOST:PORT/mcp`. */
+  url: z.string().min(1),
+  /** Absolute path of the gateway's Unix domain socket (`<home>/gateway.sock`). */
+  socket: z.string().min(1),
+  /** The gateway's version (`@mcpmux/server`). */
+  version: z.string(),
+  /** When the gateway started listening, ISO-8601. */
+  startedAt: z.iso.datetime({ offset: true }),
+  /** Absolute path of the home the gateway serves. */
+  home: z.string().min(1),
+});
+
+/** What a running gateway writes to `<home>/gateway.json`; see {@link GatewayInfoSchema}. */
+export type GatewayInfo = z.infer<typeof GatewayInfoSchema>;
+
+/**
+ * The path of a home's `gateway.json`.
+ *
+ * @param home - the mcpmux home directory (relative paths resolve against the working directory).
+ * @returns the absolute path `<home>/gateway.json`.
+ * @example
+ * ```ts
+ * gatewayInfoPath('/home/me/.mcpmux'); // '/home/me/.mcpmux/gateway.json'
+ * ```
+ */
+export function gatewayInfoPath(home: string): string {
+  return join(resolve(home), GATEWAY_INFO_FILE);
+}
+
+/**
+ * The path of a home's gateway socket. On Linux a socket path holds at most 107 bytes; a gateway
+ * whose home makes it longer refuses to start and says to use a shorter `--home`.
+ *
+ * @param home - the mcpmux home directory (relative paths resolve against the working directory).
+ * @returns the absolute path `<home>/gateway.sock`.
+ * @example
+ * ```ts
+ * gatewaySocketPath('/home/me/.mcpmux'); // '/home/me/.mcpmux/gateway.sock'
+ * ```
+ */
+export function gatewaySocketPath(home: string): string {
+  return join(resolve(home), GATEWAY_SOCKET_FILE);
+}
+
+/**
+ * True when a process with this id exists (a process of another user counts as alive).
+ *
+ * @param pid - the process id.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Reads `<home>/gateway.json`, the running gateway's address. Never throws for a bad file: a
+ * missing, unreadable or malformed file, or one whose `pid` is no longer alive (a gateway that was
+ * killed), all mean "no gateway".
+ *
+ * @param home - the mcpmux home directory.
+ * @returns the parsed info, or `undefined` when no live gateway recorded itself.
+ * @example
+ * ```ts
+ * const info = await readGatewayInfo('/home/me/.mcpmux');
+ * if (info !== undefined) console.log(`gateway ${info.pid} at ${info.url}`);
+ * ```
+ */
+export async function readGatewayInfo(home: string): Promise<GatewayInfo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(gatewayInfoPath(home), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = GatewayInfoSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  return isProcessAlive(parsed.data.pid) ? parsed.data : undefined;
+}
+
+/**
+ * Writes `<home>/gateway.json` atomically (a 0600 temporary file in the home, then a rename), so a
+ * reader sees either the old file or the whole new one.
+ *
+ * @param home - the mcpmux home directory (must exist).
+ * @param info - what to record; validated against {@link GatewayInfoSchema}.
+ * @throws a zod error for an invalid `info`; a file system error when the home is not writable.
+ * @example
+ * ```ts
+ * await writeGatewayInfo(home, {
+ *   pid: process.pid, url: 'http://127.0.0.1:45818/mcp', socket: gatewaySocketPath(home),
+ *   version: '0.1.0', startedAt: new Date().toISOString(), home,
+ * });
+ * ```
+ */
+export async function writeGatewayInfo(home: string, info: GatewayInfo): Promise<void> {
+  const data = GatewayInfoSchema.parse(info);
+  const file = gatewayInfoPath(home);
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Removes `<home>/gateway.json` if it still belongs to the process `pid`, so a stopping gateway
+ * never removes the file of a newer one.
+ *
+ * @param home - the mcpmux home directory.
+ * @param pid - the process whose record may be removed (usually `process.pid`).
+ * @returns `true` when the file was removed.
+ * @example
+ * ```ts
+ * await removeGatewayInfo(home, process.pid);
+ * ```
+ */
+export async function removeGatewayInfo(home: string, pid: number): Promise<boolean> {
+  const file = gatewayInfoPath(home);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { pid?: unknown }).pid !== pid) return false;
+  try {
+    await unlink(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
