@@ -15,7 +15,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ARGV_FROM_ENV_SCRIPT } from '../src/internal/argv-from-env.js';
 import { CATALOG, findCatalogEntry } from '../src/internal/catalog.js';
-import { type Sandbox, sandbox } from './helpers.js';
+import { type Sandbox, workSandbox } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'argv-report.mjs');
 const DB_URL = 'postgres://app:pw_CANARY_5f3a9e@db.internal:5432/prod';
@@ -39,9 +39,7 @@ function binFolder(dir: string): string {
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
-  await sb.ok(['init']);
-  await sb.ok(['space', 'create', 'work']);
+  sb = await workSandbox();
 });
 afterEach(() => sb.cleanup());
 

@@ -1,13 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, sandbox } from './helpers.js';
+import { type Sandbox, workSandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
-  await sb.ok(['init']);
-  await sb.ok(['space', 'create', 'work']);
+  sb = await workSandbox();
   await sb.ok(['client', 'add', 'desk']);
 });
 afterEach(() => sb.cleanup());

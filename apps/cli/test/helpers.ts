@@ -27,6 +27,44 @@ export interface Sandbox {
   cleanup(): void;
 }
 
+/** Output streams for an in-process CLI run, with the text written to each so far. */
+export interface CapturedOutput {
+  stdout: PassThrough;
+  stderr: PassThrough;
+  /** Everything written to `stdout` so far. */
+  out(): string;
+  /** Everything written to `stderr` so far. */
+  err(): string;
+}
+
+/** Fresh stdout and stderr streams that keep what is written to them (see {@link CapturedOutput}). */
+export function captureOutput(): CapturedOutput {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  return { stdout, stderr, out: () => out, err: () => err };
+}
+
+/** A fresh {@link sandbox} with `mcpmux init` run and space `work` created. */
+export async function workSandbox(): Promise<Sandbox> {
+  const sb = sandbox();
+  try {
+    await sb.ok(['init']);
+    await sb.ok(['space', 'create', 'work']);
+  } catch (err) {
+    sb.cleanup();
+    throw err;
+  }
+  return sb;
+}
+
 export function sandbox(): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'mcpmux-cli-'));
   const home = join(dir, 'mcpmux-home');
@@ -39,21 +77,12 @@ export function sandbox(): Sandbox {
   };
   const cli: Sandbox['cli'] = async (argv, opts = {}) => {
     const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
+    const output = captureOutput();
     stdin.end(opts.stdin ?? '');
     const code = await run(argv, {
       stdin,
-      stdout,
-      stderr,
+      stdout: output.stdout,
+      stderr: output.stderr,
       env,
       cwd: dir,
       isTTY: opts.tty === true,
@@ -62,7 +91,7 @@ export function sandbox(): Sandbox {
       ...(opts.prompt ? { prompt: opts.prompt } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    return { code, stdout: out, stderr: err };
+    return { code, stdout: output.out(), stderr: output.err() };
   };
   return {
     dir,

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryServerArgs, type Sandbox, sandbox } from './helpers.js';
+import { memoryServerArgs, type Sandbox, workSandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
-  await sb.ok(['init']);
-  await sb.ok(['space', 'create', 'work']);
+  sb = await workSandbox();
 });
 afterEach(() => sb.cleanup());
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/index.js';
-import { type Sandbox, sandbox } from './helpers.js';
+import { captureOutput, type Sandbox, sandbox } from './helpers.js';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -16,29 +16,20 @@ const INIT = JSON.stringify({
 /** Runs `mcpmux serve --port 0 --json ARGS` in-process until `stop()`; resolves once it listens (or exits). */
 async function serve(sb: Sandbox, args: string[]) {
   const abort = new AbortController();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
+  const output = captureOutput();
   const exited = run(['serve', '--port', '0', '--json', ...args], {
     stdin: new PassThrough(),
-    stdout,
-    stderr,
+    stdout: output.stdout,
+    stderr: output.stderr,
     env: sb.env,
     cwd: sb.dir,
     isTTY: false,
     signal: abort.signal,
   });
   const listening = new Promise<string>((resolve) => {
-    stdout.on('data', () => {
+    output.stdout.on('data', () => {
       try {
-        resolve(JSON.parse(out).url);
+        resolve(JSON.parse(output.out()).url);
       } catch {
         // not the whole object yet
       }
@@ -47,7 +38,7 @@ async function serve(sb: Sandbox, args: string[]) {
   const url = await Promise.race([listening, exited.then(() => undefined)]);
   return {
     url,
-    stderr: () => err,
+    stderr: output.err,
     exited,
     stop: async () => {
       abort.abort();

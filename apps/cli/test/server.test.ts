@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryServerArgs, referenceServer, type Sandbox, sandbox } from './helpers.js';
+import { memoryServerArgs, referenceServer, type Sandbox, workSandbox } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
-  await sb.ok(['init']);
-  await sb.ok(['space', 'create', 'work']);
+  sb = await workSandbox();
 });
 afterEach(() => sb.cleanup());
 
