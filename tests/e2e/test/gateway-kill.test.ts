@@ -5,7 +5,7 @@ import { connectHttp } from './helpers/client.js';
 import { startGateway, stopAllGateways } from './helpers/gateway.js';
 import type { TempHome } from './helpers/home.js';
 import { commandLineOf, isAlive, waitFor } from './helpers/processes.js';
-import { fakeToken, initHome, installEnvEcho } from './helpers/setup.js';
+import { addNodeServer, fakeToken, initHome, installEnvEcho } from './helpers/setup.js';
 
 // `kill -9` of the gateway (no cleanup code runs) must not leave its stdio upstreams behind, even
 // those that ignore stdin EOF: server-everything, and a fixture that also ignores SIGTERM.
@@ -23,20 +23,11 @@ describe('a gateway killed with SIGKILL', () => {
 
   it('leaves none of its 3 stdio upstreams alive, including two that ignore stdin EOF', async () => {
     home = await initHome();
-    const add = (id: string, args: string[]) =>
-      runCli(home as TempHome, [
-        'server',
-        'add',
-        id,
-        '--command',
-        process.execPath,
-        ...args.flatMap((a) => ['--arg', a]),
-        '--space',
-        'personal',
-        '--no-connect',
-      ]);
-    await add('everything', [packageFile('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio']);
-    await add('stubborn', [STUBBORN]);
+    await addNodeServer(home, 'personal', 'everything', [
+      packageFile('@modelcontextprotocol/server-everything/dist/index.js'),
+      'stdio',
+    ]);
+    await addNodeServer(home, 'personal', 'stubborn', [STUBBORN]);
     await installEnvEcho(home, { space: 'personal', token: fakeToken('kill') });
     const key = await addClient(home, 'app');
     await runCli(home, ['client', 'grant', 'app', 'all', '--space', 'personal']);

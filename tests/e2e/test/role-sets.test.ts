@@ -6,7 +6,7 @@ import { addClient, packageFile, runCli } from './helpers/cli.js';
 import { connectHttp, type McpSession } from './helpers/client.js';
 import { startGateway, stopAllGateways } from './helpers/gateway.js';
 import type { TempHome } from './helpers/home.js';
-import { initHome } from './helpers/setup.js';
+import { addNodeServer, initHome } from './helpers/setup.js';
 
 // Role-based FeatureSets over two real servers, server-everything and server-filesystem, shaped like
 // the role catalogue of @mcpmux/featuresets (Read Only; Developer = Read Only + code editing;
@@ -57,20 +57,14 @@ describe('role-based sets on server-everything and server-filesystem', () => {
     mkdirSync(files);
     writeFileSync(join(files, 'readme.txt'), 'hello from the filesystem\n');
     await runCli(home, ['space', 'create', 'team']);
-    const add = (id: string, args: string[]) =>
-      runCli(home, [
-        'server',
-        'add',
-        id,
-        '--command',
-        process.execPath,
-        ...args.flatMap((a) => ['--arg', a]),
-        '--space',
-        'team',
-        '--no-connect',
-      ]);
-    await add('everything', [packageFile('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio']);
-    await add('filesystem', [packageFile('@modelcontextprotocol/server-filesystem/dist/index.js'), files]);
+    await addNodeServer(home, 'team', 'everything', [
+      packageFile('@modelcontextprotocol/server-everything/dist/index.js'),
+      'stdio',
+    ]);
+    await addNodeServer(home, 'team', 'filesystem', [
+      packageFile('@modelcontextprotocol/server-filesystem/dist/index.js'),
+      files,
+    ]);
 
     const keys = {} as Record<Role, string>;
     for (const [id, role] of Object.entries(roles) as [Role, (typeof roles)[Role]][]) {

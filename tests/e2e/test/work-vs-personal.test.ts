@@ -6,7 +6,7 @@ import { connectHttp, type McpSession } from './helpers/client.js';
 import { type RunningGateway, startGateway, stopAllGateways } from './helpers/gateway.js';
 import type { TempHome } from './helpers/home.js';
 import { waitFor } from './helpers/processes.js';
-import { fakeToken, initHome, installEnvEcho } from './helpers/setup.js';
+import { addNodeServer, fakeToken, initHome, installEnvEcho } from './helpers/setup.js';
 
 // Work vs Personal: the same server installed in two Spaces with different credentials. A
 // follow-active client sees the active Space; `mcpmux space use` in another process switches its
@@ -25,20 +25,15 @@ describe('Work vs Personal', () => {
     await installEnvEcho(home, { space: 'work', token: workToken });
     await installEnvEcho(home, { space: 'personal', token: personalToken });
     // Only Work has the memory server, so the two Spaces' tool lists differ.
-    await runCli(home, [
-      'server',
-      'add',
-      'memory',
-      '--command',
-      process.execPath,
-      '--arg',
-      packageFile('@modelcontextprotocol/server-memory/dist/index.js'),
-      '--env',
-      `MEMORY_FILE_PATH=${join(home.scratch, 'memory.jsonl')}`,
-      '--space',
+    await addNodeServer(
+      home,
       'work',
-      '--no-connect',
-    ]);
+      'memory',
+      [packageFile('@modelcontextprotocol/server-memory/dist/index.js')],
+      {
+        MEMORY_FILE_PATH: join(home.scratch, 'memory.jsonl'),
+      },
+    );
     const laptopKey = await addClient(home, 'laptop');
     await runCli(home, ['client', 'grant', 'laptop', 'all', '--space', 'work']);
     await runCli(home, ['client', 'grant', 'laptop', 'all', '--space', 'personal']);

@@ -21,6 +21,37 @@ export function fakeToken(label: string): string {
   return `${label}-${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * Installs a stdio server that runs `node ARGS...` in a Space through the CLI
+ * (`server add <id> --command node --arg ... [--env K=V ...] --space <space> --no-connect`).
+ *
+ * @param env environment of the server, as `--env` flags. Default none.
+ * @example
+ * ```ts
+ * await addNodeServer(home, 'team', 'everything', [packageFile('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio']);
+ * ```
+ */
+export async function addNodeServer(
+  home: TempHome,
+  space: string,
+  id: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<void> {
+  await runCli(home, [
+    'server',
+    'add',
+    id,
+    '--command',
+    process.execPath,
+    ...args.flatMap((a) => ['--arg', a]),
+    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    '--space',
+    space,
+    '--no-connect',
+  ]);
+}
+
 /** Options of {@link installEnvEcho}. */
 export interface EnvEchoOptions {
   /** The Space, or `'default-enabled'` for a default-enabled server. */
