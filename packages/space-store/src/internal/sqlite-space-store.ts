@@ -300,6 +300,16 @@ export class SqliteSpaceStore implements SpaceStore {
     if (this.stmt('SELECT 1 FROM spaces WHERE id = ?').get(id) === undefined) throw notFound('space', id);
   }
 
+  /** Throws CONFLICT when a server or client with this id exists already. */
+  private refuseTakenId(entity: 'server' | 'client', id: string): void {
+    if (this.stmt(`SELECT 1 FROM ${entity}s WHERE id = ?`).get(id) === undefined) return;
+    const noun = entity === 'server' ? 'Server' : 'Client';
+    throw conflict(
+      `${noun} "${id}" already exists. Run \`mcpmux ${entity} show ${id}\` or choose another id.`,
+      { entity, id },
+    );
+  }
+
   private findServer(id: string): typeof t.servers.$inferSelect | undefined {
     return this.db.select().from(t.servers).where(eq(t.servers.id, id)).get();
   }
@@ -581,17 +591,7 @@ export class SqliteSpaceStore implements SpaceStore {
 
   /** Inserts a parsed definition; runs inside a write transaction. */
   private insertServer(v: ParsedDefinition): ServerDefinition {
-    if (
-      this.db.select({ id: t.servers.id }).from(t.servers).where(eq(t.servers.id, v.id)).get() !== undefined
-    ) {
-      throw conflict(
-        `Server "${v.id}" already exists. Run \`mcpmux server show ${v.id}\` or choose another id.`,
-        {
-          entity: 'server',
-          id: v.id,
-        },
-      );
-    }
+    this.refuseTakenId('server', v.id);
     if (v.defaultEnabled) this.checkDefaultAlias(v.id);
     const now = new Date(this.nowMs());
     this.db
@@ -1205,17 +1205,7 @@ export class SqliteSpaceStore implements SpaceStore {
       );
     }
     return this.write(() => {
-      if (
-        this.db.select({ id: t.clients.id }).from(t.clients).where(eq(t.clients.id, v.id)).get() !== undefined
-      ) {
-        throw conflict(
-          `Client "${v.id}" already exists. Run \`mcpmux client show ${v.id}\` or choose another id.`,
-          {
-            entity: 'client',
-            id: v.id,
-          },
-        );
-      }
+      this.refuseTakenId('client', v.id);
       if (v.pinnedSpaceId !== undefined) this.requireSpace(v.pinnedSpaceId);
       const now = new Date(this.nowMs());
       this.db
