@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -59,6 +60,41 @@ export function gatewayInfoPath(home: string): string {
  */
 export function gatewaySocketPath(home: string): string {
   return join(resolve(home), GATEWAY_SOCKET_FILE);
+}
+
+/** The longest Unix socket path this platform accepts, in bytes (104 on macOS and BSD, 108 elsewhere, less the final NUL). */
+export const MAX_SOCKET_PATH_BYTES: number =
+  process.platform === 'darwin' || process.platform.endsWith('bsd') ? 103 : 107;
+
+/** What answers on a socket path: a listening process, a file nothing listens on, or nothing. */
+export type SocketProbe = 'live' | 'stale' | 'absent';
+
+/**
+ * Finds out whether a gateway listens on a Unix socket path by connecting to it (and closing at
+ * once, without a hello). A connection that neither succeeds nor fails within `timeoutMs` counts
+ * as live (a busy gateway), so its socket is never removed.
+ *
+ * @param path - the socket path, e.g. {@link gatewaySocketPath}`(home)`.
+ * @param timeoutMs - how long to wait for the connection; default 1,000.
+ * @returns `'live'` when something accepts connections; `'stale'` when the path exists but nothing
+ *   listens (a gateway that was killed left it); `'absent'` when there is no such path.
+ * @example
+ * ```ts
+ * if ((await probeGatewaySocket(gatewaySocketPath(home))) === 'live') console.log('running');
+ * ```
+ */
+export function probeGatewaySocket(path: string, timeoutMs = 1000): Promise<SocketProbe> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ path });
+    const done = (result: SocketProbe): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolvePromise(result);
+    };
+    const timer = setTimeout(() => done('live'), timeoutMs);
+    socket.once('connect', () => done('live'));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' ? 'absent' : 'stale'));
+  });
 }
 
 /**

@@ -94,6 +94,11 @@ export interface McpHttpServerOptions {
   maxSessionsPerClient?: number;
   /** Open sessions in total; beyond it a new session gets 503 with `Retry-After`. Default 1,024. */
   maxSessions?: number;
+  /**
+   * Sessions the gateway serves on other channels (its Unix socket), counted in the same caps:
+   * `count(clientId)` for one client, `count()` for all. Default none.
+   */
+  externalSessions?: { count(clientId?: string): number };
   /** Messages in one JSON-RPC batch (protocol revisions before 2025-06-18). Default 64. */
   maxBatch?: number;
   /** How long a successful key check is reused, in ms (revocation takes effect within it). Default 250. */
@@ -231,6 +236,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   const authCacheMs = options.authCacheMs ?? 250;
   const anonymous = options.anonymousClientId;
   const drainMs = options.drainMs ?? 5000;
+  const external = options.externalSessions;
 
   const sessions = new Map<string, Session>();
   const authCache = new Map<string, { clientId: string; until: number }>();
@@ -296,9 +302,14 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   }
 
   function countOf(clientId: string): number {
-    let count = 0;
+    let count = external?.count(clientId) ?? 0;
     for (const s of sessions.values()) if (s.transport.clientId === clientId) count++;
     return count;
+  }
+
+  /** Open sessions in total, the other channels' included. */
+  function totalCount(): number {
+    return sessions.size + (external?.count() ?? 0);
   }
 
   /** Closes the sessions (of `clientId`, or all) idle for longer than the idle limit. */
@@ -344,9 +355,9 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
         };
       }
     }
-    if (sessions.size >= maxSessions) {
+    if (totalCount() >= maxSessions) {
       await reapIdle();
-      if (sessions.size >= maxSessions) {
+      if (totalCount() >= maxSessions) {
         return {
           status: 503,
           retryAfter: retryAfter(),
@@ -362,7 +373,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
 
   async function openSession(clientId: string): Promise<Session | Refusal> {
     // Checked again after each wait: another request may have taken the room meanwhile.
-    while (countOf(clientId) >= maxPerClient || sessions.size >= maxSessions) {
+    while (countOf(clientId) >= maxPerClient || totalCount() >= maxSessions) {
       const refused = await refusal(clientId);
       if (refused !== undefined) return refused;
     }

@@ -1,4 +1,12 @@
 export {
+  BRIDGE_PROTOCOL,
+  type BridgeHello,
+  BridgeHelloSchema,
+  type BridgeReply,
+  BridgeReplySchema,
+  MAX_BRIDGE_HELLO_BYTES,
+} from './bridge-protocol.js';
+export {
   CONFIG_FILE,
   type HomeConfig,
   HomeConfigSchema,
@@ -14,8 +22,11 @@ export {
   gatewayInfoPath,
   gatewaySocketPath,
   isProcessAlive,
+  MAX_SOCKET_PATH_BYTES,
+  probeGatewaySocket,
   readGatewayInfo,
   removeGatewayInfo,
+  type SocketProbe,
   writeGatewayInfo,
 } from './gateway-info.js';
 export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';

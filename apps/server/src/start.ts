@@ -1,17 +1,33 @@
-import { join } from 'node:path';
+import { lstat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway, type Gateway } from '@mcpmux/gateway';
 import { readHomeConfig } from './config.js';
+import {
+  type GatewayInfo,
+  gatewaySocketPath,
+  MAX_SOCKET_PATH_BYTES,
+  probeGatewaySocket,
+  readGatewayInfo,
+  removeGatewayInfo,
+  writeGatewayInfo,
+} from './gateway-info.js';
 import { openHome } from './home.js';
 import {
   createMcpHttpServer,
   DEFAULT_HOST,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_CLIENT,
   DEFAULT_PORT,
+  HEALTH_PATH,
   type McpHttpServer,
   type McpHttpServerOptions,
 } from './http-server.js';
 import { gatewayEnv } from './internal/env.js';
+import { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
+import { createSocketServer, type SocketServer } from './internal/socket-server.js';
 import { defaultLogger, type Logger } from './logger.js';
+import { DEFAULT_MAX_LINE_BYTES } from './stdio.js';
 import { SERVER_VERSION } from './version.js';
 
 /** Options of {@link startServer}. */
@@ -60,12 +76,115 @@ export interface RunningServer {
   /** `http://HOST:PORT/mcp`. */
   url: string;
   port: number;
+  /** The Unix socket local bridges connect to, `<home>/gateway.sock`. */
+  socket: string;
+  /** What this gateway wrote to `<home>/gateway.json`. */
+  info: GatewayInfo;
   /** The gateway behind the endpoint (status, sessions). */
   gateway: Gateway;
   /** The HTTP layer (session stats, reaping). */
   http: McpHttpServer;
-  /** Drains: stops accepting, closes every session, the gateway (no child process left) and the database. */
+  /**
+   * Drains: removes `<home>/gateway.json` (when it is still this process's), stops accepting,
+   * closes every session (HTTP and socket), the gateway (no child process left), the database, and
+   * removes the socket file. Idempotent.
+   */
   close(): Promise<void>;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The "already running" error, naming the other gateway when its `gateway.json` is readable. */
+async function alreadyRunning(home: string): Promise<McpmuxError> {
+  const info = await readGatewayInfo(home);
+  const which = info === undefined ? 'it is still starting' : `pid ${info.pid}, ${info.url}`;
+  return new McpmuxError(
+    'CONFLICT',
+    `a gateway is already running for this home (${which}); use \`mcpmux stop\` or \`mcpmux status\`.`,
+    {
+      data: { entity: 'gateway', id: home, ...(info === undefined ? {} : { pid: info.pid, url: info.url }) },
+    },
+  );
+}
+
+/**
+ * Makes the socket path free to listen on: fails when a live gateway answers there, removes a
+ * socket file nothing listens on (left by a killed gateway).
+ */
+async function claimSocketPath(home: string, path: string): Promise<void> {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `The gateway's socket path ${path} is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket path may have here. ` +
+        'Use a home with a shorter path: `--home DIR` or MCPMUX_HOME.',
+      { data: { field: 'home', path } },
+    );
+  }
+  let before: Awaited<ReturnType<typeof lstat>>;
+  try {
+    before = await lstat(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (!before.isSocket()) {
+    throw new McpmuxError(
+      'CONFLICT',
+      `${path} exists and is not a socket. Remove it, then start the gateway again.`,
+      { data: { path } },
+    );
+  }
+  const probe = await probeGatewaySocket(path);
+  if (probe === 'live') throw await alreadyRunning(home);
+  if (probe === 'absent') return;
+  // Stale: removed only if it is still the same file (another gateway may have just replaced it).
+  const after = await lstat(path).catch(() => undefined);
+  if (after !== undefined && after.ino === before.ino && after.dev === before.dev) {
+    await unlink(path).catch((err: unknown) => {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    });
+  }
+}
+
+/** True when an mcpmux gateway answers `GET /health` at this base URL (within 1 s). */
+async function isMcpmuxAt(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url.replace(/\/mcp$/, HEALTH_PATH), { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { status?: unknown; version?: unknown };
+    return body.status === 'ok' && typeof body.version === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** The error for a TCP port already in use, saying who holds it when that can be known. */
+async function portInUse(home: string, host: string, port: number, cause: unknown): Promise<McpmuxError> {
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${port}/mcp`;
+  const info = await readGatewayInfo(home);
+  const data = { field: 'port', port };
+  if (info !== undefined && info.pid !== process.pid && new URL(info.url).port === String(port)) {
+    return new McpmuxError(
+      'CONFLICT',
+      `a gateway is already running at ${info.url} (pid ${info.pid}); use --port or \`mcpmux stop\`.`,
+      { data: { ...data, pid: info.pid, url: info.url }, cause },
+    );
+  }
+  if (await isMcpmuxAt(url)) {
+    return new McpmuxError(
+      'CONFLICT',
+      `a gateway of another mcpmux home is already running at ${url}; use --port, or stop it with \`mcpmux stop --home THAT_HOME\`.`,
+      { data: { ...data, url }, cause },
+    );
+  }
+  return new McpmuxError(
+    'CONFLICT',
+    `port ${port} is in use by another program (EADDRINUSE on ${shown}); use --port.`,
+    { data, cause },
+  );
 }
 
 /**
@@ -87,7 +206,11 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? defaultLogger(options.env, process.stderr.isTTY === true);
-  const opened = await openHome({ home: options.home, env: options.env, logger });
+  const home = resolve(options.home);
+  const socketPath = gatewaySocketPath(home);
+  // Before the vault is opened: a second gateway for the same home fails fast.
+  await claimSocketPath(home, socketPath);
+  const opened = await openHome({ home, env: options.env, logger });
   let settings: StartServerOptions['http'];
   try {
     const serve = (await readHomeConfig(opened.home)).serve ?? {};
@@ -105,6 +228,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   let gateway: Gateway | undefined;
   let http: McpHttpServer | undefined;
+  let sock: SocketServer | undefined;
   try {
     const anonymous = options.anonymousClientId;
     if (anonymous !== undefined && (await opened.store.getClient(anonymous)) === undefined) {
@@ -146,6 +270,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           })),
         };
       },
+      externalSessions: { count: (clientId) => sock?.count(clientId) ?? 0 },
       host: options.host ?? DEFAULT_HOST,
       port: options.port ?? DEFAULT_PORT,
       ...(anonymous === undefined ? {} : { anonymousClientId: anonymous }),
@@ -157,18 +282,69 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const unwatch = opened.store.watch((change) => {
       if (change.kinds.has('client')) h.invalidateAuth();
     });
-    const { url, port } = await http.listen();
-    logger.info({ url, version: SERVER_VERSION, anonymous: anonymous ?? null }, 'mcpmux gateway listening');
+    const s = createSocketServer({
+      path: socketPath,
+      gateway: g,
+      version: SERVER_VERSION,
+      maxJsonDepth: settings?.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+      maxSessionsPerClient: settings?.maxSessionsPerClient ?? DEFAULT_MAX_SESSIONS_PER_CLIENT,
+      maxSessions: settings?.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      others: {
+        count: (clientId) => {
+          const stats = h.stats();
+          return clientId === undefined ? stats.sessions : (stats.sessionsByClient[clientId] ?? 0);
+        },
+        reapIdle: () => h.reapIdleSessions(),
+      },
+      logger: logger.child({ component: 'socket' }),
+    });
+    sock = s;
+    // Claimed again: another gateway may have started while this one opened the home.
+    await claimSocketPath(home, socketPath);
+    try {
+      await s.listen();
+    } catch (err) {
+      if (errnoCode(err) === 'EADDRINUSE') throw await alreadyRunning(home);
+      throw err;
+    }
+    const host = options.host ?? DEFAULT_HOST;
+    const requestedPort = options.port ?? DEFAULT_PORT;
+    let listening: { url: string; port: number };
+    try {
+      listening = await h.listen();
+    } catch (err) {
+      if (errnoCode(err) === 'EADDRINUSE') throw await portInUse(home, host, requestedPort, err);
+      throw err;
+    }
+    const { url, port } = listening;
+    const info: GatewayInfo = {
+      pid: process.pid,
+      url,
+      socket: socketPath,
+      version: SERVER_VERSION,
+      startedAt: new Date().toISOString(),
+      home,
+    };
+    await writeGatewayInfo(home, info);
+    logger.info(
+      { url, socket: socketPath, version: SERVER_VERSION, anonymous: anonymous ?? null },
+      'mcpmux gateway listening',
+    );
     let closing: Promise<void> | undefined;
     return {
       url,
       port,
+      socket: socketPath,
+      info,
       gateway: g,
       http: h,
       close: () => {
         closing ??= (async () => {
+          await removeGatewayInfo(home, process.pid);
           unwatch();
-          await h.close();
+          // Closing the socket listener also removes the socket file.
+          await Promise.all([s.close(), h.close()]);
           await g.close();
           await opened.close();
           logger.info({}, 'mcpmux gateway stopped');
@@ -177,6 +353,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     };
   } catch (err) {
+    await removeGatewayInfo(home, process.pid);
+    await sock?.close();
     await http?.close();
     await gateway?.close();
     await opened.close();

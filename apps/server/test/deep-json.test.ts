@@ -110,12 +110,17 @@ describe('JSON nesting limit at the HTTP edge', () => {
   });
 
   it('takes another limit from maxJsonDepth', async () => {
-    const strict = await startTestServer(t, { http: { maxJsonDepth: 8 } });
+    // Another home: one home has one gateway at a time.
+    const other = await createTestHome();
+    const strict = await startTestServer(other, { http: { maxJsonDepth: 8 } });
     try {
-      const client = await connectClient(strict.url, t.keys.alice ?? '');
+      const client = await connectClient(strict.url, other.keys.alice ?? '');
       const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId ?? '';
       const send = async (body: string) => {
-        const res = await raw(strict.url, { headers: { ...headers, 'mcp-session-id': sessionId }, body });
+        const res = await raw(strict.url, {
+          headers: { ...headers, authorization: `Bearer ${other.keys.alice}`, 'mcp-session-id': sessionId },
+          body,
+        });
         return { status: res.status, body: JSON.parse(res.body) };
       };
       expect((await send(callWith(nested(5)))).status).toBe(200);
@@ -123,6 +128,7 @@ describe('JSON nesting limit at the HTTP edge', () => {
       await client.close();
     } finally {
       await strict.close();
+      other.cleanup();
     }
   });
 });
