@@ -3,14 +3,17 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { APP_IDS } from './app-configs.js';
 import * as clientCmd from './commands/client.js';
 import * as connectCmd from './commands/connect.js';
+import * as daemonCmd from './commands/daemon.js';
 import * as featuresetCmd from './commands/featureset.js';
 import * as homeCmd from './commands/home.js';
 import * as secretCmd from './commands/secret.js';
 import * as serveCmd from './commands/serve.js';
 import * as serverCmd from './commands/server.js';
+import * as serviceCmd from './commands/service.js';
 import * as spaceCmd from './commands/space.js';
 import * as toolsCmd from './commands/tools.js';
 import { Ctx, type GlobalOptions } from './context.js';
+import { DEFAULT_PORT } from './gateway-process.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
@@ -331,7 +334,7 @@ Examples:
     .command('serve')
     .description('run the gateway (Streamable HTTP at http://HOST:PORT/mcp) until interrupted')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 45818)
+    .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), DEFAULT_PORT)
     .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
     .option('--allow-non-loopback', 'allow binding a non-loopback --host (every client still needs a key)')
     .option(
@@ -355,6 +358,38 @@ Examples:
     .description('serve one client over stdio (for apps that only launch commands)')
     .requiredOption('--client <id>', 'client id')
     .action(act(serveCmd.stdio));
+
+  // --- start / stop / restart / service: the home's background gateway
+  const gatewayAddress = (c: Command) =>
+    c
+      .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+      .option('--port <port>', `port (default ${DEFAULT_PORT}; 0: any free port)`, positiveInt('--port'));
+  gatewayAddress(
+    program
+      .command('start')
+      .description('run the gateway in the background (logs in <home>/logs/gateway.log); no-op when it runs'),
+  ).action(act(daemonCmd.start));
+  program
+    .command('stop')
+    .description('stop the background gateway (apps using the stdio bridge are told it stopped)')
+    .action(act(daemonCmd.stop));
+  gatewayAddress(
+    program
+      .command('restart')
+      .description('stop and start the background gateway (same address unless --host/--port)'),
+  ).action(act(daemonCmd.restart));
+  const service = group(program, 'service', 'run the gateway from login (systemd user unit, launchd agent)');
+  gatewayAddress(
+    service
+      .command('install')
+      .description('write the systemd user unit / launchd agent, then enable and start it')
+      .option('--no-start', 'only write the file and print the commands that enable and start it'),
+  ).action(act(serviceCmd.install));
+  service
+    .command('uninstall')
+    .description('stop and disable the service and remove its file')
+    .option('--no-start', 'only remove the file and print the commands that stop and disable it')
+    .action(act(serviceCmd.uninstall));
 
   // --- connect / import
   program

@@ -1,19 +1,17 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { isMcpmuxError } from '@mcpmux/core';
+import { isMcpmuxError, McpmuxError } from '@mcpmux/core';
 import type { Command } from 'commander';
 import { APP_IDS, appConfigPath, appLabel, parseConfigObject } from '../app-configs.js';
 import { describeTransport, searchCatalog } from '../catalog.js';
 import { completionScript } from '../completion.js';
 import { readIfExists } from '../config-files.js';
-import type { Ctx } from '../context.js';
-import { loadVault } from '../deps.js';
+import { type Ctx, shortDate } from '../context.js';
+import { loadServer, loadVault } from '../deps.js';
+import { gatewayPaths, runningGateway } from '../gateway-process.js';
 import { errorLine } from '../run.js';
 import { referencedSecrets } from './server.js';
-
-/** The default gateway port (DESIGN.md §6). */
-export const DEFAULT_PORT = 45818;
 
 /** `init`: creates the home and a "personal" Space (active); idempotent. */
 export async function init(ctx: Ctx): Promise<number> {
@@ -40,62 +38,145 @@ export async function init(ctx: Ctx): Promise<number> {
   );
 }
 
-async function gatewayAnswers(port: number): Promise<boolean> {
+/** One upstream as the gateway's `/health` reports it. */
+interface UpstreamHealth {
+  space: string;
+  server: string;
+  state: string;
+  restarts: number;
+}
+
+/** The running gateway as `status` shows it: `gateway.json` plus what `/health` says. */
+export interface GatewayStatus {
+  running: true;
+  url: string;
+  pid: number;
+  version: string;
+  startedAt: string;
+  socket: string;
+  log: string;
+  /** Each upstream's state and restarts; `null` when `/health` did not answer. */
+  upstreams: UpstreamHealth[] | null;
+}
+
+async function fetchHealth(url: string): Promise<UpstreamHealth[] | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.ok;
+    const res = await fetch(url.replace(/\/mcp$/, '/health'), { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { upstreams?: unknown };
+    if (!Array.isArray(body.upstreams)) return [];
+    return body.upstreams.map((u: Record<string, unknown>) => ({
+      space: String(u.space),
+      server: String(u.server),
+      state: String(u.state),
+      restarts: Number(u.restarts ?? 0),
+    }));
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** `status`: home, active Space, servers, clients, and whether a gateway answers on the default port. */
+/** The home's running gateway with its upstreams, or `null` when none runs. */
+export async function gatewayStatus(home: string): Promise<GatewayStatus | null> {
+  const info = await runningGateway(home);
+  if (info === undefined) return null;
+  return {
+    running: true,
+    url: info.url,
+    pid: info.pid,
+    version: info.version,
+    startedAt: info.startedAt,
+    socket: info.socket,
+    log: gatewayPaths(home).log,
+    upstreams: await fetchHealth(info.url),
+  };
+}
+
+/**
+ * `status`: home, active Space, servers, clients, and the home's gateway (from `gateway.json` and
+ * `/health`). Reads the store only, so it works when the vault cannot be unlocked.
+ */
 export async function status(ctx: Ctx): Promise<number> {
-  const running = await gatewayAnswers(DEFAULT_PORT);
-  return ctx.withHome(async ({ store, home, dbPath }) => {
-    const [spaces, active, clients, defs] = await Promise.all([
-      store.listSpaces(),
-      store.getActiveSpace(),
-      store.listClients(),
-      store.listServers(),
-    ]);
-    const servers = active ? await store.effectiveServers(active.id) : [];
-    const data = {
-      home,
-      database: dbPath,
-      activeSpace: active?.id ?? null,
-      spaces: spaces.map((s) => s.id),
-      servers: servers.map((s) => s.serverId),
-      definedServers: defs.length,
-      clients: clients.map((c) => c.id),
-      gateway: { url: `http://127.0.0.1:${DEFAULT_PORT}/mcp`, running },
-    };
-    if (ctx.json) {
-      ctx.out.data(data);
-      return 0;
+  const { DATABASE_FILE } = await loadServer();
+  const dbPath = join(ctx.home, DATABASE_FILE);
+  if (!existsSync(dbPath)) {
+    throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${ctx.home}. Run \`mcpmux init\` first.`, {
+      data: { entity: 'home', id: ctx.home },
+    });
+  }
+  const [gateway, { openSqliteSpaceStore }] = await Promise.all([
+    gatewayStatus(ctx.home),
+    import('@mcpmux/space-store/sqlite'),
+  ]);
+  const store = openSqliteSpaceStore({ path: dbPath });
+  const { spaces, active, clients, servers, definedServers } = await (async () => {
+    try {
+      const [spaces, active, clients, defs] = await Promise.all([
+        store.listSpaces(),
+        store.getActiveSpace(),
+        store.listClients(),
+        store.listServers(),
+      ]);
+      const effective = active ? await store.effectiveServers(active.id) : [];
+      return {
+        spaces,
+        active,
+        clients: clients.map((c) => c.id),
+        servers: effective.map((e) => e.serverId),
+        definedServers: defs.length,
+      };
+    } finally {
+      await store.close();
     }
-    const o = ctx.out;
-    const rows: [string, string][] = [
-      ['Home', home],
-      [
-        'Active Space',
-        active ? `${active.id} (of ${spaces.length}: ${spaces.map((s) => s.id).join(', ')})` : 'none',
-      ],
-      [
-        'Servers',
-        servers.length > 0 ? servers.map((s) => s.serverId).join(', ') : 'none in the active Space',
-      ],
-      ['Clients', clients.length > 0 ? clients.map((c) => c.id).join(', ') : 'none'],
-      [
-        'Gateway',
-        running
-          ? o.color.green(`running at ${data.gateway.url}`)
-          : `not answering on port ${DEFAULT_PORT} (start it with \`mcpmux serve\`)`,
-      ],
-    ];
-    for (const [k, v] of rows) o.line(`${o.color.bold(k.padEnd(13))}${v}`);
+  })();
+  const data = {
+    home: ctx.home,
+    database: dbPath,
+    activeSpace: active?.id ?? null,
+    spaces: spaces.map((s) => s.id),
+    servers,
+    definedServers,
+    clients,
+    gateway,
+  };
+  if (ctx.json) {
+    ctx.out.data(data);
     return 0;
-  });
+  }
+  const o = ctx.out;
+  const rows: [string, string][] = [
+    ['Home', ctx.home],
+    [
+      'Active Space',
+      active ? `${active.id} (of ${spaces.length}: ${spaces.map((s) => s.id).join(', ')})` : 'none',
+    ],
+    ['Servers', servers.length > 0 ? servers.join(', ') : 'none in the active Space'],
+    ['Clients', clients.length > 0 ? clients.join(', ') : 'none'],
+    [
+      'Gateway',
+      gateway
+        ? `${o.color.green(`running at ${gateway.url}`)} (pid ${gateway.pid}, version ${gateway.version}, since ${shortDate(new Date(gateway.startedAt))} UTC)`
+        : 'not running (start it with `mcpmux start`; apps connected with `mcpmux connect` start it themselves)',
+    ],
+  ];
+  if (gateway) {
+    rows.push(['Logs', gateway.log]);
+    const ups = gateway.upstreams;
+    const lines =
+      ups === null
+        ? ['(the gateway did not answer /health)']
+        : ups.length === 0
+          ? ['none running']
+          : ups.map((u) => {
+              const state = u.state === 'ready' ? o.color.green(u.state) : o.color.yellow(u.state);
+              return `${u.space}/${u.server}: ${state}${u.restarts > 0 ? ` (${u.restarts} restarts)` : ''}`;
+            });
+    lines.forEach((line, i) => {
+      rows.push([i === 0 ? 'Upstreams' : '', line]);
+    });
+  }
+  for (const [k, v] of rows) o.line(`${o.color.bold(k.padEnd(13))}${v}`.trimEnd());
+  return 0;
 }
 
 interface Check {
