@@ -1,33 +1,49 @@
 #!/usr/bin/env node
 // Quick start: install and build if needed, create the home (~/.mcpmux or $MCPMUX_HOME) with a
-// "personal" Space, create a "quickstart" client on first run (its key is printed once), then run the
-// gateway in the foreground. Extra arguments go to `mcpmux serve` (e.g. `npm start -- --port 4000`).
+// "personal" Space, create a "quickstart" client on first run (its key is printed once), then start
+// the home's gateway in the background with `mcpmux start` (the same one every app's stdio bridge
+// uses; its logs go to <home>/logs/gateway.log, never to this terminal) and say what runs.
+// Extra arguments go to `mcpmux start` (`npm start -- --port 4000`); `npm start -- --foreground`
+// runs `mcpmux serve` in this terminal instead (Ctrl-C stops it; other arguments go to `serve`).
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bin, ensureInstalled, root, run } from './bootstrap.mjs';
 
 process.env.TURBO_TELEMETRY_DISABLED = '1';
 const cli = join(root, 'apps', 'cli', 'dist', 'bin.js');
+const me = 'node apps/cli/dist/bin.js';
 const fail = (message) => {
   console.error(`error: ${message}`);
   process.exit(1);
 };
+
+const args = process.argv.slice(2);
+const foreground = args.includes('--foreground');
+const passed = args.filter((a) => a !== '--foreground');
 
 if (!ensureInstalled()) fail('installing dependencies failed (see above)');
 if (!run(bin('turbo'), ['run', 'build', '--filter=mcpmux...', '--output-logs=errors-only'])) {
   fail('the build failed (see above)');
 }
 
-const mcpmux = (args, options = {}) =>
-  spawnSync(process.execPath, [cli, ...args], {
+const mcpmux = (argv, options = {}) =>
+  spawnSync(process.execPath, [cli, ...argv], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
+const json = (argv) => {
+  const r = mcpmux([...argv, '--json']);
+  if (r.status !== 0) fail(r.stderr.trim() || `mcpmux ${argv.join(' ')} failed`);
+  return JSON.parse(r.stdout);
+};
 
-const init = mcpmux(['init']);
-if (init.status !== 0) fail(init.stderr.trim() || 'mcpmux init failed');
-process.stdout.write(init.stdout);
+const init = json(['init']);
+console.log(
+  init.created
+    ? `Created the mcpmux home ${init.home} (active Space: ${init.activeSpace}).`
+    : `mcpmux home: ${init.home} (active Space: ${init.activeSpace}).`,
+);
 
 const CLIENT = 'quickstart';
 if (mcpmux(['client', 'show', CLIENT]).status !== 0) {
@@ -35,20 +51,24 @@ if (mcpmux(['client', 'show', CLIENT]).status !== 0) {
   if (added.status !== 0) fail(added.stderr.trim() || 'mcpmux client add failed');
   const key = added.stdout.trim().split('\n').at(-1);
   console.log(`
-Client "${CLIENT}" created. Its access key (shown once; store it in your AI app):
+Client "${CLIENT}" created. Its access key, for apps that connect over HTTP (shown once):
 
   ${key}
-
-Connect an app:   node apps/cli/dist/bin.js connect cursor --client ${CLIENT}
-Add a server:     node apps/cli/dist/bin.js server add memory   (more: node apps/cli/dist/bin.js catalog)
-Let it be seen:   node apps/cli/dist/bin.js client grant ${CLIENT} all
 `);
-} else {
-  console.log(
-    `Client "${CLIENT}" exists. Lost its key? node apps/cli/dist/bin.js client key rotate ${CLIENT}`,
-  );
 }
 
-const serve = spawn(process.execPath, [cli, 'serve', ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => serve.kill(signal));
-serve.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+if (foreground) {
+  const serve = spawn(process.execPath, [cli, 'serve', ...passed], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => serve.kill(signal));
+  serve.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const started = json(['start', ...passed]);
+  const log = join(init.home, 'logs', 'gateway.log');
+  console.log(`
+mcpmux gateway ${started.started ? 'started' : 'already running'} in the background: ${started.url} (pid ${started.pid})
+  Logs:     ${log}
+  Status:   ${me} status        Stop: ${me} stop
+  Connect:  ${me} connect cursor --client ${CLIENT}   (also claude-desktop, claude-code, vscode, windsurf)
+  Servers:  ${me} server add memory   then   ${me} client grant ${CLIENT} all
+`);
+}
