@@ -122,17 +122,24 @@ describe('the built binary', () => {
     expect(await exited).toBe(0);
   }, 60_000);
 
-  it('bridges one client over stdio', async () => {
-    const client = new Client({ name: 'cli-stdio-test', version: '1.0.0' });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'stdio', '--client', 'agent'],
-      env,
-      stderr: 'pipe',
-    });
-    await client.connect(transport);
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toContain('memory_read_graph');
-    await client.close();
+  it("bridges one client over stdio to the home's gateway, and with --standalone from its own", async () => {
+    expect(mcpmux(['start', '--port', '0']).code).toBe(0);
+    try {
+      for (const extra of [[], ['--standalone']]) {
+        const client = new Client({ name: 'cli-stdio-test', version: '1.0.0' });
+        const transport = new StdioClientTransport({
+          command: process.execPath,
+          args: [BIN, 'stdio', '--client', 'agent', ...extra],
+          env,
+          stderr: 'pipe',
+        });
+        await client.connect(transport);
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toContain('memory_read_graph');
+        await client.close();
+      }
+    } finally {
+      expect(mcpmux(['stop']).code).toBe(0);
+    }
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { Client, Space, SpaceStore } from '@mcpmux/space-store';
+import { homePath } from './bridge/args.js';
 import { loadServer, type OpenedHome } from './deps.js';
 import { type CliIo, Output } from './io.js';
 
@@ -46,9 +46,7 @@ export class Ctx {
 
 /** `--home`, else `$MCPMUX_HOME`, else `~/.mcpmux`; relative paths resolve against io.cwd. */
 export function resolveHome(flag: string | undefined, io: CliIo): string {
-  const raw = flag ?? io.env.MCPMUX_HOME;
-  if (raw !== undefined && raw !== '') return isAbsolute(raw) ? raw : resolve(io.cwd, raw);
-  return join(io.env.HOME ?? io.env.USERPROFILE ?? homedir(), '.mcpmux');
+  return homePath(flag, io.env, io.cwd);
 }
 
 /** The Space `id`, or NOT_FOUND naming the existing Spaces. */

@@ -355,8 +355,9 @@ Examples:
     .action(act(serveCmd.serve));
   program
     .command('stdio')
-    .description('serve one client over stdio (for apps that only launch commands)')
+    .description("relay an app's stdio to the home's gateway, started when none runs (what `connect` writes)")
     .requiredOption('--client <id>', 'client id')
+    .option('--standalone', 'serve from a private gateway in this process instead (own upstreams)')
     .action(act(serveCmd.stdio));
 
   // --- start / stop / restart / service: the home's background gateway

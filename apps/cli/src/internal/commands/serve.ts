@@ -85,8 +85,31 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   return 0;
 }
 
-/** `stdio --client ID` */
-export async function stdio(ctx: Ctx, opts: { client: string }): Promise<number> {
+/**
+ * `stdio --client ID [--standalone]`: relays the app's stdio to the home's one gateway (started when
+ * none runs; see `bridge/relay.ts`). `--standalone` serves the app from a private gateway in this
+ * process instead (its own vault access and upstreams), as before the shared gateway.
+ */
+export async function stdio(ctx: Ctx, opts: { client: string; standalone?: boolean }): Promise<number> {
+  if (opts.standalone !== true) {
+    const { runBridge } = await import('../bridge/relay.js');
+    const controller = new AbortController();
+    const shutdown = shutdownRequested(ctx.io.signal);
+    void shutdown.wait.then(() => controller.abort());
+    try {
+      return await runBridge({
+        home: ctx.home,
+        env: ctx.io.env,
+        client: opts.client,
+        stdin: ctx.io.stdin,
+        stdout: ctx.io.stdout,
+        stderr: ctx.io.stderr,
+        signal: controller.signal,
+      });
+    } finally {
+      shutdown.dispose();
+    }
+  }
   const { serveStdio } = await loadServer();
   const { closed } = await serveStdio({
     home: ctx.home,
