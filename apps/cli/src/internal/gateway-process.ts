@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { GatewayInfo } from '@mcpmux/server';
+import { cliBin } from './bridge/gateway-launch.js';
 
 export type { GatewayInfo } from '@mcpmux/server';
 
@@ -67,23 +67,7 @@ export function gatewayPaths(home: string): {
  * @throws `NOT_FOUND` when the package root cannot be found.
  */
 export async function cliBinPath(): Promise<string> {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
-      if (pkg.name === 'mcpmux') return join(dir, 'dist', 'bin.js');
-    } catch {
-      // not here
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new McpmuxError(
-        'NOT_FOUND',
-        'Cannot find the mcpmux command line (dist/bin.js) to start the gateway. Reinstall mcpmux, or build it with `pnpm --filter mcpmux build`.',
-      );
-    }
-    dir = parent;
-  }
+  return cliBin();
 }
 
 /**
@@ -389,6 +373,8 @@ export interface StoppedGateway {
  *
  * @param options.home - the mcpmux home.
  * @param options.timeoutMs - how long to wait after SIGTERM; default 10000.
+ * @param options.marker - write the `gateway.stopped` marker; default true. `restart` passes false, so
+ *   bridges reconnect to the new gateway instead of exiting.
  * @returns the stopped gateway's info (absent when none ran) and whether SIGKILL was needed.
  * @example
  * ```ts
@@ -396,12 +382,18 @@ export interface StoppedGateway {
  * console.log(info ? `stopped ${info.pid}` : 'not running');
  * ```
  */
-export async function stopGateway(options: { home: string; timeoutMs?: number }): Promise<StoppedGateway> {
+export async function stopGateway(options: {
+  home: string;
+  timeoutMs?: number;
+  marker?: boolean;
+}): Promise<StoppedGateway> {
   const { readGatewayInfo, isProcessAlive, removeGatewayInfo, probeGatewaySocket } = await serverModule();
   const paths = gatewayPaths(options.home);
   const info = await readGatewayInfo(paths.home);
   // The marker goes first: a bridge that sees its connection drop must already find it.
-  await writeFile(paths.stopped, `${new Date().toISOString()}\n`, { mode: 0o600 }).catch(() => undefined);
+  if (options.marker !== false) {
+    await writeFile(paths.stopped, `${new Date().toISOString()}\n`, { mode: 0o600 }).catch(() => undefined);
+  }
   if (info === undefined) return { killed: false };
   const waitGone = async (ms: number) => {
     const end = Date.now() + ms;

@@ -89,7 +89,8 @@ export async function stop(ctx: Ctx): Promise<number> {
  */
 export async function restart(ctx: Ctx, opts: StartOptions): Promise<number> {
   checkPort(opts.port);
-  const stopped = await stopGateway({ home: ctx.home });
+  // No stop marker: the bridges of running apps reconnect to the new gateway.
+  const stopped = await stopGateway({ home: ctx.home, marker: false });
   const previous = stopped.info ? addressOf(stopped.info.url) : {};
   const { info } = await startWith(ctx, { ...previous, ...opts });
   if (ctx.json) {
