@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, workSandbox } from './helpers.js';
@@ -170,15 +170,10 @@ describe('connect', () => {
       expect(config.someSetting).toBe(true);
       expect(Object.keys(config[key]).sort()).toEqual(['db', 'github', 'mcpmux', 'remote', 'search']);
       expect(config[key].github.env.GITHUB_PERSONAL_ACCESS_TOKEN).toBe(GH_TOKEN);
-      expect(config[key].mcpmux.command).toBe('/usr/bin/node');
-      expect(config[key].mcpmux.args).toEqual([
-        '/opt/mcpmux/bin.js',
-        '--home',
-        sb.home,
-        'stdio',
-        '--client',
-        'desk',
-      ]);
+      // The command name, never a path into a clone; --home only because this home is not ~/.mcpmux.
+      expect(config[key].mcpmux.command).toBe('mcpmux');
+      expect(config[key].mcpmux.args).toEqual(['--home', sb.home, 'stdio', '--client', 'desk']);
+      expect(JSON.stringify(config[key].mcpmux)).not.toMatch(/mcpmux_|MASTER_KEY/);
       const backups = readdirSync(dirname(file)).filter((f) => f.includes('.mcpmux-backup-'));
       expect(backups).toHaveLength(1);
       expect(readFileSync(join(dirname(file), backups[0] as string), 'utf8')).toBe(original);
@@ -213,5 +208,98 @@ describe('connect', () => {
     expect((await sb.cli(['connect', 'vscode', '--client', 'nope'])).stderr).toMatch(
       /Client "nope" does not exist/,
     );
+  });
+
+  it('writes the bare `mcpmux stdio --client ID` for the default home and warns when mcpmux is not on PATH', async () => {
+    const home = join(sb.dir, '.mcpmux');
+    await sb.ok(['--home', home, 'init']);
+    await sb.ok(['--home', home, 'client', 'add', 'desk']);
+    const file = join(sb.dir, '.cursor', 'mcp.json');
+    const path = sb.env.PATH;
+    try {
+      sb.env.PATH = join(sb.dir, 'empty-bin');
+      const missing = await sb.ok(['--home', home, 'connect', 'cursor', '--client', 'desk']);
+      expect(JSON.parse(readFileSync(file, 'utf8')).mcpServers.mcpmux).toEqual({
+        command: 'mcpmux',
+        args: ['stdio', '--client', 'desk'],
+      });
+      expect(missing.stderr).toMatch(/`mcpmux` is not on PATH.*npm install -g mcpmux.*npm link/);
+
+      const bin = join(sb.dir, 'bin');
+      write(join(bin, 'mcpmux'), '#!/bin/sh\n');
+      chmodSync(join(bin, 'mcpmux'), 0o755);
+      sb.env.PATH = bin;
+      const found = await sb.ok(['--home', home, 'connect', 'windsurf', '--client', 'desk']);
+      expect(found.stderr).not.toMatch(/not on PATH/);
+    } finally {
+      sb.env.PATH = path;
+    }
+  });
+
+  it('--http writes the gateway URL with the key read from the environment or the app secret input, never the key', async () => {
+    const key = (await sb.ok(['client', 'add', 'web'])).stdout.trim().split('\n').at(-1) ?? '';
+    expect(key).toMatch(/^mcpmux_/);
+    const dir = apps(sb.dir);
+    const read = (app: keyof typeof dir) => JSON.parse(readFileSync(dir[app].path, 'utf8'));
+
+    const r = await sb.ok(['connect', 'cursor', '--client', 'web', '--http']);
+    expect(r.stdout).toMatch(/MCPMUX_ACCESS_KEY_WEB/);
+    expect(read('cursor').mcpServers.mcpmux).toEqual({
+      url: 'http://127.0.0.1:45818/mcp',
+      headers: { Authorization: 'Bearer ${env:MCPMUX_ACCESS_KEY_WEB}' },
+    });
+    await sb.ok(['connect', 'windsurf', '--client', 'web', '--http']);
+    expect(read('windsurf').mcpServers.mcpmux).toEqual({
+      serverUrl: 'http://127.0.0.1:45818/mcp',
+      headers: { Authorization: 'Bearer ${env:MCPMUX_ACCESS_KEY_WEB}' },
+    });
+    await sb.ok(['connect', 'claude-code', '--client', 'web', '--http']);
+    expect(read('claude-code').mcpServers.mcpmux).toEqual({
+      type: 'http',
+      url: 'http://127.0.0.1:45818/mcp',
+      headers: { Authorization: 'Bearer ${MCPMUX_ACCESS_KEY_WEB}' },
+    });
+
+    // A running gateway's address wins over the default (gateway.json naming a live pid).
+    writeFileSync(
+      join(sb.home, 'gateway.json'),
+      JSON.stringify({
+        pid: process.pid,
+        url: 'http://127.0.0.1:45999/mcp',
+        socket: join(sb.home, 'gateway.sock'),
+        version: '0.1.0',
+        startedAt: new Date().toISOString(),
+        home: sb.home,
+      }),
+    );
+    await sb.ok(['connect', 'vscode', '--client', 'web', '--http']);
+    const vscode = read('vscode');
+    expect(vscode.servers.mcpmux).toEqual({
+      type: 'http',
+      url: 'http://127.0.0.1:45999/mcp',
+      headers: { Authorization: 'Bearer ${input:mcpmux-access-key}' },
+    });
+    expect(vscode.inputs).toEqual([expect.objectContaining({ id: 'mcpmux-access-key', password: true })]);
+    expect(
+      (await sb.json<{ changed: boolean }>(['connect', 'vscode', '--client', 'web', '--http'])).changed,
+    ).toBe(false);
+
+    for (const app of Object.keys(dir) as (keyof typeof dir)[]) {
+      if (app !== 'claude-desktop') expect(readFileSync(dir[app].path, 'utf8')).not.toContain(key);
+    }
+    const desktop = await sb.cli(['connect', 'claude-desktop', '--client', 'web', '--http']);
+    expect(desktop.code).toBe(1);
+    expect(desktop.stderr).toMatch(
+      /only launches commands; run `mcpmux connect claude-desktop --client web`/,
+    );
+
+    // Imported back, the HTTP entry is recognised as mcpmux itself.
+    const imported = await sb.json<{ servers: { action: string; reason?: string }[] }>([
+      'import',
+      dir.cursor.path,
+    ]);
+    expect(imported.servers).toEqual([
+      expect.objectContaining({ action: 'skip', reason: 'this is mcpmux itself' }),
+    ]);
   });
 });

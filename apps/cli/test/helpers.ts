@@ -87,7 +87,6 @@ export function sandbox(): Sandbox {
       cwd: dir,
       isTTY: opts.tty === true,
       platform: 'linux',
-      self: { command: '/usr/bin/node', args: ['/opt/mcpmux/bin.js'] },
       ...(opts.prompt ? { prompt: opts.prompt } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

@@ -14,13 +14,42 @@ export interface LaunchCommand {
   args: string[];
 }
 
+/**
+ * The gateway's Streamable HTTP endpoint for an app that speaks it (`connect --http`): the URL, and
+ * the environment variable the app reads the client's access key from (never the key itself).
+ */
+export interface HttpEndpoint {
+  url: string;
+  /** The environment variable holding the access key, e.g. `MCPMUX_ACCESS_KEY_CURSOR`. */
+  keyEnv: string;
+  /** The client id (named in VS Code's key prompt). */
+  client: string;
+}
+
+/** What `connect` writes into an app: the stdio bridge, or the HTTP endpoint. */
+export type ConnectTarget = LaunchCommand | HttpEndpoint;
+
+function isHttp(target: ConnectTarget): target is HttpEndpoint {
+  return 'url' in target;
+}
+
+/** VS Code keeps the access key in its own secret input store, asked for once; this is its id. */
+export const VSCODE_KEY_INPUT = 'mcpmux-access-key';
+
 interface AppProfile {
   label: string;
   /** The top-level key holding the servers object. */
   key: 'mcpServers' | 'servers';
   path(userHome: string, platform: NodeJS.Platform, env: Record<string, string | undefined>): string;
   entry(launch: LaunchCommand): Record<string, unknown>;
+  /**
+   * The entry for the HTTP endpoint, with the key read through the app's own interpolation; absent
+   * when the app's config file cannot name a remote server.
+   */
+  httpEntry?(endpoint: HttpEndpoint): Record<string, unknown>;
 }
+
+const bearer = (reference: string) => ({ Authorization: `Bearer ${reference}` });
 
 const appData = (userHome: string, platform: NodeJS.Platform, env: Record<string, string | undefined>) =>
   platform === 'darwin'
@@ -35,6 +64,8 @@ const APPS: Record<AppId, AppProfile> = {
     key: 'mcpServers',
     path: (h) => join(h, '.cursor', 'mcp.json'),
     entry: (l) => ({ command: l.command, args: l.args }),
+    // Cursor expands ${env:NAME} in url, headers, command, args and env.
+    httpEntry: (e) => ({ url: e.url, headers: bearer(`\${env:${e.keyEnv}}`) }),
   },
   'claude-desktop': {
     label: 'Claude Desktop',
@@ -47,18 +78,24 @@ const APPS: Record<AppId, AppProfile> = {
     key: 'mcpServers',
     path: (h) => join(h, '.claude.json'),
     entry: (l) => ({ type: 'stdio', command: l.command, args: l.args, env: {} }),
+    // Claude Code expands ${NAME} (and ${NAME:-default}) in command, args, env, url and headers.
+    httpEntry: (e) => ({ type: 'http', url: e.url, headers: bearer(`\${${e.keyEnv}}`) }),
   },
   vscode: {
     label: 'VS Code',
     key: 'servers',
     path: (h, p, e) => join(appData(h, p, e), 'Code', 'User', 'mcp.json'),
     entry: (l) => ({ type: 'stdio', command: l.command, args: l.args }),
+    // VS Code asks once for ${input:ID} (a password input, kept in its secret storage).
+    httpEntry: (e) => ({ type: 'http', url: e.url, headers: bearer(`\${input:${VSCODE_KEY_INPUT}}`) }),
   },
   windsurf: {
     label: 'Windsurf',
     key: 'mcpServers',
     path: (h) => join(h, '.codeium', 'windsurf', 'mcp_config.json'),
     entry: (l) => ({ command: l.command, args: l.args }),
+    // Windsurf names a remote server's URL `serverUrl` and expands ${env:NAME} in it and in headers.
+    httpEntry: (e) => ({ serverUrl: e.url, headers: bearer(`\${env:${e.keyEnv}}`) }),
   },
 };
 
@@ -70,6 +107,41 @@ export function isAppId(name: string): name is AppId {
 /** The app's display name. */
 export function appLabel(app: AppId): string {
   return APPS[app].label;
+}
+
+/** True when `connect APP --http` can write the app's config (its file can name a remote server). */
+export function appSpeaksHttp(app: AppId): boolean {
+  return APPS[app].httpEntry !== undefined;
+}
+
+/**
+ * The environment variable `connect --http` has an app read a client's access key from:
+ * `MCPMUX_ACCESS_KEY_` and the client id in upper case, other characters as `_`.
+ *
+ * @param client - the client id, e.g. `cursor` or `claude-code`.
+ * @example
+ * ```ts
+ * accessKeyEnv('claude-code'); // 'MCPMUX_ACCESS_KEY_CLAUDE_CODE'
+ * ```
+ */
+export function accessKeyEnv(client: string): string {
+  return `MCPMUX_ACCESS_KEY_${client.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** VS Code's `inputs` with the mcpmux key prompt in place (one per file; others kept). */
+function withKeyInput(inputs: unknown, endpoint: HttpEndpoint): unknown[] {
+  const others = (Array.isArray(inputs) ? inputs : []).filter(
+    (i) => !(typeof i === 'object' && i !== null && (i as { id?: unknown }).id === VSCODE_KEY_INPUT),
+  );
+  return [
+    ...others,
+    {
+      type: 'promptString',
+      id: VSCODE_KEY_INPUT,
+      description: `mcpmux access key of client ${endpoint.client} (\`mcpmux client key rotate ${endpoint.client}\` prints a new one)`,
+      password: true,
+    },
+  ];
 }
 
 /** Where `app` keeps its MCP config for this user and platform. */
@@ -141,17 +213,27 @@ export interface ConnectPlan {
 }
 
 /**
- * Puts the mcpmux stdio-bridge entry `name` into an app's config text, keeping every other entry
- * and top-level key. INVALID_INPUT when the text cannot be parsed or the servers key is not an object.
+ * Puts the mcpmux entry `name` into an app's config text, keeping every other entry and top-level
+ * key: the stdio bridge for a {@link LaunchCommand}, the gateway's URL for an {@link HttpEndpoint}
+ * (with the key read from an environment variable, or for VS Code from its secret input).
+ * INVALID_INPUT when the text cannot be parsed, the servers key is not an object, or the app cannot
+ * name a remote server (Claude Desktop).
  */
 export function planConnect(
   app: AppId,
   text: string | undefined,
   path: string,
   name: string,
-  launch: LaunchCommand,
+  target: ConnectTarget,
 ): ConnectPlan {
   const profile = APPS[app];
+  if (isHttp(target) && profile.httpEntry === undefined) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `${profile.label}'s config file only launches commands; connect it without --http (the stdio bridge).`,
+      { data: { field: 'http' } },
+    );
+  }
   const config = parseConfigObject(text, path);
   const current = config[profile.key];
   if (current !== undefined && (typeof current !== 'object' || current === null || Array.isArray(current))) {
@@ -164,16 +246,19 @@ export function planConnect(
     );
   }
   const servers = { ...((current as Record<string, unknown> | undefined) ?? {}) };
-  const entry = profile.entry(launch);
-  if (JSON.stringify(servers[name]) === JSON.stringify(entry)) {
+  const entry = isHttp(target) ? (profile.httpEntry?.(target) ?? {}) : profile.entry(target);
+  const next: Record<string, unknown> = { ...config, [profile.key]: { ...servers, [name]: entry } };
+  if (isHttp(target) && app === 'vscode') next.inputs = withKeyInput(config.inputs, target);
+  if (
+    JSON.stringify(servers[name]) === JSON.stringify(entry) &&
+    JSON.stringify(next.inputs) === JSON.stringify(config.inputs)
+  ) {
     return { content: text ?? '', changed: false, replaced: false };
   }
-  const replaced = servers[name] !== undefined;
-  servers[name] = entry;
   return {
-    content: `${JSON.stringify({ ...config, [profile.key]: servers }, null, 2)}\n`,
+    content: `${JSON.stringify(next, null, 2)}\n`,
     changed: true,
-    replaced,
+    replaced: servers[name] !== undefined,
   };
 }
 
@@ -218,11 +303,16 @@ const stringRecord = (v: unknown): Record<string, string> => {
   );
 };
 
-/** True for an entry that launches mcpmux's own stdio bridge (never imported back). */
+/**
+ * True for an entry that reaches mcpmux itself (never imported back): the stdio bridge, or the
+ * gateway's URL with the key reference `connect --http` writes.
+ */
 function isMcpmuxBridge(entry: Record<string, unknown>): boolean {
   const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
   const text = [String(entry.command ?? ''), ...args].join(' ');
-  return /mcpmux/.test(text) && args.includes('stdio') && args.includes('--client');
+  if (/mcpmux/.test(text) && args.includes('stdio') && args.includes('--client')) return true;
+  const auth = Object.values(stringRecord(entry.headers)).join(' ');
+  return auth.includes('MCPMUX_ACCESS_KEY_') || auth.includes(`\${input:${VSCODE_KEY_INPUT}}`);
 }
 
 /**

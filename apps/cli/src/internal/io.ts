@@ -29,7 +29,7 @@ export interface CliIo {
   signal?: AbortSignal;
   /** The platform whose config paths `connect`/`import` use (default: `process.platform`). */
   platform?: NodeJS.Platform;
-  /** How an app launches this CLI (for `connect`); default: this Node binary and this `bin.js`. */
+  /** How an app launches this CLI (for `connect`); default: the command `mcpmux` from PATH. */
   self?: { command: string; args: string[] };
 }
 

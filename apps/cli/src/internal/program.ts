@@ -398,6 +398,7 @@ Examples:
     .description("write an app's MCP config to use mcpmux (backup first; other entries kept)")
     .addArgument(new Argument('<app>', APP_IDS.join(' | ')).choices([...APP_IDS]))
     .requiredOption('--client <id>', 'client id the app connects as')
+    .option('--http', "write the gateway's URL (Streamable HTTP) instead of the stdio bridge")
     .option('--config <file>', "the app's config file (default: the app's usual path)")
     .option('--entry <name>', 'the entry name in the app config', 'mcpmux')
     .option('--dry-run', 'show what would be written')

@@ -1,11 +1,14 @@
-import { realpathSync } from 'node:fs';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-store';
 import {
   type AppId,
+  accessKeyEnv,
   appConfigPath,
   appLabel,
+  appSpeaksHttp,
+  type ConnectTarget,
   extractSecrets,
   type ImportedServer,
   isAppId,
@@ -13,23 +16,43 @@ import {
   planConnect,
   readAppServers,
 } from '../app-configs.js';
+import { homePath } from '../bridge/args.js';
 import { describeTransport } from '../catalog.js';
 import { readIfExists, writeWithBackup } from '../config-files.js';
 import { type Ctx, requireClient, targetSpace } from '../context.js';
-import { loadVault } from '../deps.js';
+import { loadServer, loadVault } from '../deps.js';
 
-/** How an app should launch this CLI: io.self, else this Node and this bin.js, else `mcpmux` on PATH. */
+/** The command an app runs: `mcpmux` from PATH (io.self when an embedder says otherwise). */
 export function selfLaunch(ctx: Ctx): LaunchCommand {
-  if (ctx.io.self) return ctx.io.self;
-  const script = process.argv[1];
-  if (script && /(bin\.js|mcpmux)$/.test(basename(script))) {
-    try {
-      return { command: process.execPath, args: [realpathSync(script)] };
-    } catch {
-      // fall through to PATH
+  return ctx.io.self ?? { command: 'mcpmux', args: [] };
+}
+
+/** The gateway's default endpoint (DESIGN §6), written when no gateway runs. */
+const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:45818/mcp';
+
+/** True when `command` names an executable file on `PATH` (or is a path to one). */
+export function onPath(command: string, env: Record<string, string | undefined>, platform: NodeJS.Platform) {
+  const names =
+    platform === 'win32' ? [command, `${command}.cmd`, `${command}.exe`, `${command}.ps1`] : [command];
+  const dirs = isAbsolute(command) ? [''] : (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  for (const dir of dirs) {
+    for (const name of names) {
+      try {
+        accessSync(dir === '' ? name : join(dir, name), constants.X_OK);
+        return true;
+      } catch {
+        // not here
+      }
     }
   }
-  return { command: 'mcpmux', args: [] };
+  return false;
+}
+
+/** `--home H` for the app's command line, only when the home is not the default one. */
+function homeArgs(ctx: Ctx): string[] {
+  const { HOME, USERPROFILE } = ctx.io.env;
+  const defaultHome = homePath(undefined, { HOME, USERPROFILE }, ctx.io.cwd);
+  return ctx.home === defaultHome ? [] : ['--home', ctx.home];
 }
 
 function configPath(ctx: Ctx, app: AppId, override: string | undefined): string {
@@ -37,22 +60,42 @@ function configPath(ctx: Ctx, app: AppId, override: string | undefined): string 
   return appConfigPath(app, ctx.userHome, ctx.io.platform ?? process.platform, ctx.io.env);
 }
 
-/** `connect APP --client ID [--config FILE] [--entry NAME] [--dry-run]` */
+/**
+ * `connect APP --client ID [--http] [--config FILE] [--entry NAME] [--dry-run]`: the stdio bridge
+ * (`mcpmux stdio --client ID`, plus `--home H` for a home that is not the default), or with `--http`
+ * the gateway's URL with the key read from an environment variable (VS Code: its secret input).
+ */
 export async function connect(
   ctx: Ctx,
   app: AppId,
-  opts: { client: string; config?: string; entry: string; dryRun?: boolean },
+  opts: { client: string; http?: boolean; config?: string; entry: string; dryRun?: boolean },
 ): Promise<number> {
+  const http = opts.http === true;
+  if (http && !appSpeaksHttp(app)) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `${appLabel(app)}'s config file only launches commands; run \`mcpmux connect ${app} --client ${opts.client}\` (the stdio bridge) instead.`,
+      { data: { field: 'http' } },
+    );
+  }
   const path = configPath(ctx, app, opts.config);
   return ctx.withHome(async ({ store }) => {
     await requireClient(store, opts.client);
     const self = selfLaunch(ctx);
-    const launch = {
-      command: self.command,
-      args: [...self.args, '--home', ctx.home, 'stdio', '--client', opts.client],
-    };
+    const keyEnv = accessKeyEnv(opts.client);
+    let target: ConnectTarget;
+    if (http) {
+      const { readGatewayInfo } = await loadServer();
+      const url = (await readGatewayInfo(ctx.home))?.url ?? DEFAULT_GATEWAY_URL;
+      target = { url, keyEnv, client: opts.client };
+    } else {
+      target = {
+        command: self.command,
+        args: [...self.args, ...homeArgs(ctx), 'stdio', '--client', opts.client],
+      };
+    }
     const text = await readIfExists(path);
-    const plan = planConnect(app, text, path, opts.entry, launch);
+    const plan = planConnect(app, text, path, opts.entry, target);
     let backup: string | undefined;
     if (plan.changed && opts.dryRun !== true) backup = await writeWithBackup(path, plan.content);
     if (ctx.json) {
@@ -60,6 +103,7 @@ export async function connect(
         app,
         path,
         entry: opts.entry,
+        transport: http ? 'http' : 'stdio',
         changed: plan.changed,
         dryRun: opts.dryRun === true,
         backup: backup ?? null,
@@ -81,12 +125,30 @@ export async function connect(
     ctx.out.line(
       `${plan.replaced ? 'Updated' : 'Added'} the "${opts.entry}" entry in ${path}${backup ? ` (backup: ${backup})` : ''}.`,
     );
+    if (http) {
+      const url = 'url' in target ? target.url : DEFAULT_GATEWAY_URL;
+      ctx.out.line(`${appLabel(app)} now reaches the mcpmux gateway at ${url} as client ${opts.client}.`);
+      ctx.out.line(
+        app === 'vscode'
+          ? `VS Code asks for the access key once and keeps it in its secret storage (input "mcpmux-access-key").`
+          : `It reads the access key from the environment variable ${keyEnv}: set it where ${appLabel(app)} starts (the key was printed by \`mcpmux client add ${opts.client}\`; \`mcpmux client key rotate ${opts.client}\` prints a new one).`,
+      );
+      ctx.out.line(
+        `The gateway must be running: \`mcpmux start\` (or \`mcpmux service install\` to run it from login). Restart ${appLabel(app)} to load it.`,
+      );
+      return 0;
+    }
     ctx.out.line(
-      `${appLabel(app)} now reaches mcpmux as client ${opts.client} through the stdio bridge. Restart ${appLabel(app)} to load it.`,
+      `${appLabel(app)} now reaches mcpmux as client ${opts.client} through the stdio bridge, which starts the gateway when none runs. Restart ${appLabel(app)} to load it.`,
     );
     if (ctx.io.env.MCPMUX_MASTER_KEY !== undefined) {
       ctx.out.warn(
-        `the vault key comes from MCPMUX_MASTER_KEY; ${appLabel(app)} must see it too, or use the OS keychain.`,
+        `the vault key comes from MCPMUX_MASTER_KEY, which ${appLabel(app)} does not pass on: start the gateway from this shell (\`mcpmux start\`) before the app needs it, or keep the key in the OS keychain or the key file (docs/vault.md).`,
+      );
+    }
+    if (!onPath(self.command, ctx.io.env, ctx.io.platform ?? process.platform)) {
+      ctx.out.warn(
+        `\`${self.command}\` is not on PATH, so ${appLabel(app)} cannot start it yet. Install the command: \`npm install -g mcpmux\`, or from a clone \`pnpm --filter mcpmux build && cd apps/cli && npm link\` (see docs/clients.md).`,
       );
     }
     return 0;
