@@ -166,9 +166,15 @@ describe('serve and stdio in-process', () => {
 
   it('refuses stdio for an unknown client and serve on an invalid port', async () => {
     await sb.ok(['init']);
-    const r = await sb.cli(['stdio', '--client', 'nope']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: Client "nope" does not exist/);
+    // The bridge starts the home's gateway (on any free port) to learn the client does not exist.
+    writeFileSync(join(sb.home, 'config.json'), JSON.stringify({ serve: { port: 0 } }));
+    try {
+      const r = await sb.cli(['stdio', '--client', 'nope']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: Client "nope" does not exist/);
+    } finally {
+      await sb.cli(['stop']);
+    }
     expect((await sb.cli(['serve', '--port', '70000'])).stderr).toMatch(/between 0 and 65535/);
   });
 

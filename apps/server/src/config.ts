@@ -9,6 +9,10 @@ export const CONFIG_FILE = 'config.json';
 /** Settings of the gateway server (`mcpmux serve`); command-line flags override them. */
 export const ServeConfigSchema = z
   .object({
+    /** Interface the gateway binds (default 127.0.0.1); `--host` overrides it. */
+    host: z.string().min(1).optional(),
+    /** Port of the gateway (default 45818; 0: any free port); `--port` overrides it. */
+    port: z.int().min(0).max(65535).optional(),
     /** Open sessions per client; a client at the cap gets 429 for a new one. */
     maxSessionsPerClient: z.int().min(1).optional(),
     /** Open sessions in total; beyond it a new session gets 503. */

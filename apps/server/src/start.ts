@@ -212,8 +212,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await claimSocketPath(home, socketPath);
   const opened = await openHome({ home, env: options.env, logger });
   let settings: StartServerOptions['http'];
+  let host: string;
+  let requestedPort: number;
   try {
     const serve = (await readHomeConfig(opened.home)).serve ?? {};
+    host = options.host ?? serve.host ?? DEFAULT_HOST;
+    requestedPort = options.port ?? serve.port ?? DEFAULT_PORT;
     settings = {
       ...(serve.maxSessionsPerClient === undefined
         ? {}
@@ -271,8 +275,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         };
       },
       externalSessions: { count: (clientId) => sock?.count(clientId) ?? 0 },
-      host: options.host ?? DEFAULT_HOST,
-      port: options.port ?? DEFAULT_PORT,
+      host,
+      port: requestedPort,
       ...(anonymous === undefined ? {} : { anonymousClientId: anonymous }),
       ...(options.allowNonLoopback === undefined ? {} : { allowNonLoopback: options.allowNonLoopback }),
       ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
@@ -308,8 +312,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (errnoCode(err) === 'EADDRINUSE') throw await alreadyRunning(home);
       throw err;
     }
-    const host = options.host ?? DEFAULT_HOST;
-    const requestedPort = options.port ?? DEFAULT_PORT;
     let listening: { url: string; port: number };
     try {
       listening = await h.listen();

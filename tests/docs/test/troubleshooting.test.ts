@@ -1,6 +1,8 @@
 // The errors docs/troubleshooting.md quotes are the ones a real gateway gives: 401 without a key,
-// 403 for a foreign Origin, EADDRINUSE for a taken port, VAULT_LOCKED for a wrong master key.
+// 403 for a foreign Origin, "already running" / "in use" for a taken port, VAULT_LOCKED for a
+// wrong master key.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROOT } from './blocks.js';
@@ -78,12 +80,37 @@ it('answers 403 with the quoted message for a foreign Origin and for Origin: nul
   }
 });
 
-it('refuses a second gateway on a taken port with EADDRINUSE', async () => {
-  const port = new URL(url).port;
-  const second = await sb.cli(['serve', '--port', port]);
+it('refuses a second gateway for the same home, and a port another program holds, as the guide quotes', async () => {
+  const first = JSON.parse(readFileSync(join(sb.home, '.mcpmux', 'gateway.json'), 'utf8')) as {
+    pid: number;
+  };
+  const second = await sb.cli(['serve', '--port', '0']);
   expect(second.status).toBe(1);
-  expect(second.stderr).toContain(`error: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
-  expect(guide).toContain('error: listen EADDRINUSE: address already in use 127.0.0.1:45818');
+  expect(second.stderr).toContain(
+    `error: a gateway is already running for this home (pid ${first.pid}, ${url}); use \`mcpmux stop\` or \`mcpmux status\`.`,
+  );
+  expect(guide).toContain(
+    'error: a gateway is already running for this home (pid 4242, http://127.0.0.1:45818/mcp); use `mcpmux stop` or `mcpmux status`.',
+  );
+
+  // Another home on a port some other program holds.
+  const other = createServer();
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (other.address() as { port: number }).port;
+    const home = join(sb.home, 'other-home');
+    expect((await sb.cli(['--home', home, 'init'])).status).toBe(0);
+    const taken = await sb.cli(['--home', home, 'serve', '--port', String(port)]);
+    expect(taken.status).toBe(1);
+    expect(taken.stderr).toContain(
+      `error: port ${port} is in use by another program (EADDRINUSE on 127.0.0.1); use --port.`,
+    );
+    expect(guide).toContain(
+      'error: port 45818 is in use by another program (EADDRINUSE on 127.0.0.1); use --port.',
+    );
+  } finally {
+    other.close();
+  }
 });
 
 it('fails closed with the quoted VAULT_LOCKED message under another master key', async () => {

@@ -14,8 +14,6 @@ export type { GatewayInfo } from '@mcpmux/server';
 
 /** The gateway's default port (DESIGN.md §6). */
 export const DEFAULT_PORT = 45818;
-/** The gateway's default bind address. */
-export const DEFAULT_HOST = '127.0.0.1';
 /** How long {@link ensureGateway} waits for a gateway to answer by default, in ms. */
 export const DEFAULT_START_TIMEOUT_MS = 15_000;
 /** How long {@link stopGateway} waits after SIGTERM before SIGKILL by default, in ms. */
@@ -91,7 +89,7 @@ export interface EnsureGatewayOptions {
   env: Record<string, string | undefined>;
   /** How long to wait for the lock and for a new gateway to answer, in ms. Default 15000. */
   timeoutMs?: number;
-  /** Port of a gateway started here. Default 45818 (0: any free port). */
+  /** Port of a gateway started here. Default: `serve.port` of `<home>/config.json`, else 45818 (0: any free port). */
   port?: number;
   /** Bind address of a gateway started here. Default `127.0.0.1`. */
   host?: string;
@@ -261,15 +259,14 @@ async function spawnGateway(
     () => 0,
   );
   const bin = options.bin ?? (await cliBinPath());
+  // Without --host/--port, serve takes the home's config.json, else its defaults.
   const args = [
     bin,
     '--home',
     paths.home,
     'serve',
-    '--host',
-    options.host ?? DEFAULT_HOST,
-    '--port',
-    String(options.port ?? DEFAULT_PORT),
+    ...(options.host === undefined ? [] : ['--host', options.host]),
+    ...(options.port === undefined ? [] : ['--port', String(options.port)]),
   ];
   const fd = openSync(paths.log, 'a', 0o600);
   let exit: string | undefined;

@@ -333,8 +333,12 @@ Examples:
   program
     .command('serve')
     .description('run the gateway (Streamable HTTP at http://HOST:PORT/mcp) until interrupted')
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), DEFAULT_PORT)
+    .option('--host <host>', "interface to bind (default 127.0.0.1, or serve.host in the home's config.json)")
+    .option(
+      '--port <port>',
+      `port (default ${DEFAULT_PORT}, or serve.port in the home's config.json; 0: any free port)`,
+      positiveInt('--port'),
+    )
     .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
     .option('--allow-non-loopback', 'allow binding a non-loopback --host (every client still needs a key)')
     .option(
@@ -363,8 +367,15 @@ Examples:
   // --- start / stop / restart / service: the home's background gateway
   const gatewayAddress = (c: Command) =>
     c
-      .option('--host <host>', 'interface to bind (default 127.0.0.1)')
-      .option('--port <port>', `port (default ${DEFAULT_PORT}; 0: any free port)`, positiveInt('--port'));
+      .option(
+        '--host <host>',
+        "interface to bind (default 127.0.0.1, or serve.host in the home's config.json)",
+      )
+      .option(
+        '--port <port>',
+        `port (default ${DEFAULT_PORT}, or serve.port in the home's config.json; 0: any free port)`,
+        positiveInt('--port'),
+      );
   gatewayAddress(
     program
       .command('start')

@@ -253,6 +253,7 @@ class Relay {
       this.#write(notificationLine('notifications/prompts/list_changed'));
       this.#write(notificationLine('notifications/resources/list_changed'));
     }
+    if (this.#draining && this.#inFlight.size === 0) this.#finish(0);
   }
 
   #onLost(): void {
@@ -354,6 +355,8 @@ class Relay {
   /** The app closed its input: answer what is in flight, then end. */
   readonly #onAppInputEnd = (): void => {
     this.#draining = true;
+    // Before the first connection the bridge still owes its verdict on the client (a refusal exits 1).
+    if (this.#state === 'connecting') return;
     if (this.#inFlight.size === 0) this.#finish(0);
   };
 

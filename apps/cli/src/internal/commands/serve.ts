@@ -29,8 +29,8 @@ function shutdownRequested(signal: AbortSignal | undefined): { wait: Promise<voi
 
 /** Options of `serve`, as parsed. */
 interface ServeOptions {
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
   anonymous?: string;
   allowNonLoopback?: boolean;
   maxSessionsPerClient?: number;
@@ -50,7 +50,7 @@ function atLeastOne(value: number | undefined, flag: string): void {
  * flags override the `serve` settings of `<home>/config.json`.
  */
 export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
-  if (opts.port > 65535) {
+  if (opts.port !== undefined && opts.port > 65535) {
     throw new McpmuxError('INVALID_INPUT', '--port must be between 0 and 65535.', {
       data: { field: 'port' },
     });
@@ -62,8 +62,8 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   const server = await startServer({
     home: ctx.home,
     env: ctx.io.env,
-    host: opts.host,
-    port: opts.port,
+    ...(opts.host === undefined ? {} : { host: opts.host }),
+    ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
     ...(opts.allowNonLoopback === true ? { allowNonLoopback: true } : {}),
     http: {
