@@ -28,6 +28,7 @@ import {
   ResultSchema,
   RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -63,6 +64,7 @@ import {
   templateRouteByTemplate,
   type View,
 } from './internal/view.js';
+import type { GatewayObserver, SessionObservation } from './observer.js';
 
 /** Backoff of upstream restarts after a crash. */
 export interface GatewayBackoffOptions {
@@ -110,6 +112,8 @@ export interface GatewayOptions {
   serverInfo?: { name: string; version: string };
   /** Milliseconds clock for audit timestamps. Default `Date.now`. */
   now?: () => number;
+  /** Receives call, session, list_changed, Space and upstream events (metrics, logs). Default none. */
+  observer?: GatewayObserver;
 }
 
 /** One served downstream session. */
@@ -190,6 +194,7 @@ type AnyRequestSchema =
 /** What the gateway uses of the SDK's request-handler context. */
 interface HandlerExtra {
   signal: AbortSignal;
+  requestId: string | number;
   _meta?: { progressToken?: string | number | undefined } | undefined;
   sendNotification: (notification: never) => Promise<void>;
 }
@@ -323,6 +328,7 @@ class GatewayCore implements Gateway {
   private ready: Promise<void> | undefined;
   private closed = false;
   private readonly watchIntervalMs: number | undefined;
+  private readonly observer: GatewayObserver;
 
   constructor(options: GatewayOptions) {
     this.store = options.store;
@@ -335,6 +341,7 @@ class GatewayCore implements Gateway {
     this.now = options.now ?? Date.now;
     this.serverInfo = options.serverInfo ?? { name: 'mcpmux', version: '0.1.0' };
     this.watchIntervalMs = options.watchIntervalMs;
+    this.observer = options.observer ?? {};
     this.closing = new Promise<void>((resolve) => {
       this.markClosing = resolve;
     });
@@ -421,6 +428,11 @@ class GatewayCore implements Gateway {
     );
     this.registerHandlers(session);
     server.onclose = () => this.dropSession(session);
+    server.oninitialized = () => {
+      if (session.closed || session.initialized) return;
+      session.initialized = true;
+      this.observe('sessionOpened', this.sessionEvent(session));
+    };
     this.sessions.set(session.id, session);
     this.spaceState(session.spaceId).sessions.add(session);
     try {
@@ -429,6 +441,19 @@ class GatewayCore implements Gateway {
       this.dropSession(session);
       throw err;
     }
+    // The negotiated revision, as the SDK's server picks it (it keeps no getter for it).
+    const receive = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const m = message as { method?: unknown; params?: { protocolVersion?: unknown } };
+      if (m.method === 'initialize') {
+        const requested = m.params?.protocolVersion;
+        session.protocolVersion =
+          typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+            ? requested
+            : LATEST_PROTOCOL_VERSION;
+      }
+      receive?.call(transport, message, extra);
+    };
     if (session.spaceId !== '') void this.warm(session.spaceId);
     return {
       clientId: session.clientId,
@@ -724,9 +749,15 @@ class GatewayCore implements Gateway {
     const shown = s.shown;
     s.shown = view.fingerprints;
     const sends: Promise<void>[] = [];
-    if (shown.tools !== view.fingerprints.tools) sends.push(s.server.sendToolListChanged());
-    if (shown.prompts !== view.fingerprints.prompts) sends.push(s.server.sendPromptListChanged());
-    if (shown.resources !== view.fingerprints.resources) sends.push(s.server.sendResourceListChanged());
+    const changed = (kind: 'tools' | 'prompts' | 'resources', send: () => Promise<void>) => {
+      sends.push(send());
+      this.observe('listChanged', { sessionId: s.id, clientId: s.clientId, kind });
+    };
+    if (shown.tools !== view.fingerprints.tools) changed('tools', () => s.server.sendToolListChanged());
+    if (shown.prompts !== view.fingerprints.prompts)
+      changed('prompts', () => s.server.sendPromptListChanged());
+    if (shown.resources !== view.fingerprints.resources)
+      changed('resources', () => s.server.sendResourceListChanged());
     await Promise.all(sends).catch(() => undefined);
   }
 
@@ -795,6 +826,7 @@ class GatewayCore implements Gateway {
       const clients = plan.readClients ? await this.readClients() : undefined;
       if (this.closed) return;
       if (active !== this.activeSpaceId) {
+        this.observe('activeSpaceChanged', { from: this.activeSpaceId, to: active });
         this.activeSpaceId = active;
         if (active !== undefined) void this.warm(active);
       }
@@ -926,6 +958,15 @@ class GatewayCore implements Gateway {
   private onStateChanged(upstream: Upstream, previous: string): void {
     if (this.closed) return;
     const state = upstream.state;
+    const lastError = upstream.lastError;
+    this.observe('upstreamState', {
+      spaceId: upstream.spaceId,
+      serverId: upstream.serverId,
+      previous,
+      state,
+      restarts: upstream.restarts,
+      ...(lastError === undefined ? {} : { lastError }),
+    });
     if (NOT_DISCOVERABLE.has(state) && !NOT_DISCOVERABLE.has(previous)) {
       if (state === 'circuit-open' && this.isCurrent(upstream)) {
         this.store.markServerUnavailable(upstream.spaceId, upstream.serverId).catch(() => undefined);
@@ -998,6 +1039,7 @@ class GatewayCore implements Gateway {
   private dropSession(session: DownstreamSession): void {
     if (session.closed) return;
     session.closed = true;
+    if (session.initialized) this.observe('sessionClosed', this.sessionEvent(session));
     this.releaseSubscriptions(session);
     this.sessions.delete(session.id);
     this.dirty.delete(session);
@@ -1137,18 +1179,41 @@ class GatewayCore implements Gateway {
     route ??= await this.routeOnceConnected(s, op.kind, name);
     if (route === undefined) {
       const error = unknownError(op.kind, name);
-      this.record(s, spaceId, op.method, op.kind, name, undefined, started, error);
+      this.record(s, spaceId, op.method, op.kind, name, undefined, started, error, extra.requestId);
       throw error;
     }
     try {
       const forwarded = forwardParams(params, op.kind === 'resource' ? undefined : route.name, 'name');
       const result = await this.forward(s, spaceId, route, { method: op.method, params: forwarded }, extra);
-      this.record(s, spaceId, op.method, op.kind, name, route, started, undefined);
+      this.record(s, spaceId, op.method, op.kind, name, route, started, undefined, extra.requestId);
       return result;
     } catch (err) {
-      this.record(s, spaceId, op.method, op.kind, name, route, started, err);
+      this.record(s, spaceId, op.method, op.kind, name, route, started, err, extra.requestId);
       throw err;
     }
+  }
+
+  /** Tells the observer something; an observer that throws is logged and otherwise ignored. */
+  private observe<K extends keyof GatewayObserver>(
+    kind: K,
+    event: Parameters<NonNullable<GatewayObserver[K]>>[0],
+  ): void {
+    const handler = this.observer[kind] as ((e: typeof event) => void) | undefined;
+    if (handler === undefined) return;
+    try {
+      handler.call(this.observer, event);
+    } catch (err) {
+      this.logger.warn({ error: messageOf(err), kind }, 'gateway: observer threw');
+    }
+  }
+
+  private sessionEvent(s: DownstreamSession): SessionObservation {
+    return {
+      sessionId: s.id,
+      clientId: s.clientId,
+      spaceId: s.spaceId,
+      protocolVersion: s.protocolVersion,
+    };
   }
 
   private record(
@@ -1160,20 +1225,38 @@ class GatewayCore implements Gateway {
     route: Route | undefined,
     started: number,
     err: unknown,
+    requestId: string | number,
   ): void {
+    const decision = route === undefined ? 'deny' : 'allow';
+    const outcome = err === undefined ? 'ok' : errorCode(err) === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
+    const durationMs = Math.max(0, performance.now() - started);
     const event: AuditEventInput = {
       at: new Date(this.now()),
       action,
       clientId: session.clientId,
-      decision: route === undefined ? 'deny' : 'allow',
-      outcome: err === undefined ? 'ok' : errorCode(err) === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error',
-      durationMs: Math.max(0, performance.now() - started),
+      decision,
+      outcome,
+      durationMs,
     };
     if (spaceId !== '') event.spaceId = spaceId;
     if (route !== undefined) event.feature = { kind, server: route.serverId, name: route.name };
     else event.detail = { requested: { kind, name } };
     if (err !== undefined) event.detail = { ...(event.detail ?? {}), errorCode: errorCode(err) };
     this.audit.push(event);
+    this.observe('call', {
+      method: action,
+      kind,
+      name,
+      clientId: session.clientId,
+      sessionId: session.id,
+      requestId,
+      spaceId: spaceId === '' ? undefined : spaceId,
+      serverId: route?.serverId,
+      decision,
+      outcome,
+      ...(err === undefined ? {} : { errorCode: errorCode(err) }),
+      durationMs,
+    });
   }
 
   private page<T>(items: readonly T[], cursor: string | undefined, key: ListKind): Record<string, unknown> {

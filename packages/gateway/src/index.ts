@@ -13,3 +13,10 @@ export type { GatewayLogger } from './internal/logger.js';
 export { exposedName, MAX_EXPOSED_NAME_LENGTH } from './internal/naming.js';
 export { type ProbeServerContext, probeServer } from './internal/probe-server.js';
 export type { UpstreamState, UpstreamStatus } from './internal/upstream/types.js';
+export type {
+  CallObservation,
+  GatewayObserver,
+  ListChangedObservation,
+  SessionObservation,
+  UpstreamStateObservation,
+} from './observer.js';

@@ -42,6 +42,10 @@ export class DownstreamSession {
    */
   listedSpaceId: string | undefined;
   closed = false;
+  /** The protocol revision negotiated at `initialize` (undefined before it). */
+  protocolVersion: string | undefined;
+  /** True once the client sent `notifications/initialized` (the observer was told it opened). */
+  initialized = false;
 
   constructor(
     readonly id: string,

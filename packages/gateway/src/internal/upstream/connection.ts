@@ -189,7 +189,7 @@ export class UpstreamConnection implements Upstream {
   private _lastError: string | undefined;
   /** Why the last start or connection failed, without the restart/circuit note. */
   private lastReason: string | undefined;
-  private restarts = 0;
+  private restartCount = 0;
   private consecutiveFailures = 0;
   private crashTimes: number[] = [];
   private client: Client | undefined;
@@ -245,6 +245,10 @@ export class UpstreamConnection implements Upstream {
     return this._lastError;
   }
 
+  get restarts(): number {
+    return this.restartCount;
+  }
+
   /** Number of requests forwarded and not yet settled (for leak checks). */
   get inFlightCount(): number {
     return this.inflight.size;
@@ -260,7 +264,7 @@ export class UpstreamConnection implements Upstream {
       spaceId: this.spaceId,
       serverId: this.serverId,
       state: this._state,
-      restarts: this.restarts,
+      restarts: this.restartCount,
       tools: this._catalog?.tools.length ?? 0,
       prompts: this._catalog?.prompts.length ?? 0,
       resources: this._catalog?.resources.length ?? 0,
@@ -562,7 +566,7 @@ export class UpstreamConnection implements Upstream {
     this.backoffTimer = this.ctx.timers.setTimeout(() => {
       this.backoffTimer = undefined;
       if (this._state !== 'backoff') return;
-      this.restarts++;
+      this.restartCount++;
       this.connect().catch(() => {
         // recordFailure already scheduled the next attempt or opened the circuit.
       });

@@ -67,6 +67,8 @@ export interface Upstream {
   readonly catalog: UpstreamCatalog | undefined;
   /** The last error that moved it out of `ready` (message only, secrets redacted). */
   readonly lastError: string | undefined;
+  /** Restarts after crashes or failed starts since it was created. */
+  readonly restarts: number;
   /**
    * Forwards a request and returns the raw result object untouched (no result-schema parsing).
    * Throws `McpmuxError('UPSTREAM_UNAVAILABLE')` (names server and state) when not connected or when
