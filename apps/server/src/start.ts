@@ -1,7 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
-import { createGateway, type Gateway } from '@mcpmux/gateway';
+import { createGateway, type Gateway, type GatewayObserver } from '@mcpmux/gateway';
 import { readHomeConfig } from './config.js';
 import {
   type GatewayInfo,
@@ -25,6 +25,7 @@ import {
 } from './http-server.js';
 import { gatewayEnv } from './internal/env.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
+import { combineObservers } from './internal/observers.js';
 import { createSocketServer, type SocketServer } from './internal/socket-server.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { DEFAULT_MAX_LINE_BYTES } from './stdio.js';
@@ -242,7 +243,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         { data: { entity: 'client', id: anonymous } },
       );
     }
+    // Who hears of calls, sessions, list changes and upstream states (metrics, logs).
+    const observers: GatewayObserver[] = [];
     gateway = createGateway({
+      observer: combineObservers(observers),
       store: opened.store,
       vault: opened.vault,
       env: gatewayEnv(options.env),
