@@ -47,11 +47,18 @@ export {
   type SessionConnector,
 } from './http-server.js';
 export { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
+export { type CallLogFields, callLogFields, createCallLog } from './call-log.js';
 export {
   type CreateLoggerOptions,
   createLogger,
+  type DefaultLoggerOverrides,
+  defaultLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
   type Logger,
   type LogLevel,
+  parseLogLevel,
   REDACTED_PATHS,
 } from './logger.js';
 export { type RunningServer, type StartServerOptions, startServer } from './start.js';

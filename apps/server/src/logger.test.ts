@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, defaultLogger } from './logger.js';
+import { createLogger, defaultLogger, parseLogLevel } from './logger.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let out = '';
@@ -68,5 +68,24 @@ describe('createLogger', () => {
     expect(defaultLogger({ MCPMUX_LOG_LEVEL: 'WARN' }, false).level).toBe('warn');
     expect(defaultLogger({ MCPMUX_LOG_LEVEL: 'loud' }, false).level).toBe('info');
     expect(defaultLogger({}, true).level).toBe('info');
+  });
+
+  it('lets the --log-level choice win over MCPMUX_LOG_LEVEL', () => {
+    expect(defaultLogger({ MCPMUX_LOG_LEVEL: 'debug' }, false, { level: 'warn' }).level).toBe('warn');
+    expect(parseLogLevel('Trace')).toBe('trace');
+    expect(parseLogLevel('loud')).toBeUndefined();
+  });
+
+  it('writes parseable JSON lines with --log-format json even on a terminal', () => {
+    const s = sink();
+    defaultLogger({}, true, { format: 'json', destination: s.stream }).info({ client: 'a' }, 'call');
+    expect(JSON.parse(s.text().trim())).toMatchObject({ level: 30, msg: 'call', client: 'a' });
+  });
+
+  it('writes pretty lines with --log-format pretty when not on a terminal', async () => {
+    const s = sink();
+    defaultLogger({}, false, { format: 'pretty', destination: s.stream }).info({ client: 'a' }, 'call');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.text()).toMatch(/^\d\d:\d\d:\d\d INFO {2}call client=a\n$/);
   });
 });

@@ -110,23 +110,56 @@ function prettyLine(line: string): string {
   return `${at} ${name} ${typeof msg === 'string' ? msg : ''}${fields === '' ? '' : ` ${fields}`}`;
 }
 
-const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** Every {@link LogLevel}, most verbose first (`--log-level` choices). */
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** How log lines are written: `pretty` (one readable line, for a terminal) or `json` (one object a line). */
+export type LogFormat = 'pretty' | 'json';
+
+/** Every {@link LogFormat} (`--log-format` choices). */
+export const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
+
+/** The {@link LogLevel} named by `value` (any case), or `undefined` for anything else. */
+export function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  const wanted = value?.toLowerCase();
+  return LOG_LEVELS.find((l) => l === wanted);
+}
+
+/** What a caller (the CLI's `--log-level`/`--log-format`) sets over {@link defaultLogger}'s defaults. */
+export interface DefaultLoggerOverrides {
+  /** Wins over `MCPMUX_LOG_LEVEL`. */
+  level?: LogLevel;
+  /** Wins over the terminal check. */
+  format?: LogFormat;
+  /** Where lines go. Default: standard error (fd 2). */
+  destination?: DestinationStream | NodeJS.WritableStream;
+}
 
 /**
- * The logger an app gets when it passes none: level from `MCPMUX_LOG_LEVEL` in `env` (default
- * `info`), the pretty one-line format when standard error is a terminal, JSON otherwise.
+ * The logger an app gets when it passes none: level from `overrides.level`, else `MCPMUX_LOG_LEVEL`
+ * in `env`, else `info`; format from `overrides.format`, else the pretty one-line format when
+ * standard error is a terminal and JSON otherwise.
  *
  * @param env - the process environment; only `MCPMUX_LOG_LEVEL` is read.
  * @param isTty - whether standard error is a terminal.
+ * @param overrides - level, format and destination chosen by the caller; default none.
  * @example
  * ```ts
- * const logger = defaultLogger(process.env, process.stderr.isTTY === true);
+ * const logger = defaultLogger(process.env, process.stderr.isTTY === true, { level: 'debug' });
  * ```
  */
-export function defaultLogger(env: Record<string, string | undefined>, isTty: boolean): Logger {
-  const wanted = env.MCPMUX_LOG_LEVEL?.toLowerCase();
-  const level = LEVELS.find((l) => l === wanted) ?? 'info';
-  return createLogger({ level, pretty: isTty });
+export function defaultLogger(
+  env: Record<string, string | undefined>,
+  isTty: boolean,
+  overrides: DefaultLoggerOverrides = {},
+): Logger {
+  const level = overrides.level ?? parseLogLevel(env.MCPMUX_LOG_LEVEL) ?? 'info';
+  const pretty = (overrides.format ?? (isTty ? 'pretty' : 'json')) === 'pretty';
+  return createLogger({
+    level,
+    pretty,
+    ...(overrides.destination === undefined ? {} : { destination: overrides.destination }),
+  });
 }
 
 /**

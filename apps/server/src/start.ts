@@ -2,6 +2,7 @@ import { lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway, type Gateway, type GatewayObserver } from '@mcpmux/gateway';
+import { createCallLog } from './call-log.js';
 import { readHomeConfig } from './config.js';
 import {
   type GatewayInfo,
@@ -245,6 +246,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     // Who hears of calls, sessions, list changes and upstream states (metrics, logs).
     const observers: GatewayObserver[] = [];
+    observers.push(createCallLog(logger.child({ component: 'gateway' })));
     gateway = createGateway({
       observer: combineObservers(observers),
       store: opened.store,
