@@ -6,6 +6,7 @@ export {
   BridgeReplySchema,
   MAX_BRIDGE_HELLO_BYTES,
 } from './bridge-protocol.js';
+export { type CallLogFields, callLogFields, createCallLog } from './call-log.js';
 export {
   CONFIG_FILE,
   type HomeConfig,
@@ -47,7 +48,6 @@ export {
   type SessionConnector,
 } from './http-server.js';
 export { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
-export { type CallLogFields, callLogFields, createCallLog } from './call-log.js';
 export {
   type CreateLoggerOptions,
   createLogger,
