@@ -20,7 +20,9 @@ import {
   sendError,
 } from './internal/http-util.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
+import { metricsAccess } from './internal/metrics-access.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
+import type { AuthFailureReason } from './metrics.js';
 
 /** The default port of the gateway server. */
 export const DEFAULT_PORT = 45818;
@@ -30,6 +32,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const MCP_PATH = '/mcp';
 /** The health endpoint path. */
 export const HEALTH_PATH = '/health';
+/** The Prometheus metrics endpoint path. */
+export const METRICS_PATH = '/metrics';
 /** The default request body limit: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** The default idle time after which a session is reaped: 30 minutes. */
@@ -60,6 +64,13 @@ export interface McpHttpServerOptions {
   authenticate(accessKey: string): Promise<{ id: string } | undefined>;
   /** Extra fields of `GET /health` (version, active Space, upstream states; never secrets). */
   health?: () => Record<string, unknown>;
+  /**
+   * Serves `GET /metrics` (Prometheus text) to loopback peers on a loopback bind; other peers get
+   * 403. Default none (`/metrics` answers 404).
+   */
+  metrics?: { render(): Promise<string>; contentType: string };
+  /** Told of each request refused for its key, Origin or Host (metrics). Default none. */
+  onAuthFailure?: (reason: AuthFailureReason) => void;
   /** Bind address. Default `127.0.0.1`. */
   host?: string;
   /** Port; 0 picks a free one. Default 45818. */
@@ -261,25 +272,50 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     );
   }
 
-  async function authenticate(req: IncomingMessage): Promise<string | undefined> {
+  function authFailed(reason: AuthFailureReason): void {
+    try {
+      options.onAuthFailure?.(reason);
+    } catch (err) {
+      logger?.warn({ err }, 'auth failure hook threw');
+    }
+  }
+
+  /** The request's client, or why it has none. */
+  async function authenticate(
+    req: IncomingMessage,
+  ): Promise<{ clientId: string } | { reason: AuthFailureReason }> {
     const header = headerValue(req.headers.authorization);
-    if (header === undefined) return anonymous;
+    if (header === undefined) {
+      return anonymous === undefined ? { reason: 'missing_key' } : { clientId: anonymous };
+    }
     const match = BEARER.exec(header);
-    if (match === null) return undefined;
+    if (match === null) return { reason: 'malformed_header' };
     const key = match[1] ?? '';
     const t = now();
     const cached = authCache.get(key);
-    if (cached !== undefined && cached.until > t) return cached.clientId;
+    if (cached !== undefined && cached.until > t) return { clientId: cached.clientId };
     const client = await options.authenticate(key);
     if (client === undefined) {
       authCache.delete(key);
-      return undefined;
+      return { reason: 'unknown_key' };
     }
     if (authCacheMs > 0) {
       if (authCache.size >= 1024) authCache.clear();
       authCache.set(key, { clientId: client.id, until: t + authCacheMs });
     }
-    return client.id;
+    return { clientId: client.id };
+  }
+
+  async function handleMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const metrics = options.metrics;
+    if (metrics === undefined) {
+      return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found: metrics are turned off for this gateway.');
+    }
+    const access = metricsAccess({ bindLoopback: loopback, remoteAddress: req.socket.remoteAddress });
+    if (!access.allowed) return sendError(res, 403, RPC.FORBIDDEN, access.message);
+    const body = await metrics.render();
+    res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   function sessionFor(req: IncomingMessage, clientId: string): Session | undefined | null {
@@ -505,6 +541,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
         opened = await openSession(clientId);
       } catch (err) {
         if (err instanceof McpmuxError && err.code === 'UNAUTHORIZED') {
+          authFailed('unknown_key');
           return sendError(res, 401, RPC.UNAUTHORIZED, 'Unauthorized.', { 'www-authenticate': 'Bearer' });
         }
         logger?.error({ err }, 'could not open a session');
@@ -591,30 +628,39 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     const path = q === -1 ? url : url.slice(0, q);
     const isMcp = path === MCP_PATH;
     const isHealth = path === HEALTH_PATH && req.method === 'GET';
+    const isMetrics = path === METRICS_PATH && req.method === 'GET';
     if (closing !== undefined) {
       req.resume();
       return sendError(res, 503, RPC.SERVER_ERROR, 'The server is shutting down.', { connection: 'close' });
     }
-    if (!isMcp && !isHealth) {
+    if (!isMcp && !isHealth && !isMetrics) {
       req.resume();
       return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found. The MCP endpoint is /mcp.');
     }
     if (!hostAllowed(req)) {
       req.resume();
+      authFailed('bad_host');
       return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Host is not allowed.');
     }
     if (!originAllowed(req)) {
       req.resume();
+      authFailed('bad_origin');
       return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Origin is not allowed.');
     }
-    if (isHealth && loopback) return handleHealth(res);
-    const clientId = await authenticate(req);
-    if (clientId === undefined) {
+    if (isMetrics) {
       req.resume();
+      return handleMetrics(req, res);
+    }
+    if (isHealth && loopback) return handleHealth(res);
+    const authenticated = await authenticate(req);
+    if ('reason' in authenticated) {
+      req.resume();
+      authFailed(authenticated.reason);
       return sendError(res, 401, RPC.UNAUTHORIZED, 'Unauthorized: a valid access key is required (Bearer).', {
         'www-authenticate': 'Bearer',
       });
     }
+    const clientId = authenticated.clientId;
     if (isHealth) return handleHealth(res);
     switch (req.method) {
       case 'POST':

@@ -29,6 +29,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
 import { combineObservers } from './internal/observers.js';
 import { createSocketServer, type SocketServer } from './internal/socket-server.js';
 import { defaultLogger, type Logger } from './logger.js';
+import { createGatewayMetrics, createSessionTally } from './metrics.js';
 import { DEFAULT_MAX_LINE_BYTES } from './stdio.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -71,6 +72,8 @@ export interface StartServerOptions {
   callTimeoutMs?: number;
   /** How often the store is polled for other processes' writes, in ms. Default: the store's (50 ms). */
   watchIntervalMs?: number;
+  /** Serve Prometheus metrics at `GET /metrics` (loopback peers on a loopback bind). Default `true`. */
+  metrics?: boolean;
 }
 
 /** A running gateway server. */
@@ -244,9 +247,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         { data: { entity: 'client', id: anonymous } },
       );
     }
+    // Sessions per client for /health; Prometheus metrics unless turned off.
+    const tally = createSessionTally();
+    const metrics =
+      options.metrics === false
+        ? undefined
+        : createGatewayMetrics({ upstreams: () => gateway?.status().upstreams ?? [] });
     // Who hears of calls, sessions, list changes and upstream states (metrics, logs).
     const observers: GatewayObserver[] = [];
     observers.push(createCallLog(logger.child({ component: 'gateway' })));
+    observers.push(tally.observer, ...(metrics === undefined ? [] : [metrics.observer]));
     gateway = createGateway({
       observer: combineObservers(observers),
       store: opened.store,
@@ -278,8 +288,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             prompts: u.prompts,
             resources: u.resources,
           })),
+          sessionsByClient: tally.byClient(),
         };
       },
+      ...(metrics === undefined ? {} : { metrics, onAuthFailure: (reason) => metrics.authFailure(reason) }),
       externalSessions: { count: (clientId) => sock?.count(clientId) ?? 0 },
       host,
       port: requestedPort,
