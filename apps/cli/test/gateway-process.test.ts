@@ -278,6 +278,40 @@ describe('status', () => {
     expect(human.stdout).toMatch(/Upstreams\s+personal\/memory: ready/);
   });
 
+  it('shows the open sessions per client', async () => {
+    const { accessKey } = await sb.json<{ accessKey: string }>(['client', 'add', 'cursor']);
+    const s = await start();
+    const before = await sb.cli(['status']);
+    expect(before.stdout).toMatch(/Sessions\s+none open/);
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${accessKey}`,
+    };
+    const init = await fetch(s.url ?? '', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    expect(init.status).toBe(200);
+    await fetch(s.url ?? '', {
+      method: 'POST',
+      headers: { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id') ?? '' },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+    const status = await until(async () => {
+      const st = await sb.json<{ gateway: { sessionsByClient: Record<string, number> | null } }>(['status']);
+      return st.gateway.sessionsByClient?.cursor === 1 ? st : undefined;
+    }, 'the session to be counted');
+    expect(status.gateway.sessionsByClient).toEqual({ cursor: 1 });
+    expect((await sb.cli(['status'])).stdout).toMatch(/Sessions\s+cursor: 1/);
+  });
+
   it('says how to start the gateway when none runs, also when the vault cannot be opened', async () => {
     expect((await sb.json<{ gateway: unknown }>(['status'])).gateway).toBeNull();
     sb.env.MCPMUX_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');

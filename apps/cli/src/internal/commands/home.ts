@@ -57,20 +57,32 @@ export interface GatewayStatus {
   log: string;
   /** Each upstream's state and restarts; `null` when `/health` did not answer. */
   upstreams: UpstreamHealth[] | null;
+  /** Open sessions per client (HTTP and bridges); `null` when `/health` did not answer. */
+  sessionsByClient: Record<string, number> | null;
 }
 
-async function fetchHealth(url: string): Promise<UpstreamHealth[] | null> {
+async function fetchHealth(
+  url: string,
+): Promise<{ upstreams: UpstreamHealth[]; sessionsByClient: Record<string, number> } | null> {
   try {
     const res = await fetch(url.replace(/\/mcp$/, '/health'), { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return null;
-    const body = (await res.json()) as { upstreams?: unknown };
-    if (!Array.isArray(body.upstreams)) return [];
-    return body.upstreams.map((u: Record<string, unknown>) => ({
-      space: String(u.space),
-      server: String(u.server),
-      state: String(u.state),
-      restarts: Number(u.restarts ?? 0),
-    }));
+    const body = (await res.json()) as { upstreams?: unknown; sessionsByClient?: unknown };
+    const upstreams = Array.isArray(body.upstreams)
+      ? body.upstreams.map((u: Record<string, unknown>) => ({
+          space: String(u.space),
+          server: String(u.server),
+          state: String(u.state),
+          restarts: Number(u.restarts ?? 0),
+        }))
+      : [];
+    const sessionsByClient: Record<string, number> = {};
+    if (typeof body.sessionsByClient === 'object' && body.sessionsByClient !== null) {
+      for (const [client, n] of Object.entries(body.sessionsByClient)) {
+        if (typeof n === 'number' && n > 0) sessionsByClient[client] = n;
+      }
+    }
+    return { upstreams, sessionsByClient };
   } catch {
     return null;
   }
@@ -80,6 +92,7 @@ async function fetchHealth(url: string): Promise<UpstreamHealth[] | null> {
 export async function gatewayStatus(home: string): Promise<GatewayStatus | null> {
   const info = await runningGateway(home);
   if (info === undefined) return null;
+  const health = await fetchHealth(info.url);
   return {
     running: true,
     url: info.url,
@@ -88,7 +101,8 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
     startedAt: info.startedAt,
     socket: info.socket,
     log: gatewayPaths(home).log,
-    upstreams: await fetchHealth(info.url),
+    upstreams: health?.upstreams ?? null,
+    sessionsByClient: health?.sessionsByClient ?? null,
   };
 }
 
@@ -174,6 +188,14 @@ export async function status(ctx: Ctx): Promise<number> {
     lines.forEach((line, i) => {
       rows.push([i === 0 ? 'Upstreams' : '', line]);
     });
+    const byClient = gateway.sessionsByClient;
+    if (byClient !== null) {
+      const entries = Object.entries(byClient).sort(([a], [b]) => a.localeCompare(b));
+      rows.push([
+        'Sessions',
+        entries.length === 0 ? 'none open' : entries.map(([client, n]) => `${client}: ${n}`).join(', '),
+      ]);
+    }
   }
   for (const [k, v] of rows) o.line(`${o.color.bold(k.padEnd(13))}${v}`.trimEnd());
   return 0;
