@@ -45,6 +45,7 @@ import { toRpcError } from './internal/errors.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
 import { matchMethod } from './internal/request-schema.js';
 import { DownstreamSession, LOG_LEVELS, severity } from './internal/session.js';
+import { type RequestSpan, startRequestSpan } from './internal/tracing.js';
 import { createUpstreamPool, type UpstreamPoolHandle } from './internal/upstream/pool.js';
 import type {
   DownstreamOrigin,
@@ -1109,9 +1110,11 @@ class GatewayCore implements Gateway {
     route: Route,
     message: RpcMessage,
     extra: HandlerExtra,
+    span?: RequestSpan,
   ): Promise<Record<string, unknown>> {
     const upstream = await this.upstreamFor(spaceId, route);
     const options: UpstreamCallOptions = { signal: extra.signal, origin: session.origin };
+    if (span !== undefined) options.traceContext = span.context;
     const progressToken = extra._meta?.progressToken;
     if (progressToken !== undefined) {
       options.onProgress = (p) => {
@@ -1176,19 +1179,29 @@ class GatewayCore implements Gateway {
   ): Promise<Record<string, unknown>> {
     const started = performance.now();
     const spaceId = s.spaceId;
+    // A resource URI may carry values (template parameters): it names no span.
+    const span = startRequestSpan(op.method, op.kind === 'resource' ? undefined : name, params._meta, {
+      clientId: s.clientId,
+      spaceId,
+    });
     route ??= await this.routeOnceConnected(s, op.kind, name);
     if (route === undefined) {
       const error = unknownError(op.kind, name);
       this.record(s, spaceId, op.method, op.kind, name, undefined, started, error, extra.requestId);
+      span.end({ serverId: undefined, outcome: 'error', decision: 'deny' }, error);
       throw error;
     }
     try {
       const forwarded = forwardParams(params, op.kind === 'resource' ? undefined : route.name, 'name');
-      const result = await this.forward(s, spaceId, route, { method: op.method, params: forwarded }, extra);
+      const message = { method: op.method, params: forwarded };
+      const result = await this.forward(s, spaceId, route, message, extra, span);
       this.record(s, spaceId, op.method, op.kind, name, route, started, undefined, extra.requestId);
+      span.end({ serverId: route.serverId, outcome: 'ok', decision: 'allow' });
       return result;
     } catch (err) {
       this.record(s, spaceId, op.method, op.kind, name, route, started, err, extra.requestId);
+      const outcome = errorCode(err) === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
+      span.end({ serverId: route.serverId, outcome, decision: 'allow' }, err);
       throw err;
     }
   }
@@ -1287,15 +1300,36 @@ class GatewayCore implements Gateway {
 
     // The four lists: served from the memoized view, in pages.
     const lists = [
-      [ListToolsRequestSchema, 'tools', (v: View): readonly unknown[] => v.tools],
-      [ListPromptsRequestSchema, 'prompts', (v: View): readonly unknown[] => v.prompts],
-      [ListResourcesRequestSchema, 'resources', (v: View): readonly unknown[] => v.resources],
-      [ListResourceTemplatesRequestSchema, 'resourceTemplates', (v: View): readonly unknown[] => v.templates],
+      [ListToolsRequestSchema, 'tools', 'tools/list', (v: View): readonly unknown[] => v.tools],
+      [ListPromptsRequestSchema, 'prompts', 'prompts/list', (v: View): readonly unknown[] => v.prompts],
+      [
+        ListResourcesRequestSchema,
+        'resources',
+        'resources/list',
+        (v: View): readonly unknown[] => v.resources,
+      ],
+      [
+        ListResourceTemplatesRequestSchema,
+        'resourceTemplates',
+        'resources/templates/list',
+        (v: View): readonly unknown[] => v.templates,
+      ],
     ] as const;
-    for (const [schema, key, items] of lists) {
-      on(schema, async (r: { params: { cursor?: string } | undefined }) =>
-        this.page(items(await this.viewOf(s, 'list')), r.params?.cursor, key),
-      );
+    for (const [schema, key, method, items] of lists) {
+      on(schema, async (r: { params: { cursor?: string; _meta?: unknown } | undefined }) => {
+        const span = startRequestSpan(method, undefined, r.params?._meta, {
+          clientId: s.clientId,
+          spaceId: s.spaceId,
+        });
+        try {
+          const result = this.page(items(await this.viewOf(s, 'list')), r.params?.cursor, key);
+          span.end({ serverId: undefined, outcome: 'ok' });
+          return result;
+        } catch (err) {
+          span.end({ serverId: undefined, outcome: 'error' }, err);
+          throw err;
+        }
+      });
     }
 
     // tools/call: installed through the base Protocol so the SDK does not re-validate (and strip)

@@ -25,6 +25,7 @@ import {
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { tracedUpstreamRequest } from '../tracing.js';
 import { createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
 import { ChildProcessTransport } from './stdio-transport.js';
 import type {
@@ -737,6 +738,12 @@ export class UpstreamConnection implements Upstream {
   }
 
   request(message: RpcMessage, options: UpstreamCallOptions = {}): Promise<Record<string, unknown>> {
+    return tracedUpstreamRequest(message, options.traceContext, this.serverId, (traced) =>
+      this.send(traced, options),
+    );
+  }
+
+  private send(message: RpcMessage, options: UpstreamCallOptions): Promise<Record<string, unknown>> {
     const client = this.client;
     if (this._state !== 'ready' || client === undefined) return Promise.reject(this.unavailable());
     if (nestsDeeperThan(message.params, MAX_FORWARD_DEPTH)) return Promise.reject(this.nestedTooDeeply());

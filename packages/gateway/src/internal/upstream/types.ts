@@ -10,6 +10,7 @@ import type {
   ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from '@opentelemetry/api';
 
 /** Lifecycle of one upstream connection. */
 export type UpstreamState =
@@ -48,6 +49,8 @@ export interface UpstreamCallOptions {
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
   /** Which downstream session caused this request (routes sampling/elicitation/roots back to it). */
   origin?: DownstreamOrigin;
+  /** The OpenTelemetry context whose span is the parent of this request's span. Default: the active one. */
+  traceContext?: Context;
 }
 
 /** A JSON-RPC request or notification as plain data. */
