@@ -139,6 +139,22 @@ describe('start', () => {
     expect(gatewayProcesses(sb.home)).toEqual([first.pid]);
   });
 
+  it('passes --log-level and --log-format to the detached gateway, and restart passes new ones', async () => {
+    const log = join(sb.home, 'logs', 'gateway.log');
+    const first = await start(['--log-format', 'pretty', '--log-level', 'debug']);
+    expect(readFileSync(log, 'utf8')).toMatch(/^\d\d:\d\d:\d\d INFO {2}mcpmux gateway listening /m);
+    const again = await sb.cli(['start', '--port', '0', '--log-level', 'warn']);
+    expect(again.stderr).toContain('mcpmux restart --log-level warn');
+    const before = readFileSync(log, 'utf8').length;
+    const after = await sb.json<Summary>(['restart', '--log-format', 'json', '--log-level', 'warn']);
+    if (after.pid !== null) pids.add(after.pid);
+    expect(after.pid).not.toBe(first.pid);
+    const added = readFileSync(log, 'utf8').slice(before);
+    // The old gateway's last pretty line, then the new one's stdout line and no info log line.
+    expect(added).toContain(`mcpmux gateway listening on ${after.url}`);
+    expect(added.split('mcpmux gateway listening on')[1]).not.toMatch(/"level":30|INFO/);
+  });
+
   it('starts exactly one gateway when five processes start it at the same instant', async () => {
     const runs = await Promise.all(
       Array.from(

@@ -153,3 +153,61 @@ describe('mcpmux serve session limits', () => {
     expect(r.stderr).toContain('--max-sessions-per-client must be at least 1');
   });
 });
+
+describe('mcpmux serve logging', () => {
+  let sb: Sandbox;
+  let key: string;
+
+  beforeAll(async () => {
+    sb = sandbox();
+    await sb.ok(['init']);
+    key = (await sb.json<{ accessKey: string }>(['client', 'add', 'app'])).accessKey;
+  });
+
+  afterAll(() => sb?.cleanup());
+
+  it('writes parseable JSON log lines with --log-format json, down to --log-level debug', async () => {
+    const server = await serve(sb, ['--log-format', 'json', '--log-level', 'debug']);
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${key}`,
+    };
+    const init = await fetch(server.url ?? '', { method: 'POST', headers, body: INIT });
+    await init.text();
+    const session = init.headers.get('mcp-session-id') ?? '';
+    const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await fetch(server.url ?? '', {
+      method: 'POST',
+      headers: { ...headers, 'mcp-session-id': session },
+      body: initialized,
+    }).then((r) => r.text());
+    expect(await server.stop()).toBe(0);
+    const lines = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.some((l) => l.msg === 'mcpmux gateway listening' && l.level === 30)).toBe(true);
+    expect(lines.some((l) => l.msg === 'session opened' && l.level === 20)).toBe(true);
+    expect(server.stderr()).not.toContain(key);
+  });
+
+  it('writes one readable line per entry with --log-format pretty', async () => {
+    const server = await serve(sb, ['--log-format', 'pretty']);
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toMatch(/^\d\d:\d\d:\d\d INFO {2}mcpmux gateway listening /m);
+  });
+
+  it('writes no info line with --log-level warn', async () => {
+    const server = await serve(sb, ['--log-format', 'json', '--log-level', 'warn']);
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain('"level":30');
+  });
+
+  it('refuses an unknown --log-level, naming the choices', async () => {
+    const r = await sb.cli(['serve', '--port', '0', '--log-level', 'loud']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('trace, debug, info, warn, error');
+  });
+});

@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
-import type { GatewayInfo } from '@mcpmux/server';
+import type { GatewayInfo, LogFormat, LogLevel } from '@mcpmux/server';
 import { cliBin } from './bridge/gateway-launch.js';
 
 export type { GatewayInfo } from '@mcpmux/server';
@@ -28,6 +28,19 @@ export const GATEWAY_STOPPED_FILE = 'gateway.stopped';
 export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 /** How many rotated logs are kept (`gateway.log.1` .. `gateway.log.3`). */
 export const LOG_KEEP = 3;
+
+/** `--log-level` choices of `serve`, `start` and `restart` (the server's levels; kept here so the CLI starts light). */
+export const LOG_LEVEL_CHOICES = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+] as const satisfies readonly LogLevel[];
+/** `--log-format` choices of `serve`, `start` and `restart`. */
+export const LOG_FORMAT_CHOICES = ['pretty', 'json'] as const satisfies readonly LogFormat[];
 
 const POLL_MS = 50;
 /** A lock file with no readable pid yet is someone's create-then-write in progress, unless this old. */
@@ -95,6 +108,10 @@ export interface EnsureGatewayOptions {
   host?: string;
   /** The CLI entry to run as `node BIN serve`. Default: this package's `dist/bin.js`. */
   bin?: string;
+  /** `--log-level` of a gateway started here. Default: `MCPMUX_LOG_LEVEL` in `env`, else `info`. */
+  logLevel?: LogLevel;
+  /** `--log-format` of a gateway started here. Default `json` (its log is a file). */
+  logFormat?: LogFormat;
 }
 
 /** What {@link startGateway} found or did. */
@@ -110,8 +127,8 @@ export interface StartedGateway {
  * same instant (other processes included) start exactly one: the starter holds `<home>/gateway.lock`
  * (created exclusively with its pid; a lock whose pid is dead is stale and broken), the others wait
  * (bounded) until the gateway answers. A start removes the `gateway.stopped` marker, rotates
- * `<home>/logs/gateway.log` when over 10 MiB, and runs `node <bin.js> --home HOME serve` in its own
- * session with its output appended to that log.
+ * `<home>/logs/gateway.log` when over 10 MiB, and runs `node <bin.js> --home HOME serve` (with
+ * `--host`/`--port`/`--log-level`/`--log-format` when given) in its own session with its output appended to that log.
  *
  * @param options - see {@link EnsureGatewayOptions}.
  * @returns the running gateway's `gateway.json` contents.
@@ -267,6 +284,8 @@ async function spawnGateway(
     'serve',
     ...(options.host === undefined ? [] : ['--host', options.host]),
     ...(options.port === undefined ? [] : ['--port', String(options.port)]),
+    ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
+    ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
   ];
   const fd = openSync(paths.log, 'a', 0o600);
   let exit: string | undefined;

@@ -6,6 +6,8 @@ import * as connectCmd from './commands/connect.js';
 import * as daemonCmd from './commands/daemon.js';
 import * as featuresetCmd from './commands/featureset.js';
 import * as homeCmd from './commands/home.js';
+import * as logsCmd from './commands/logs.js';
+import { DEFAULT_LOG_LINES } from './commands/logs.js';
 import * as secretCmd from './commands/secret.js';
 import * as serveCmd from './commands/serve.js';
 import * as serverCmd from './commands/server.js';
@@ -13,9 +15,25 @@ import * as serviceCmd from './commands/service.js';
 import * as spaceCmd from './commands/space.js';
 import * as toolsCmd from './commands/tools.js';
 import { Ctx, type GlobalOptions } from './context.js';
-import { DEFAULT_PORT } from './gateway-process.js';
+import { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './gateway-process.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
+
+/** `--log-level` and `--log-format` of `serve`, `start` and `restart`. */
+const logOptions = (c: Command) =>
+  c
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'lowest level logged (default: $MCPMUX_LOG_LEVEL, else info)',
+      ).choices(LOG_LEVEL_CHOICES),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines as pretty text or JSON (default: pretty on a terminal, else json)',
+      ).choices(LOG_FORMAT_CHOICES),
+    );
 
 /** `--space S` of every per-Space command. */
 const SPACE_OPTION = ['--space <space>', 'the Space (default: the active Space)'] as const;
@@ -330,7 +348,7 @@ Examples:
     .action(act(toolsCmd.explain));
 
   // --- serve / stdio
-  program
+  const serveCommand = program
     .command('serve')
     .description('run the gateway (Streamable HTTP at http://HOST:PORT/mcp) until interrupted')
     .option('--host <host>', "interface to bind (default 127.0.0.1, or serve.host in the home's config.json)")
@@ -355,8 +373,8 @@ Examples:
       '--session-idle-timeout <seconds>',
       "close sessions idle this long (default 1800, or serve.sessionIdleTimeout in the home's config.json)",
       positiveInt('--session-idle-timeout'),
-    )
-    .action(act(serveCmd.serve));
+    );
+  logOptions(serveCommand).action(act(serveCmd.serve));
   program
     .command('stdio')
     .description("relay an app's stdio to the home's gateway, started when none runs (what `connect` writes)")
@@ -376,20 +394,38 @@ Examples:
         `port (default ${DEFAULT_PORT}, or serve.port in the home's config.json; 0: any free port)`,
         positiveInt('--port'),
       );
-  gatewayAddress(
-    program
-      .command('start')
-      .description('run the gateway in the background (logs in <home>/logs/gateway.log); no-op when it runs'),
+  logOptions(
+    gatewayAddress(
+      program
+        .command('start')
+        .description(
+          'run the gateway in the background (logs in <home>/logs/gateway.log); no-op when it runs',
+        ),
+    ),
   ).action(act(daemonCmd.start));
   program
     .command('stop')
     .description('stop the background gateway (apps using the stdio bridge are told it stopped)')
     .action(act(daemonCmd.stop));
-  gatewayAddress(
-    program
-      .command('restart')
-      .description('stop and start the background gateway (same address unless --host/--port)'),
+  logOptions(
+    gatewayAddress(
+      program
+        .command('restart')
+        .description('stop and start the background gateway (same address unless --host/--port)'),
+    ),
   ).action(act(daemonCmd.restart));
+  program
+    .command('logs')
+    .description("print the gateway's log, or a server's stderr log in a Space (-f: follow)")
+    .argument('[server]', "a server id: its stderr log instead of the gateway's")
+    .option('-f, --follow', 'keep printing lines as they are written, until Ctrl-C')
+    .option('--space <space>', "the server's Space (default: the active Space)")
+    .option(
+      '-n, --lines <n>',
+      `how many of the last lines to print first (default ${DEFAULT_LOG_LINES})`,
+      positiveInt('--lines'),
+    )
+    .action(act(logsCmd.logs));
   const service = group(program, 'service', 'run the gateway from login (systemd user unit, launchd agent)');
   gatewayAddress(
     service

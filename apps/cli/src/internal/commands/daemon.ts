@@ -1,11 +1,20 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
-import { type GatewayInfo, gatewayPaths, startGateway, stopGateway } from '../gateway-process.js';
+import {
+  type GatewayInfo,
+  gatewayPaths,
+  type LOG_FORMAT_CHOICES,
+  type LOG_LEVEL_CHOICES,
+  startGateway,
+  stopGateway,
+} from '../gateway-process.js';
 
 /** Options of `start` and `restart`, as parsed. */
 export interface StartOptions {
   host?: string;
   port?: number;
+  logLevel?: (typeof LOG_LEVEL_CHOICES)[number];
+  logFormat?: (typeof LOG_FORMAT_CHOICES)[number];
 }
 
 /** The `--json` shape of `start`, `stop` and `restart`. */
@@ -45,10 +54,15 @@ async function startWith(ctx: Ctx, opts: StartOptions) {
     env: ctx.io.env,
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.host === undefined ? {} : { host: opts.host }),
+    ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
+    ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
   });
 }
 
-/** `start [--host H] [--port P]`: runs the gateway detached; a no-op when it already runs. */
+/**
+ * `start [--host H] [--port P] [--log-level L] [--log-format F]`: runs the gateway detached; a no-op
+ * when it already runs.
+ */
 export async function start(ctx: Ctx, opts: StartOptions): Promise<number> {
   checkPort(opts.port);
   const { info, started } = await startWith(ctx, opts);
@@ -64,6 +78,15 @@ export async function start(ctx: Ctx, opts: StartOptions): Promise<number> {
   ctx.out.line(`mcpmux gateway already running at ${info.url} (pid ${info.pid}).`);
   const asked = opts.port !== undefined && opts.port !== 0 && addressOf(info.url).port !== opts.port;
   if (asked) ctx.out.note(`To move it to port ${opts.port}: \`mcpmux restart --port ${opts.port}\`.`);
+  const logFlags = [
+    ...(opts.logLevel === undefined ? [] : [`--log-level ${opts.logLevel}`]),
+    ...(opts.logFormat === undefined ? [] : [`--log-format ${opts.logFormat}`]),
+  ];
+  if (logFlags.length > 0) {
+    ctx.out.note(
+      `Its logging is unchanged; to apply ${logFlags.join(' ')}: \`mcpmux restart ${logFlags.join(' ')}\`.`,
+    );
+  }
   return 0;
 }
 
@@ -84,8 +107,8 @@ export async function stop(ctx: Ctx): Promise<number> {
 }
 
 /**
- * `restart [--host H] [--port P]`: stop, then start a new process, on the address the stopped
- * gateway used unless `--host`/`--port` say otherwise.
+ * `restart [--host H] [--port P] [--log-level L] [--log-format F]`: stop, then start a new process,
+ * on the address the stopped gateway used unless `--host`/`--port` say otherwise.
  */
 export async function restart(ctx: Ctx, opts: StartOptions): Promise<number> {
   checkPort(opts.port);

@@ -1,9 +1,13 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
 import { loadServer } from '../deps.js';
+import type { LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from '../gateway-process.js';
 
 /** Resolves `wait` when `signal` aborts, or on SIGINT/SIGTERM when no signal was given; `dispose` stops listening. */
-function shutdownRequested(signal: AbortSignal | undefined): { wait: Promise<void>; dispose: () => void } {
+export function shutdownRequested(signal: AbortSignal | undefined): {
+  wait: Promise<void>;
+  dispose: () => void;
+} {
   let dispose = () => {};
   const wait = new Promise<void>((resolve) => {
     if (signal) {
@@ -36,6 +40,8 @@ interface ServeOptions {
   maxSessionsPerClient?: number;
   maxSessions?: number;
   sessionIdleTimeout?: number;
+  logLevel?: (typeof LOG_LEVEL_CHOICES)[number];
+  logFormat?: (typeof LOG_FORMAT_CHOICES)[number];
 }
 
 function atLeastOne(value: number | undefined, flag: string): void {
@@ -46,8 +52,10 @@ function atLeastOne(value: number | undefined, flag: string): void {
 
 /**
  * `serve [--host H] [--port P] [--anonymous CLIENT] [--allow-non-loopback]
- * [--max-sessions-per-client N] [--max-sessions N] [--session-idle-timeout SECONDS]`; the session
- * flags override the `serve` settings of `<home>/config.json`.
+ * [--max-sessions-per-client N] [--max-sessions N] [--session-idle-timeout SECONDS]
+ * [--log-level L] [--log-format pretty|json]`; the session flags override the `serve` settings of
+ * `<home>/config.json`. Log lines go to the io's standard error: level `--log-level`, else
+ * `MCPMUX_LOG_LEVEL`, else info; format `--log-format`, else pretty on a terminal and JSON otherwise.
  */
 export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   if (opts.port !== undefined && opts.port > 65535) {
@@ -58,10 +66,18 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   atLeastOne(opts.maxSessionsPerClient, '--max-sessions-per-client');
   atLeastOne(opts.maxSessions, '--max-sessions');
   atLeastOne(opts.sessionIdleTimeout, '--session-idle-timeout');
-  const { startServer } = await loadServer();
+  const { startServer, defaultLogger } = await loadServer();
+  const stderr = ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
+  const logger = defaultLogger(ctx.io.env, stderr.isTTY === true, {
+    ...(opts.logLevel === undefined ? {} : { level: opts.logLevel }),
+    ...(opts.logFormat === undefined ? {} : { format: opts.logFormat }),
+    // The process's own stderr: pino's synchronous fd 2 (nothing lost on a crash); else the given stream.
+    ...(ctx.io.stderr === process.stderr ? {} : { destination: ctx.io.stderr }),
+  });
   const server = await startServer({
     home: ctx.home,
     env: ctx.io.env,
+    logger,
     ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
