@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Cost of the Prometheus metrics (issue #19): the same echo workload, sequential tools/call POSTs
+// over loopback to `startServer` (in this process, logger silent), with metrics on and off.
+// Repetitions interleave the two (on/off, then off/on, ...) so drift hits both alike; each one
+// starts a fresh server for the same home, warms it, then times N calls. Prints each run, the
+// calls/s medians and the ratio (off / on; 1.00 means no measurable cost).
+//
+// Usage: node bench/gateway/observability-overhead.bench.mjs [--calls 2000] [--reps 5]
+//   (build first: pnpm --filter @mcpmux/server build)
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger, openHome, startServer } from '@mcpmux/server';
+import { seedEchoSpace } from './lib/heap-check.mjs';
+
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' } },
+});
+const calls = Number(values.calls);
+const reps = Number(values.reps);
+
+function post(url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const home = mkdtempSync(join(tmpdir(), 'mcpmux-obs-overhead-'));
+const env = { PATH: process.env.PATH ?? '', MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
+const opened = await openHome({ home, env, create: true });
+const { accessKey } = await seedEchoSpace(opened.store);
+await opened.close();
+
+/** Calls per second of `calls` sequential echo calls against a fresh server. */
+async function run(metrics) {
+  const server = await startServer({
+    home,
+    env,
+    port: 0,
+    metrics,
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    const base = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${accessKey}`,
+    };
+    const init = await post(
+      server.url,
+      base,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'bench', version: '1' },
+        },
+      }),
+    );
+    const headers = { ...base, 'mcp-session-id': init.headers['mcp-session-id'] };
+    await post(server.url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    const list = JSON.parse(
+      (await post(server.url, headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }))).body,
+    );
+    const tool = list.result.tools[0].name;
+    const body = (id) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: tool, arguments: { message: 'hi' } },
+      });
+    for (let i = 0; i < 200; i++) await post(server.url, headers, body(`w${i}`));
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) {
+      const res = await post(server.url, headers, body(i));
+      if (res.status !== 200) throw new Error(`call ${i} answered ${res.status}: ${res.body}`);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (metrics) {
+      const scraped = await fetch(server.url.replace(/\/mcp$/, '/metrics')).then((r) => r.text());
+      if (!scraped.includes('mcpmux_calls_total')) throw new Error('metrics on, but no mcpmux_calls_total');
+    }
+    return calls / seconds;
+  } finally {
+    await server.close();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const results = { on: [], off: [] };
+try {
+  for (let r = 0; r < reps; r++) {
+    const order = r % 2 === 0 ? [true, false] : [false, true];
+    for (const metrics of order) {
+      const rate = await run(metrics);
+      results[metrics ? 'on' : 'off'].push(rate);
+      console.log(`rep ${r + 1} metrics ${metrics ? 'on ' : 'off'}: ${rate.toFixed(0)} calls/s`);
+    }
+  }
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
+const on = median(results.on);
+const off = median(results.off);
+console.log(
+  `median calls/s over ${reps} reps of ${calls} sequential tools/call: metrics on ${on.toFixed(0)}, off ${off.toFixed(0)}, off/on ${(off / on).toFixed(3)} (metrics overhead ${(((off - on) / off) * 100).toFixed(1)}%; negative: within noise)`,
+);
