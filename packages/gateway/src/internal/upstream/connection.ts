@@ -547,7 +547,7 @@ export class UpstreamConnection implements Upstream {
     this.consecutiveFailures++;
     if (this.crashTimes.length >= backoff.maxCrashes) {
       this._lastError = `${reason}; crashed ${this.crashTimes.length} time${this.crashTimes.length === 1 ? '' : 's'} within ${formatSeconds(backoff.windowMs)} s, circuit open: not restarting until its configuration changes or it is removed and added again`;
-      this.ctx.logger.error(
+      this.ctx.logger.debug(
         { spaceId: this.spaceId, serverId: this.serverId, err: this._lastError },
         'upstream circuit open',
       );
@@ -559,7 +559,7 @@ export class UpstreamConnection implements Upstream {
       backoff.initialMs * backoff.factor ** (this.consecutiveFailures - 1),
     );
     this._lastError = `${reason}; restarting in ${delay} ms`;
-    this.ctx.logger.warn(
+    this.ctx.logger.debug(
       { spaceId: this.spaceId, serverId: this.serverId, err: this._lastError },
       'upstream down',
     );
@@ -591,7 +591,7 @@ export class UpstreamConnection implements Upstream {
       if (this._state !== 'ready') return;
       const idleFor = this.ctx.now() - this.lastActivity;
       if (this.inflight.size === 0 && idleFor >= this.ctx.idleMs) {
-        this.ctx.logger.info({ spaceId: this.spaceId, serverId: this.serverId }, 'closing idle upstream');
+        this.ctx.logger.debug({ spaceId: this.spaceId, serverId: this.serverId }, 'closing idle upstream');
         void this.shutdown('idle');
       } else {
         this.scheduleIdleCheck(Math.max(this.ctx.idleMs - idleFor, Math.min(this.ctx.idleMs, 1000)));
