@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Cost of the Prometheus metrics (issue #19): the same echo workload, sequential tools/call POSTs
-// over loopback to `startServer` (in this process, logger silent), with metrics on and off.
+// Cost of observability (issue #19): the same echo workload, sequential tools/call POSTs over
+// loopback to `startServer` (in this process, logger silent), with Prometheus metrics on and an
+// OpenTelemetry SDK registered (every span recorded, then dropped), against both off.
 // Repetitions interleave the two (on/off, then off/on, ...) so drift hits both alike; each one
 // starts a fresh server for the same home, warms it, then times N calls. Prints each run, the
 // calls/s medians and the ratio (off / on; 1.00 means no measurable cost).
@@ -14,6 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger, openHome, startServer } from '@mcpmux/server';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { seedEchoSpace } from './lib/heap-check.mjs';
 
 const { values } = parseArgs({
@@ -42,8 +46,32 @@ const opened = await openHome({ home, env, create: true });
 const { accessKey } = await seedEchoSpace(opened.store);
 await opened.close();
 
-/** Calls per second of `calls` sequential echo calls against a fresh server. */
-async function run(metrics) {
+/** Records every span, batches it as NodeSDK does, counts it and drops it (no collector's cost). */
+let spans = 0;
+const tracing = new BasicTracerProvider({
+  spanProcessors: [
+    new BatchSpanProcessor({
+      export: (batch, done) => {
+        spans += batch.length;
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    }),
+  ],
+});
+
+/**
+ * Calls per second of `calls` sequential echo calls against a fresh server; `observed`: metrics on
+ * and an OpenTelemetry SDK registered (spans recorded, trace context sent upstream), else neither.
+ */
+async function run(observed) {
+  const metrics = observed;
+  trace.disable();
+  propagation.disable();
+  if (observed) {
+    trace.setGlobalTracerProvider(tracing);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  }
   const server = await startServer({
     home,
     env,
@@ -91,6 +119,10 @@ async function run(metrics) {
       if (res.status !== 200) throw new Error(`call ${i} answered ${res.status}: ${res.body}`);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (observed) await tracing.forceFlush();
+    if (observed && spans < calls * 2)
+      throw new Error(`tracing on, but only ${spans} spans for ${calls} calls`);
+    spans = 0;
     if (metrics) {
       const scraped = await fetch(server.url.replace(/\/mcp$/, '/metrics')).then((r) => r.text());
       if (!scraped.includes('mcpmux_calls_total')) throw new Error('metrics on, but no mcpmux_calls_total');
@@ -114,7 +146,7 @@ try {
     for (const metrics of order) {
       const rate = await run(metrics);
       results[metrics ? 'on' : 'off'].push(rate);
-      console.log(`rep ${r + 1} metrics ${metrics ? 'on ' : 'off'}: ${rate.toFixed(0)} calls/s`);
+      console.log(`rep ${r + 1} metrics+tracing ${metrics ? 'on ' : 'off'}: ${rate.toFixed(0)} calls/s`);
     }
   }
 } finally {
@@ -123,5 +155,5 @@ try {
 const on = median(results.on);
 const off = median(results.off);
 console.log(
-  `median calls/s over ${reps} reps of ${calls} sequential tools/call: metrics on ${on.toFixed(0)}, off ${off.toFixed(0)}, off/on ${(off / on).toFixed(3)} (metrics overhead ${(((off - on) / off) * 100).toFixed(1)}%; negative: within noise)`,
+  `median calls/s over ${reps} reps of ${calls} sequential tools/call: metrics+tracing on ${on.toFixed(0)}, off ${off.toFixed(0)}, off/on ${(off / on).toFixed(3)} (overhead ${(((off - on) / off) * 100).toFixed(1)}%; negative: within noise)`,
 );
