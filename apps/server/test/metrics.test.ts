@@ -192,6 +192,40 @@ describe('GET /metrics', () => {
     expect(text).not.toMatch(/session_?id=|request_?id=/i);
   });
 
+  it('counts list_changed sent to a session and restarts of a crashed upstream', async () => {
+    const client = await connectClient(server.url, t.keys.alice ?? '');
+    const value = async (name: string, labels: Record<string, string>) =>
+      sampleValue((await scrape()).samples, name, labels) ?? 0;
+    try {
+      await client.listTools();
+      const listChanged = await value('mcpmux_list_changed_total', { kind: 'tools' });
+      // A write by another process (as the CLI's): alice loses the tools, her session is told.
+      const opened = await openHome({ home: t.home, env: t.env });
+      try {
+        await opened.store.ungrant('alice', 'personal', 'all');
+        await waitFor(
+          async () => (await value('mcpmux_list_changed_total', { kind: 'tools' })) === listChanged + 1,
+          5000,
+          'one more tools list_changed',
+        );
+      } finally {
+        await opened.store.grant('alice', 'personal', 'all');
+        await opened.close();
+      }
+      await waitFor(async () => (await client.listTools()).tools.length > 0, 5000, 'the tools back');
+      const labels = { space: 'personal', server: 'gamma' };
+      const restarts = await value('mcpmux_upstream_restarts_total', labels);
+      await expect(client.callTool({ name: 'gamma_crash', arguments: {} })).rejects.toThrow();
+      await waitFor(
+        async () => (await value('mcpmux_upstream_restarts_total', labels)) === restarts + 1,
+        10_000,
+        'one restart of gamma',
+      );
+    } finally {
+      await endSession(client);
+    }
+  });
+
   it('keeps the Origin and Host guards of /mcp', async () => {
     const origin = await raw(metricsUrl, { method: 'GET', headers: { origin: 'https://evil.example' } });
     expect(origin.status).toBe(403);
