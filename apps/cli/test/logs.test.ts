@@ -51,6 +51,17 @@ describe('mcpmux logs', () => {
     expect(three.stdout).toBe(numbered(118, 120));
   });
 
+  it('makes the gateway JSON lines readable with --format pretty, and leaves other lines as they are', async () => {
+    gatewayLog(
+      `${JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 34, 56), msg: 'call', client: 'cursor', durationMs: 4.5 })}\nplain line\n`,
+    );
+    const pretty = await sb.ok(['logs', '--format', 'pretty']);
+    expect(pretty.stdout).toBe('12:34:56 INFO  call client=cursor durationMs=4.5\nplain line\n');
+    const json = await sb.ok(['logs']);
+    expect(json.stdout).toContain('"msg":"call"');
+    expect((await sb.cli(['logs', '--format', 'yaml'])).stderr).toContain('--format must be pretty or json');
+  });
+
   it('says to start the gateway when it has no log', async () => {
     const r = await sb.cli(['logs']);
     expect(r.code).not.toBe(0);

@@ -53,6 +53,7 @@ export {
   createLogger,
   type DefaultLoggerOverrides,
   defaultLogger,
+  formatLogLine,
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,

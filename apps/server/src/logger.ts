@@ -85,7 +85,7 @@ function prettyStream(target: NodeJS.WritableStream): Writable {
       while (newline !== -1) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
-        out += `${prettyLine(line)}\n`;
+        out += `${formatLogLine(line)}\n`;
         newline = pending.indexOf('\n');
       }
       if (out === '') return callback();
@@ -94,7 +94,16 @@ function prettyStream(target: NodeJS.WritableStream): Writable {
   });
 }
 
-function prettyLine(line: string): string {
+/**
+ * One log line as the pretty format writes it (`HH:MM:SS LEVEL msg key=value ...`) from a JSON line
+ * of pino's; a line that is not JSON (an upstream's stderr) comes back as it is.
+ *
+ * @example
+ * ```ts
+ * formatLogLine('{"level":30,"time":0,"msg":"call","client":"cursor"}'); // '00:00:00 INFO  call client=cursor'
+ * ```
+ */
+export function formatLogLine(line: string): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;

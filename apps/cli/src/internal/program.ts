@@ -425,6 +425,10 @@ Examples:
       `how many of the last lines to print first (default ${DEFAULT_LOG_LINES})`,
       positiveInt('--lines'),
     )
+    .option(
+      '--format <format>',
+      "pretty (the gateway's JSON lines made readable; default on a terminal) or json",
+    )
     .action(act(logsCmd.logs));
   const service = group(program, 'service', 'run the gateway from login (systemd user unit, launchd agent)');
   gatewayAddress(

@@ -17,6 +17,8 @@ const CHUNK = 64 * 1024;
 /** Options of `logs`, as parsed. */
 export interface LogsOptions {
   follow?: boolean;
+  /** `pretty`: the gateway's JSON lines as readable lines; `json`: as they are. Default: pretty on a terminal. */
+  format?: string;
   space?: string;
   lines?: number;
 }
@@ -160,7 +162,7 @@ async function follow(
 }
 
 /**
- * `logs [SERVER] [-f] [--space S] [-n N]`: prints the last N lines (default 50) of the gateway's log
+ * `logs [SERVER] [-f] [--space S] [-n N] [--format pretty|json]`: prints the last N lines (default 50) of the gateway's log
  * (`<home>/logs/gateway.log`) or of SERVER's stderr log in a Space (`<home>/logs/<space>/<server>.log`,
  * the active Space by default); with `-f`, keeps printing what is appended (across rotations) until
  * the io's abort signal, or SIGINT/SIGTERM.
@@ -169,10 +171,25 @@ async function follow(
  *   not run in that Space), or the Space does not.
  */
 export async function logs(ctx: Ctx, server: string | undefined, opts: LogsOptions): Promise<number> {
+  const format = opts.format ?? (ctx.io.isTTY ? 'pretty' : 'json');
+  if (format !== 'pretty' && format !== 'json') {
+    throw new McpmuxError('INVALID_INPUT', `--format must be pretty or json, not "${format}".`, {
+      data: { field: 'format' },
+    });
+  }
   const file = await logFile(ctx, server, opts);
+  const formatLine = format === 'pretty' ? (await loadServer()).formatLogLine : undefined;
   const handle = await open(file, 'r');
+  let partial = '';
   const write = (text: string) => {
-    ctx.io.stdout.write(text);
+    if (formatLine === undefined) {
+      ctx.io.stdout.write(text);
+      return;
+    }
+    // Whole lines only: a chunk read while following may end inside one.
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length > 0) ctx.io.stdout.write(`${lines.map(formatLine).join('\n')}\n`);
   };
   let owned = true;
   try {
