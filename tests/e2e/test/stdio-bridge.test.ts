@@ -4,7 +4,12 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type CallToolResult, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addClient, CLI_BIN, fixturePath, runCli } from './helpers/cli.js';
 import { createTempHome, type TempHome } from './helpers/home.js';
@@ -102,6 +107,7 @@ describe('stdio bridge: every app relays to the one gateway of the home', () => 
     ...processesWith(home.dir),
     ...processesWith('env-echo.mjs', `FIXTURE_TOKEN=${token}`),
     ...processesWith('held-call.mjs', `HELD_CALLS_FILE=${heldLog()}`),
+    ...processesWith('notifier.mjs', `NOTIFIER_OF=${home.dir}`),
   ];
 
   beforeAll(async () => {
@@ -116,6 +122,9 @@ describe('stdio bridge: every app relays to the one gateway of the home', () => 
     await installEnvEcho(home, { space: 'personal', token });
     await addNodeServer(home, 'personal', 'held', [fixturePath('held-call.mjs')], {
       HELD_CALLS_FILE: heldLog(),
+    });
+    await addNodeServer(home, 'personal', 'notifier', [fixturePath('notifier.mjs')], {
+      NOTIFIER_OF: home.dir,
     });
     await runCli(home, ['space', 'create', 'other']);
     await runCli(home, ['featureset', 'create', 'no-restart']);
@@ -225,6 +234,37 @@ describe('stdio bridge: every app relays to the one gateway of the home', () => 
     const gateways = processesWith(home.dir).filter((pid) => / serve( |$)/.test(commandLineOf(pid)));
     expect(gateways).toEqual([gatewayPid(home)]);
     expect(processesWith('env-echo.mjs', `FIXTURE_TOKEN=${token}`)).toHaveLength(1);
+  });
+
+  it('mcpmux restart: the bridge replays the app subscriptions and logging level on the new gateway', async () => {
+    const code = bridges.code!;
+    const uri = 'fixture://notifier/status';
+    const updated: string[] = [];
+    const logged: unknown[] = [];
+    code.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      updated.push(n.params.uri);
+    });
+    code.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logged.push(n.params.data);
+    });
+    await code.client.subscribeResource({ uri });
+    await code.client.setLoggingLevel('error');
+    expect(await code.callText('notifier_touch')).toBe('updated');
+    await waitFor(() => updated.length > 0, { what: 'resources/updated before the restart' });
+    const changed = code.toolsChanged;
+
+    await runCli(home, ['restart']);
+    await waitFor(() => code.toolsChanged > changed, { what: 'tools/list_changed after the reconnection' });
+    updated.length = 0;
+    // The replayed subscribe reached the new gateway and its new upstream; its answer never reached the app.
+    expect(await code.callText('notifier_touch')).toBe('updated');
+    await waitFor(() => updated.includes(uri), { what: 'resources/updated after the restart' });
+    // The replayed level holds: the upstream sends debug before error, so a delivered debug comes first.
+    logged.length = 0;
+    await code.callText('notifier_log');
+    await waitFor(() => logged.includes('at the level'), { what: 'the error-level log message' });
+    expect(logged).toEqual(['at the level']);
+    expect(code.stderr()).not.toMatch(/refused/);
   });
 
   it('mcpmux stop: the call in flight fails, every bridge exits, and no process of the home is left', async () => {

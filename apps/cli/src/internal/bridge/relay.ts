@@ -3,9 +3,11 @@
 // only `node:*` and the small modules next to this one, so it starts in about Node's own start-up.
 //
 // What it reads of each line is its top-level `id` and `method` (envelope.ts), to remember the app's
-// requests in flight and its `initialize`. When the gateway goes away (a crash, `mcpmux restart`), the
-// calls in flight fail with an error that says so, the bridge reconnects (starting the gateway
-// again), replays the app's handshake and tells the app its lists may have changed. When the gateway
+// requests in flight and its `initialize`; the rare `resources/subscribe`, `resources/unsubscribe` and
+// `logging/setLevel` lines are parsed in full (session-state.ts). When the gateway goes away (a crash,
+// `mcpmux restart`), the calls in flight fail with an error that says so, the bridge reconnects
+// (starting the gateway again), replays the app's handshake, its logging level and its resource
+// subscriptions (answers swallowed) and tells the app its lists may have changed. When the gateway
 // was stopped on purpose (`mcpmux stop` leaves `<home>/gateway.stopped`), the bridge exits.
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -22,6 +24,7 @@ import {
   readGatewayRecord,
 } from './gateway-launch.js';
 import { LineSplitter } from './lines.js';
+import { SessionState } from './session-state.js';
 
 /** The error message of an app's call that was in flight when the gateway went away. */
 export const GATEWAY_LOST_MESSAGE =
@@ -127,6 +130,10 @@ class Relay {
   #initialized = false;
   /** The id of the replayed `initialize`, while its answer is awaited. */
   #replayId: string | undefined;
+  /** The app's subscriptions and logging level, replayed after the handshake. */
+  readonly #session = new SessionState();
+  /** Ids of the replayed subscribe and setLevel requests whose answers are swallowed -> the uri of a subscribe. */
+  readonly #replayedIds = new Map<string, string | undefined>();
   #failedReconnects = 0;
   /** The gateway of the current (or lost) connection, from its `gateway.json`. */
   #gateway: GatewayRecord | undefined;
@@ -244,6 +251,13 @@ class Relay {
     this.#failedReconnects = 0;
     if (reconnected && this.#initialized) {
       socket.write(notificationLine('notifications/initialized'));
+      let n = 0;
+      for (const request of this.#session.replay()) {
+        const id = `mcpmux-bridge-replay-${this.#generation}-${++n}`;
+        const uri = request.method === 'resources/subscribe' ? String(request.params.uri) : undefined;
+        this.#replayedIds.set(id, uri);
+        socket.write(`${JSON.stringify({ jsonrpc: '2.0', id, ...request })}\n`);
+      }
     }
     const queued = this.#queue;
     this.#queue = [];
@@ -260,6 +274,8 @@ class Relay {
     if (this.#state === 'done') return;
     this.#socket = undefined;
     this.#replayId = undefined;
+    this.#replayedIds.clear();
+    this.#session.onLost();
     this.#fromGateway.reset();
     this.#state = 'reconnecting';
     this.#failInFlight(GATEWAY_LOST_MESSAGE, 'UPSTREAM_UNAVAILABLE');
@@ -335,6 +351,12 @@ class Relay {
     if (envelope?.method !== undefined) {
       if (envelope.method === 'initialize') this.#initialize = parseObject(line) ?? this.#initialize;
       else if (envelope.method === 'notifications/initialized') this.#initialized = true;
+      else if (SessionState.follows(envelope.method)) {
+        const message = parseObject(line);
+        if (message !== undefined) {
+          this.#session.onAppRequest(envelope.id === undefined ? undefined : idKey(envelope.id), message);
+        }
+      }
       if (envelope.id !== undefined) this.#inFlight.set(idKey(envelope.id), envelope.id);
     }
     this.#toGateway(line);
@@ -378,14 +400,20 @@ class Relay {
   }
 
   #onGatewayLine(line: Buffer): void {
-    if (this.#inFlight.size > 0 || this.#replayId !== undefined) {
+    if (this.#inFlight.size > 0 || this.#replayId !== undefined || this.#replayedIds.size > 0) {
       const envelope = readEnvelope(line);
       if (envelope !== undefined && envelope.method === undefined && envelope.id !== undefined) {
         if (envelope.id === this.#replayId) {
           this.#onReplayAnswer(line);
           return;
         }
-        this.#inFlight.delete(idKey(envelope.id));
+        if (typeof envelope.id === 'string' && this.#replayedIds.has(envelope.id)) {
+          this.#onReplayedRequestAnswer(envelope.id, line);
+          return;
+        }
+        const key = idKey(envelope.id);
+        this.#inFlight.delete(key);
+        if (this.#session.awaits(key)) this.#session.onAnswer(key, parseObject(line)?.error === undefined);
       }
     }
     this.#write(Buffer.concat([line, NEWLINE]));
@@ -408,6 +436,23 @@ class Relay {
       return;
     }
     this.#ready(true);
+  }
+
+  /** The gateway answered a replayed subscribe or setLevel: swallow it; a refused subscribe is forgotten. */
+  #onReplayedRequestAnswer(id: string, line: Buffer): void {
+    const uri = this.#replayedIds.get(id);
+    this.#replayedIds.delete(id);
+    const error = parseObject(line)?.error as { message?: unknown } | undefined;
+    if (error === undefined) return;
+    const reason = typeof error.message === 'string' ? error.message : 'an error';
+    if (uri !== undefined) {
+      this.#session.forget(uri);
+      this.#note(
+        `the restarted mcpmux gateway refused the app's subscription to ${uri} (${reason}); the app no longer gets its updates.`,
+      );
+    } else {
+      this.#note(`the restarted mcpmux gateway refused the app's logging level (${reason}).`);
+    }
   }
 
   #write(bytes: Buffer): void {
