@@ -8,35 +8,14 @@
 //   (build first: pnpm --filter @mcpmux/server build)
 // Exit code 1 when the heap grew by more than 20 MB, a deep call was not refused with 400, or the
 // server stopped answering.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, openHome, startServer } from '@mcpmux/server';
-import { HEAP_LIMIT_MB, heapCheckOptions, memoryAfterGc, seedEchoSpace } from './lib/heap-check.mjs';
+import { rmSync } from 'node:fs';
+import { createLogger, startServer } from '@mcpmux/server';
+import { createEchoHome, post } from './lib/echo-home.mjs';
+import { HEAP_LIMIT_MB, heapCheckOptions, memoryAfterGc } from './lib/heap-check.mjs';
 
 const { calls, depth } = heapCheckOptions();
 
-function post(url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const home = mkdtempSync(join(tmpdir(), 'mcpmux-deep-json-'));
-const env = { PATH: process.env.PATH ?? '', MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
-const opened = await openHome({ home, env, create: true });
-const { accessKey } = await seedEchoSpace(opened.store);
-await opened.close();
+const { home, env, accessKey } = await createEchoHome('mcpmux-deep-json-');
 
 const server = await startServer({ home, env, port: 0, logger: createLogger({ level: 'silent' }) });
 const base = {

@@ -8,17 +8,13 @@
 //
 // Usage: node bench/gateway/observability-overhead.bench.mjs [--calls 2000] [--reps 5]
 //   (build first: pnpm --filter @mcpmux/server build)
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger, openHome, startServer } from '@mcpmux/server';
+import { createLogger, startServer } from '@mcpmux/server';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { seedEchoSpace } from './lib/heap-check.mjs';
+import { createEchoHome, post } from './lib/echo-home.mjs';
 
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' } },
@@ -26,25 +22,7 @@ const { values } = parseArgs({
 const calls = Number(values.calls);
 const reps = Number(values.reps);
 
-function post(url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const home = mkdtempSync(join(tmpdir(), 'mcpmux-obs-overhead-'));
-const env = { PATH: process.env.PATH ?? '', MCPMUX_MASTER_KEY: randomBytes(32).toString('base64') };
-const opened = await openHome({ home, env, create: true });
-const { accessKey } = await seedEchoSpace(opened.store);
-await opened.close();
+const { home, env, accessKey } = await createEchoHome('mcpmux-obs-overhead-');
 
 /** Records every span, batches it as NodeSDK does, counts it and drops it (no collector's cost). */
 let spans = 0;
