@@ -24,6 +24,11 @@ export interface Sandbox {
   json<T = unknown>(argv: string[], opts?: { stdin?: string }): Promise<T>;
   /** Runs a command that must succeed; throws with its stderr otherwise. */
   ok(argv: string[], opts?: { stdin?: string }): Promise<RunResult>;
+  /**
+   * Starts a long-running command (`serve`, `logs -f`) in-process with an open stdin; it runs until
+   * `stop()` aborts its signal. `exited` resolves with its exit code.
+   */
+  start(argv: string[]): { output: CapturedOutput; exited: Promise<number>; stop(): void };
   cleanup(): void;
 }
 
@@ -106,6 +111,20 @@ export function sandbox(): Sandbox {
       const r = await cli(argv, opts);
       if (r.code !== 0) throw new Error(`mcpmux ${argv.join(' ')} failed (${r.code}): ${r.stderr}`);
       return r;
+    },
+    start(argv: string[]) {
+      const abort = new AbortController();
+      const output = captureOutput();
+      const exited = run(argv, {
+        stdin: new PassThrough(),
+        stdout: output.stdout,
+        stderr: output.stderr,
+        env,
+        cwd: dir,
+        isTTY: false,
+        signal: abort.signal,
+      });
+      return { output, exited, stop: () => abort.abort() };
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,7 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../src/index.js';
-import { captureOutput, type Sandbox, workSandbox } from './helpers.js';
+import { type Sandbox, workSandbox } from './helpers.js';
 
 let sb: Sandbox;
 
@@ -88,17 +86,7 @@ describe('mcpmux logs', () => {
 
   it('follows with -f: prints lines appended after it started, also after the log is rotated, until aborted', async () => {
     const file = gatewayLog(numbered(1, 2));
-    const abort = new AbortController();
-    const output = captureOutput();
-    const exited = run(['logs', '-f'], {
-      stdin: new PassThrough(),
-      stdout: output.stdout,
-      stderr: output.stderr,
-      env: sb.env,
-      cwd: sb.dir,
-      isTTY: false,
-      signal: abort.signal,
-    });
+    const { output, exited, stop } = sb.start(['logs', '-f']);
     try {
       await until(() => output.out() === numbered(1, 2), 'the first lines');
       appendFileSync(file, 'appended after start\n');
@@ -107,7 +95,7 @@ describe('mcpmux logs', () => {
       writeFileSync(file, 'first line of the new log\n');
       await until(() => output.out().includes('first line of the new log\n'), 'the rotated log');
     } finally {
-      abort.abort();
+      stop();
     }
     expect(await exited).toBe(0);
     expect(output.out()).toBe(`${numbered(1, 2)}appended after start\nfirst line of the new log\n`);

@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/index.js';
-import { captureOutput, type Sandbox, sandbox } from './helpers.js';
+import { type Sandbox, sandbox } from './helpers.js';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -15,17 +13,7 @@ const INIT = JSON.stringify({
 
 /** Runs `mcpmux serve --port 0 --json ARGS` in-process until `stop()`; resolves once it listens (or exits). */
 async function serve(sb: Sandbox, args: string[]) {
-  const abort = new AbortController();
-  const output = captureOutput();
-  const exited = run(['serve', '--port', '0', '--json', ...args], {
-    stdin: new PassThrough(),
-    stdout: output.stdout,
-    stderr: output.stderr,
-    env: sb.env,
-    cwd: sb.dir,
-    isTTY: false,
-    signal: abort.signal,
-  });
+  const { output, exited, stop } = sb.start(['serve', '--port', '0', '--json', ...args]);
   const listening = new Promise<string>((resolve) => {
     output.stdout.on('data', () => {
       try {
@@ -41,7 +29,7 @@ async function serve(sb: Sandbox, args: string[]) {
     stderr: output.err,
     exited,
     stop: async () => {
-      abort.abort();
+      stop();
       return exited;
     },
   };
@@ -75,18 +63,18 @@ function openSession(url: string, key: string): Promise<{ status: number; messag
   });
 }
 
+let sb: Sandbox;
+let key: string;
+
+beforeAll(async () => {
+  sb = sandbox();
+  await sb.ok(['init']);
+  key = (await sb.json<{ accessKey: string }>(['client', 'add', 'app'])).accessKey;
+});
+
+afterAll(() => sb?.cleanup());
+
 describe('mcpmux serve session limits', () => {
-  let sb: Sandbox;
-  let key: string;
-
-  beforeAll(async () => {
-    sb = sandbox();
-    await sb.ok(['init']);
-    key = (await sb.json<{ accessKey: string }>(['client', 'add', 'app'])).accessKey;
-  });
-
-  afterAll(() => sb?.cleanup());
-
   const configFile = () => join(sb.home, 'config.json');
 
   it('takes the per-client cap and the idle timeout from flags', async () => {
@@ -155,17 +143,6 @@ describe('mcpmux serve session limits', () => {
 });
 
 describe('mcpmux serve logging', () => {
-  let sb: Sandbox;
-  let key: string;
-
-  beforeAll(async () => {
-    sb = sandbox();
-    await sb.ok(['init']);
-    key = (await sb.json<{ accessKey: string }>(['client', 'add', 'app'])).accessKey;
-  });
-
-  afterAll(() => sb?.cleanup());
-
   it('writes parseable JSON log lines with --log-format json, down to --log-level debug', async () => {
     const server = await serve(sb, ['--log-format', 'json', '--log-level', 'debug']);
     const headers = {
