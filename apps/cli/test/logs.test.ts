@@ -57,7 +57,14 @@ describe('mcpmux logs', () => {
     expect(pretty.stdout).toBe('12:34:56 INFO  call client=cursor durationMs=4.5\nplain line\n');
     const json = await sb.ok(['logs']);
     expect(json.stdout).toContain('"msg":"call"');
-    expect((await sb.cli(['logs', '--format', 'yaml'])).stderr).toContain('--format must be pretty or json');
+    expect((await sb.cli(['logs', '--format', 'yaml'])).stderr).toMatch(/--format.*yaml.*pretty, json/);
+  });
+
+  it('refuses a server id that is a path', async () => {
+    const r = await sb.cli(['logs', '../../etc/passwd']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^error: server id: use lowercase letters/);
+    expect(r.stdout).toBe('');
   });
 
   it('says to start the gateway when it has no log', async () => {

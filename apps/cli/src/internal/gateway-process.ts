@@ -72,16 +72,6 @@ export function gatewayPaths(home: string): {
 }
 
 /**
- * The built CLI entry (`dist/bin.js` of the `mcpmux` package this module belongs to), found by
- * walking up from this file to the package root, so it works from `dist/` and from the sources.
- *
- * @throws `NOT_FOUND` when the package root cannot be found.
- */
-export async function cliBinPath(): Promise<string> {
-  return cliBin();
-}
-
-/**
  * The home's running gateway: its `gateway.json` names a live process and its socket answers.
  *
  * @param home - the mcpmux home.
@@ -275,7 +265,7 @@ async function spawnGateway(
     (s) => s.size,
     () => 0,
   );
-  const bin = options.bin ?? (await cliBinPath());
+  const bin = options.bin ?? cliBin();
   // Without --host/--port, serve takes the home's config.json, else its defaults.
   const args = [
     bin,
@@ -405,12 +395,22 @@ export async function stopGateway(options: {
 }): Promise<StoppedGateway> {
   const { readGatewayInfo, isProcessAlive, removeGatewayInfo, probeGatewaySocket } = await serverModule();
   const paths = gatewayPaths(options.home);
-  const info = await readGatewayInfo(paths.home);
   // The marker goes first: a bridge that sees its connection drop must already find it.
   if (options.marker !== false) {
     await writeFile(paths.stopped, `${new Date().toISOString()}\n`, { mode: 0o600 }).catch(() => undefined);
   }
-  if (info === undefined) return { killed: false };
+  // Only a gateway whose socket answers is signalled: a gateway.json left by a crash may name a pid
+  // the system has since given to another process.
+  const info = await runningGateway(paths.home);
+  if (info === undefined) {
+    const stale = await readGatewayInfo(paths.home);
+    if (stale !== undefined) {
+      await removeGatewayInfo(paths.home, stale.pid);
+      if ((await probeGatewaySocket(stale.socket)) === 'stale')
+        await unlink(stale.socket).catch(() => undefined);
+    }
+    return { killed: false };
+  }
   const waitGone = async (ms: number) => {
     const end = Date.now() + ms;
     while (isProcessAlive(info.pid)) {

@@ -425,9 +425,11 @@ Examples:
       `how many of the last lines to print first (default ${DEFAULT_LOG_LINES})`,
       positiveInt('--lines'),
     )
-    .option(
-      '--format <format>',
-      "pretty (the gateway's JSON lines made readable; default on a terminal) or json",
+    .addOption(
+      new Option(
+        '--format <format>',
+        "the gateway's JSON lines made readable (default on a terminal), or as they are",
+      ).choices(LOG_FORMAT_CHOICES),
     )
     .action(act(logsCmd.logs));
   const service = group(program, 'service', 'run the gateway from login (systemd user unit, launchd agent)');

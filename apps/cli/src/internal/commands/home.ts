@@ -143,15 +143,28 @@ export async function status(ctx: Ctx): Promise<number> {
       await store.close();
     }
   })();
+  // DESIGN §7: `gateway` is exactly { running, url, pid, version } | null; the rest stands beside it.
   const data = {
     home: ctx.home,
-    database: dbPath,
     activeSpace: active?.id ?? null,
+    gateway:
+      gateway === null
+        ? null
+        : { running: gateway.running, url: gateway.url, pid: gateway.pid, version: gateway.version },
+    database: dbPath,
     spaces: spaces.map((s) => s.id),
     servers,
     definedServers,
     clients,
-    gateway,
+    ...(gateway === null
+      ? {}
+      : {
+          gatewayStartedAt: gateway.startedAt,
+          gatewaySocket: gateway.socket,
+          gatewayLog: gateway.log,
+          upstreams: gateway.upstreams,
+          sessionsByClient: gateway.sessionsByClient,
+        }),
   };
   if (ctx.json) {
     ctx.out.data(data);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { McpmuxError } from '@mcpmux/core';
+import { StringDecoder } from 'node:string_decoder';
+import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
 import { type Ctx, requireSpace } from '../context.js';
 import { loadServer } from '../deps.js';
 import { gatewayPaths } from '../gateway-process.js';
@@ -18,7 +19,7 @@ const CHUNK = 64 * 1024;
 export interface LogsOptions {
   follow?: boolean;
   /** `pretty`: the gateway's JSON lines as readable lines; `json`: as they are. Default: pretty on a terminal. */
-  format?: string;
+  format?: 'pretty' | 'json';
   space?: string;
   lines?: number;
 }
@@ -58,6 +59,8 @@ async function logFile(ctx: Ctx, server: string | undefined, opts: LogsOptions):
     }
     return paths.log;
   }
+  // A server id names a file under logs/<space>/: never a path.
+  parseOrThrow(SlugSchema, server, 'server id');
   const { DATABASE_FILE } = await loadServer();
   const dbPath = join(paths.home, DATABASE_FILE);
   if (!existsSync(dbPath)) {
@@ -112,6 +115,8 @@ async function follow(
   write: (text: string) => void,
   signal: AbortSignal,
 ): Promise<void> {
+  // One decoder for the whole follow: a chunk may end inside a multi-byte character.
+  const decoder = new StringDecoder('utf8');
   let current: FileHandle | undefined = handle;
   let ino = (await handle.stat()).ino;
   let at = position;
@@ -133,7 +138,7 @@ async function follow(
       const { bytesRead } = await h.read(buffer, 0, buffer.length, at);
       if (bytesRead === 0) break;
       at += bytesRead;
-      write(buffer.subarray(0, bytesRead).toString('utf8'));
+      write(decoder.write(buffer.subarray(0, bytesRead)));
     }
   };
   try {
@@ -172,11 +177,6 @@ async function follow(
  */
 export async function logs(ctx: Ctx, server: string | undefined, opts: LogsOptions): Promise<number> {
   const format = opts.format ?? (ctx.io.isTTY ? 'pretty' : 'json');
-  if (format !== 'pretty' && format !== 'json') {
-    throw new McpmuxError('INVALID_INPUT', `--format must be pretty or json, not "${format}".`, {
-      data: { field: 'format' },
-    });
-  }
   const file = await logFile(ctx, server, opts);
   const formatLine = format === 'pretty' ? (await loadServer()).formatLogLine : undefined;
   const handle = await open(file, 'r');

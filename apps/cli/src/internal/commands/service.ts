@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
+import { cliBin } from '../bridge/gateway-launch.js';
 import type { Ctx } from '../context.js';
 import { loadServer } from '../deps.js';
-import { cliBinPath, gatewayPaths, runningGateway } from '../gateway-process.js';
+import { gatewayPaths, runningGateway } from '../gateway-process.js';
 import { errorLine } from '../run.js';
 import { findOnPath } from './home.js';
 
@@ -200,7 +201,7 @@ export async function install(ctx: Ctx, opts: ServiceOptions): Promise<number> {
   const paths = gatewayPaths(ctx.home);
   const cmd: ServiceCommand = {
     node: process.execPath,
-    bin: await cliBinPath(),
+    bin: cliBin(),
     home: paths.home,
     log: paths.log,
     ...(opts.host === undefined ? {} : { host: opts.host }),
