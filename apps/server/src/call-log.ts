@@ -18,7 +18,10 @@ export interface CallLogFields {
   space: string | null;
   server: string | null;
   method: string;
-  /** The tool, prompt or resource as the client named it (exposed name or URI). */
+  /**
+   * The tool or prompt as the client named it; for a resource only the URI's scheme and path (a query
+   * or fragment may carry a token: signed URLs, `?key=`).
+   */
   name: string;
   decision: 'allow' | 'deny';
   outcome: 'ok' | 'error' | 'timeout';
@@ -34,7 +37,7 @@ export function callLogFields(event: CallObservation): CallLogFields {
     space: event.spaceId ?? null,
     server: event.serverId ?? null,
     method: event.method,
-    name: event.name,
+    name: event.kind === 'resource' ? event.name.replace(/[?#].*$/s, '') : event.name,
     decision: event.decision,
     outcome: event.outcome,
     ...(event.errorCode === undefined ? {} : { errorCode: event.errorCode }),

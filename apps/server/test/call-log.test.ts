@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { callLogFields } from '../src/call-log.js';
 import { openHome } from '../src/home.js';
 import { createLogger, type LogLevel } from '../src/logger.js';
 import type { RunningServer } from '../src/start.js';
@@ -115,5 +116,25 @@ describe('call log', () => {
       space: 'personal',
       protocolVersion: expect.any(String),
     });
+  });
+});
+
+describe('callLogFields', () => {
+  it("keeps a resource URI's query and fragment out of the line (they may carry a token)", () => {
+    const fields = callLogFields({
+      method: 'resources/read',
+      kind: 'resource',
+      name: 'https://files.example/doc.pdf?sig=canary-token#page=2',
+      clientId: 'cursor',
+      sessionId: 's',
+      requestId: 7,
+      spaceId: 'work',
+      serverId: 'files',
+      decision: 'allow',
+      outcome: 'ok',
+      durationMs: 1.234,
+    });
+    expect(fields.name).toBe('https://files.example/doc.pdf');
+    expect(JSON.stringify(fields)).not.toContain('canary-token');
   });
 });

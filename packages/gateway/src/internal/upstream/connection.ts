@@ -792,8 +792,9 @@ export class UpstreamConnection implements Upstream {
           const origin = options.origin;
           if (origin !== undefined && (signal?.aborted === true || isSdkTimeout(error))) {
             // The upstream was told to cancel but may go on (and ask for sampling) for a while.
-            const grace = Math.min(timeoutMs, ABANDONED_GRACE_MS);
-            this.abandoned.set(id, { origin, until: this.ctx.now() + grace });
+            const now = this.ctx.now();
+            for (const [key, entry] of this.abandoned) if (entry.until <= now) this.abandoned.delete(key);
+            this.abandoned.set(id, { origin, until: now + Math.min(timeoutMs, ABANDONED_GRACE_MS) });
           }
           if (settle()) reject(this.mapCallError(error, timeoutMs, signal, generation, message.params));
         },
