@@ -42,6 +42,17 @@ import {
 } from './internal/change-plan.js';
 import { catalogToDiscovered } from './internal/discovered.js';
 import { toRpcError } from './internal/errors.js';
+import {
+  parseSubscriptionKey,
+  parseUpstreamKey,
+  parseViewKey,
+  type SubscriptionKey,
+  subscriptionKey,
+  type UpstreamKey,
+  upstreamKey,
+  type ViewKey,
+  viewKey,
+} from './internal/keys.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
 import { matchMethod } from './internal/request-schema.js';
 import { DownstreamSession, LOG_LEVELS, severity } from './internal/session.js';
@@ -302,15 +313,15 @@ class GatewayCore implements Gateway {
   private readonly audit: AuditBuffer;
   private readonly sessions = new Map<string, DownstreamSession>();
   private readonly spaces = new Map<string, SpaceState>();
-  /** (client \0 space) -> memoized view computation. */
-  private readonly views = new Map<string, Promise<View>>();
+  /** (client, Space) -> memoized view computation. */
+  private readonly views = new Map<ViewKey, Promise<View>>();
   /** Bumped on every invalidation; a view computed across a bump is recomputed. */
   private generation = 0;
   /** Bumped on every invalidation caused by a store change: a view computed across one is never served. */
   private policyGeneration = 0;
-  /** `space\0server\0uri` -> sessions subscribed to that upstream resource. */
-  private readonly subscribers = new Map<string, Set<DownstreamSession>>();
-  private readonly failures = new Map<string, GatewayReport>();
+  /** (Space, server, URI) -> sessions subscribed to that upstream resource. */
+  private readonly subscribers = new Map<SubscriptionKey, Set<DownstreamSession>>();
+  private readonly failures = new Map<UpstreamKey, GatewayReport>();
   private readonly dirty = new Set<DownstreamSession>();
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Running list_changed checks, one per session (a slow one delays no other). */
@@ -579,7 +590,7 @@ class GatewayCore implements Gateway {
   }
 
   private async acquire(spaceId: string, server: EffectiveServer): Promise<Upstream> {
-    const key = `${spaceId}\0${server.serverId}`;
+    const key = upstreamKey(spaceId, server.serverId);
     try {
       const upstream = await this.pool.acquire(spaceId, server as UpstreamServerConfig);
       this.failures.delete(key);
@@ -651,7 +662,7 @@ class GatewayCore implements Gateway {
       }
       const generation = this.generation;
       const policyGeneration = this.policyGeneration;
-      const key = `${session.clientId}\0${spaceId}`;
+      const key = viewKey(session.clientId, spaceId);
       let pending = this.views.get(key);
       if (pending === undefined) {
         pending = this.computeView(session.clientId, spaceId);
@@ -702,7 +713,7 @@ class GatewayCore implements Gateway {
       this.views.clear();
     } else {
       for (const key of this.views.keys()) {
-        if (spaces.has(key.slice(key.indexOf('\0') + 1))) this.views.delete(key);
+        if (spaces.has(parseViewKey(key).spaceId)) this.views.delete(key);
       }
     }
     for (const s of this.sessions.values()) {
@@ -910,7 +921,7 @@ class GatewayCore implements Gateway {
     }
     await this.pool.sync(spaceId, servers as UpstreamServerConfig[]);
     for (const key of this.failures.keys()) {
-      if (key.startsWith(`${spaceId}\0`)) this.failures.delete(key);
+      if (parseUpstreamKey(key).spaceId === spaceId) this.failures.delete(key);
     }
     if (state.sessions.size > 0 || spaceId === this.activeSpaceId) void this.warm(spaceId);
   }
@@ -989,7 +1000,7 @@ class GatewayCore implements Gateway {
         s.server.notification({ method: message.method, params }).catch(() => undefined);
       }
     } else if (message.method === 'notifications/resources/updated') {
-      const key = `${upstream.spaceId}\0${upstream.serverId}\0${String(params.uri)}`;
+      const key = subscriptionKey(upstream.spaceId, upstream.serverId, String(params.uri));
       const subscribed = this.subscribers.get(key);
       if (subscribed === undefined) return;
       for (const s of subscribed)
@@ -1059,7 +1070,7 @@ class GatewayCore implements Gateway {
       set.delete(session);
       if (set.size === 0) {
         this.subscribers.delete(key);
-        const [spaceId, serverId, uri] = key.split('\0') as [string, string, string];
+        const { spaceId, serverId, uri } = parseSubscriptionKey(key);
         const upstream = this.pool.get(spaceId, serverId);
         if (upstream?.state === 'ready' && upstream.catalog?.capabilities.resources?.subscribe === true) {
           upstream.request({ method: 'resources/unsubscribe', params: { uri } }).catch(() => undefined);
@@ -1070,9 +1081,9 @@ class GatewayCore implements Gateway {
   }
 
   private dropUpstreamSubscriptions(upstream: Upstream): void {
-    const prefix = `${upstream.spaceId}\0${upstream.serverId}\0`;
     for (const [key, set] of this.subscribers) {
-      if (!key.startsWith(prefix)) continue;
+      const { spaceId, serverId } = parseSubscriptionKey(key);
+      if (spaceId !== upstream.spaceId || serverId !== upstream.serverId) continue;
       for (const s of set) s.subscriptions.delete(key);
       this.subscribers.delete(key);
     }
@@ -1373,7 +1384,7 @@ class GatewayCore implements Gateway {
       const uri = request.params.uri;
       const route = resourceRoute(view, uri);
       if (route === undefined) throw unknownError('resource', uri);
-      const key = `${spaceId}\0${route.serverId}\0${uri}`;
+      const key = subscriptionKey(spaceId, route.serverId, uri);
       if (s.subscriptions.has(key)) return {};
       let set = this.subscribers.get(key);
       if (set === undefined) {
@@ -1395,17 +1406,16 @@ class GatewayCore implements Gateway {
 
     on(UnsubscribeRequestSchema, async (request: { params: { uri: string } }) => {
       const uri = request.params.uri;
-      const suffix = `\0${uri}`;
       for (const key of s.subscriptions) {
-        if (!key.endsWith(suffix) || !key.startsWith(`${s.spaceId}\0`)) continue;
+        const held = parseSubscriptionKey(key);
+        if (held.uri !== uri || held.spaceId !== s.spaceId) continue;
         const set = this.subscribers.get(key);
         s.subscriptions.delete(key);
         if (set === undefined) continue;
         set.delete(s);
         if (set.size === 0) {
           this.subscribers.delete(key);
-          const serverId = key.slice(s.spaceId.length + 1, key.length - suffix.length);
-          const upstream = this.pool.get(s.spaceId, serverId);
+          const upstream = this.pool.get(s.spaceId, held.serverId);
           if (upstream?.state === 'ready' && upstream.catalog?.capabilities.resources?.subscribe === true) {
             await upstream.request({ method: 'resources/unsubscribe', params: { uri } });
           }

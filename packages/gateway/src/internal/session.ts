@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { SubscriptionKey } from './keys.js';
 import type { DownstreamOrigin } from './upstream/types.js';
 import type { View, ViewFingerprints } from './view.js';
 
@@ -34,8 +35,8 @@ export class DownstreamSession {
   shown: ViewFingerprints | undefined;
   /** The level the client asked for with `logging/setLevel` (undefined: everything). */
   logLevel: number | undefined;
-  /** Keys `space\0server\0uri` of the upstream subscriptions this session holds. */
-  readonly subscriptions = new Set<string>();
+  /** The upstream subscriptions this session holds. */
+  readonly subscriptions = new Set<SubscriptionKey>();
   /**
    * The Space whose lists this session was last served (undefined: none yet). The first list in a
    * Space waits for that Space's upstreams to connect (bounded); later lists and every call do not.

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { type ConnectionKey, connectionKey, type UpstreamKey, upstreamKey } from '../keys.js';
 import {
   type BackoffOptions,
   type ConnectionContext,
@@ -189,20 +190,21 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
   };
 
   /** Every live connection by key. */
-  const byKey = new Map<string, UpstreamConnection>();
-  /** The newest connection of each `${spaceId}/${serverId}`. */
-  const current = new Map<string, UpstreamConnection>();
+  const byKey = new Map<ConnectionKey, UpstreamConnection>();
+  /** The newest connection of each (Space, server). */
+  const current = new Map<UpstreamKey, UpstreamConnection>();
   let closed = false;
 
   const remove = async (conn: UpstreamConnection): Promise<void> => {
-    byKey.delete(conn.key);
-    const slot = `${conn.spaceId}/${conn.serverId}`;
+    // `UpstreamConnection.key` is typed as a plain string; it was built by `keyOf` below.
+    byKey.delete(conn.key as ConnectionKey);
+    const slot = upstreamKey(conn.spaceId, conn.serverId);
     if (current.get(slot) === conn) current.delete(slot);
     await conn.shutdown('closed');
   };
 
-  const keyOf = (spaceId: string, serverId: string, config: UpstreamServerConfig): string =>
-    `${spaceId}/${serverId}/${hashResolvedConfig(config)}`;
+  const keyOf = (spaceId: string, serverId: string, config: UpstreamServerConfig): ConnectionKey =>
+    connectionKey(spaceId, serverId, hashResolvedConfig(config));
 
   return {
     async acquire(spaceId: string, server: UpstreamServerConfig): Promise<Upstream> {
@@ -223,13 +225,13 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
         byKey.set(key, conn);
       }
       conn.timeoutSeconds = server.timeoutSeconds ?? config.timeoutSeconds;
-      current.set(`${spaceId}/${server.serverId}`, conn);
+      current.set(upstreamKey(spaceId, server.serverId), conn);
       await conn.ensureReady();
       return conn;
     },
 
     get(spaceId: string, serverId: string): Upstream | undefined {
-      return current.get(`${spaceId}/${serverId}`);
+      return current.get(upstreamKey(spaceId, serverId));
     },
 
     async sync(spaceId: string, servers: UpstreamServerConfig[]): Promise<void> {
@@ -243,7 +245,7 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
           doomed.push(conn);
           continue;
         }
-        let key: string | undefined;
+        let key: ConnectionKey | undefined;
         try {
           key = keyOf(spaceId, server.serverId, (await options.resolveConfig(spaceId, server)).config);
         } catch {

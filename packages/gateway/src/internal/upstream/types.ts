@@ -63,7 +63,7 @@ export interface RpcMessage {
 export interface Upstream {
   readonly spaceId: string;
   readonly serverId: string;
-  /** `${spaceId}/${serverId}/${configHash}`; the hash covers resolved secrets, so it is never shown. */
+  /** The connection's `ConnectionKey` (see `keys.ts`); the hash covers resolved secrets, so it is never shown. */
   readonly key: string;
   readonly state: UpstreamState;
   /** Undefined until the first discovery completed. */
