@@ -1,5 +1,5 @@
 import { isMcpmuxError } from '@mcpmux/core';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode as ErrorCode, ProtocolError } from '@modelcontextprotocol/server';
 
 /**
  * JSON-RPC error codes the gateway adds to the MCP ones (implementation-defined server-error range).
@@ -10,13 +10,23 @@ export const GatewayErrorCode = {
   /** The upstream server is not connected (starting, crashed, circuit open, removed). */
   UpstreamUnavailable: -32010,
   /** The upstream call took longer than its timeout and was cancelled. */
-  UpstreamTimeout: ErrorCode.RequestTimeout,
+  UpstreamTimeout: -32001,
 } as const;
 
 const SDK_PREFIX = /^MCP error -?\d+: /;
 
-function rpcError(code: number, message: string, data?: unknown): McpError {
-  const error = new McpError(code, message, data);
+/** An error that carries a JSON-RPC answer: the SDK's `ProtocolError` (either SDK major's). */
+function isProtocolError(err: unknown): err is Error & { code: number; data?: unknown } {
+  return (
+    err instanceof ProtocolError ||
+    (err instanceof Error &&
+      err.name === 'McpError' &&
+      Number.isSafeInteger((err as { code?: unknown }).code))
+  );
+}
+
+function rpcError(code: number, message: string, data?: unknown): ProtocolError {
+  const error = new ProtocolError(code, message, data);
   // The SDK prefixes messages with "MCP error <code>: " and sends `message` as is; the client adds
   // the prefix again. Keep the wire message clean.
   error.message = message;
@@ -129,7 +139,7 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
  * Maps any thrown value to the MCP JSON-RPC error sent to a downstream client. The one place where
  * errors cross the gateway's boundary: no stack trace, cause or secret passes.
  *
- * - `McpError` (the gateway's own, or an upstream's error relayed by the pool) keeps its code,
+ * - `ProtocolError` (the gateway's own, or an upstream's error relayed by the pool) keeps its code,
  *   message (without the SDK's `MCP error <code>: ` prefix) and data.
  * - A `ZodError` (a request's params failed the method's schema) -> -32602 with one line naming the
  *   first field and what it must be (`Invalid params: name must be a string`); `data` is
@@ -141,7 +151,7 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
  * - Anything else -> -32603 `Internal error`.
  *
  * @param err - any thrown value.
- * @returns the `McpError` to throw from an SDK request handler (its `message` is sent as is).
+ * @returns the `ProtocolError` to throw from an SDK request handler (its `message` is sent as is).
  * @example
  * ```ts
  * server.setRequestHandler(CallToolRequestSchema, async (req) => {
@@ -153,8 +163,8 @@ const UNAVAILABLE_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'SECRET_MISSING', 'VA
  * });
  * ```
  */
-export function toRpcError(err: unknown): McpError {
-  if (err instanceof McpError) {
+export function toRpcError(err: unknown): ProtocolError {
+  if (isProtocolError(err)) {
     return rpcError(err.code, err.message.replace(SDK_PREFIX, ''), err.data);
   }
   if (isSchemaError(err)) {

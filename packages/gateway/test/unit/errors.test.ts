@@ -1,18 +1,14 @@
 import { McpmuxError } from '@mcpmux/core';
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  ErrorCode,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, CompleteRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode as ErrorCode, ProtocolError } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GatewayErrorCode, toRpcError } from '../../src/index.js';
 
 describe('toRpcError', () => {
-  it('passes an McpError through with its code, data and a message without the SDK prefix', () => {
-    const out = toRpcError(new McpError(ErrorCode.InvalidParams, 'Unknown tool: x', { hint: 1 }));
-    expect(out).toBeInstanceOf(McpError);
+  it('passes a ProtocolError through with its code, data and a message without the SDK prefix', () => {
+    const out = toRpcError(new ProtocolError(ErrorCode.InvalidParams, 'Unknown tool: x', { hint: 1 }));
+    expect(out).toBeInstanceOf(ProtocolError);
     expect(out.code).toBe(ErrorCode.InvalidParams);
     expect(out.message).toBe('Unknown tool: x');
     expect(out.data).toEqual({ hint: 1 });
@@ -32,7 +28,7 @@ describe('toRpcError', () => {
   });
 
   it('maps UPSTREAM_TIMEOUT to RequestTimeout and INVALID_INPUT to InvalidParams', () => {
-    expect(toRpcError(new McpmuxError('UPSTREAM_TIMEOUT', 't')).code).toBe(ErrorCode.RequestTimeout);
+    expect(toRpcError(new McpmuxError('UPSTREAM_TIMEOUT', 't')).code).toBe(GatewayErrorCode.UpstreamTimeout);
     expect(toRpcError(new McpmuxError('INVALID_INPUT', 'i')).code).toBe(ErrorCode.InvalidParams);
     expect(toRpcError(new McpmuxError('SECRET_MISSING', 's')).code).toBe(
       GatewayErrorCode.UpstreamUnavailable,

@@ -6,25 +6,26 @@
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { createRedactor } from '@mcpmux/vault';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { AnySchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import type { ProgressCallback, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
+  Client,
+  type DiscoverResult,
   type Implementation,
-  ListRootsRequestSchema,
-  McpError,
+  type McpSubscription,
+  type ProgressCallback,
   type Prompt,
+  ProtocolError,
+  type RequestOptions,
   type Resource,
-  type ResourceTemplate,
+  type ResourceTemplateType as ResourceTemplate,
+  SdkError,
+  SdkErrorCode,
   type ServerCapabilities,
+  SSEClientTransport,
+  type StandardSchemaV1,
+  StreamableHTTPClientTransport,
   type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { tracedUpstreamRequest } from '../tracing.js';
 import { createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
 import { ChildProcessTransport } from './stdio-transport.js';
@@ -100,11 +101,10 @@ interface Waiter {
 type Kind = 'tools' | 'prompts' | 'resources';
 
 /** A result schema that accepts anything and returns it as is: results pass through untouched. */
-const PASSTHROUGH = {
-  safeParse: (data: unknown) => ({ success: true, data }),
-} as unknown as AnySchema;
+const PASSTHROUGH: StandardSchemaV1<unknown, unknown> = {
+  '~standard': { version: 1, vendor: 'mcpmux', validate: (value: unknown) => ({ value }) },
+};
 
-const TIMEOUT_DATA_KEY = 'timeout';
 /**
  * How long a call given up on (cancelled or timed out; the upstream was sent `notifications/cancelled`)
  * still counts as in flight for routing server->client requests: covers a request already on its way
@@ -113,14 +113,21 @@ const TIMEOUT_DATA_KEY = 'timeout';
 const ABANDONED_GRACE_MS = 5_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** 2025 methods a 2026-07-28 server does not have; see `UpstreamConnection.answerLocally`. */
+const ANSWERED_LOCALLY = new Set([
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'logging/setLevel',
+  'ping',
+]);
+
 function isSdkTimeout(error: unknown): boolean {
-  return (
-    error instanceof McpError &&
-    error.code === ErrorCode.RequestTimeout &&
-    typeof error.data === 'object' &&
-    error.data !== null &&
-    TIMEOUT_DATA_KEY in error.data
-  );
+  return error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout;
+}
+
+/** The SDK's own "the connection closed under this request" (never an answer of the server). */
+function isConnectionClosed(error: unknown): boolean {
+  return error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed;
 }
 
 /**
@@ -213,6 +220,14 @@ export class UpstreamConnection implements Upstream {
   private nextCallId = 0;
   private waiters: Waiter[] = [];
   private discoveryRunning = false;
+  /** What the last successful connect learned of the server's era; the next connect skips the probe. */
+  private verdict: { kind: 'legacy' } | { kind: 'modern'; discover: DiscoverResult } | undefined;
+  private _protocolVersion: string | undefined;
+  /** 2026-07-28 servers: the open `subscriptions/listen` stream and the resource URIs it asks for. */
+  private subscription: McpSubscription | undefined;
+  private readonly resourceUris = new Set<string>();
+  /** 2026-07-28 servers: the level sent in each request's `_meta` (they have no `logging/setLevel`). */
+  private logLevel: string | undefined;
   private readonly pendingKinds = new Set<Kind>();
 
   constructor(
@@ -250,6 +265,71 @@ export class UpstreamConnection implements Upstream {
     return this.restartCount;
   }
 
+  /** The protocol revision spoken with the server (undefined until connected). */
+  get protocolVersion(): string | undefined {
+    return this._protocolVersion;
+  }
+
+  /** True when the server speaks 2026-07-28 or later (no handshake, no session, no server requests). */
+  private get modern(): boolean {
+    return this.verdict?.kind === 'modern' && this.client?.getProtocolEra() === 'modern';
+  }
+
+  /**
+   * 2026-07-28 servers deliver list changes and resource updates only on a `subscriptions/listen`
+   * stream: (re)opens it with every kind the server can change and the subscribed resource URIs,
+   * then closes the previous one. A no-op for 2025 servers (they notify unasked).
+   */
+  private async listen(client: Client): Promise<void> {
+    if (client.getProtocolEra() !== 'modern') return;
+    const caps = client.getServerCapabilities() ?? {};
+    const filter = {
+      ...(caps.tools?.listChanged === true ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
+      ...(caps.resources?.subscribe === true && this.resourceUris.size > 0
+        ? { resourceSubscriptions: [...this.resourceUris] }
+        : {}),
+    };
+    const previous = this.subscription;
+    this.subscription = Object.keys(filter).length === 0 ? undefined : await client.listen(filter);
+    await previous?.close().catch(() => undefined);
+  }
+
+  /**
+   * The 2025 methods a 2026-07-28 server does not have, answered here: resource subscriptions move
+   * into the listen stream's filter, the logging level into each request's `_meta`, and `ping` has
+   * nothing to ask (the connection is per request).
+   */
+  private async answerLocally(client: Client, message: RpcMessage): Promise<Record<string, unknown>> {
+    const params = message.params ?? {};
+    switch (message.method) {
+      case 'resources/subscribe':
+        this.resourceUris.add(String(params.uri));
+        await this.listen(client);
+        return {};
+      case 'resources/unsubscribe':
+        if (this.resourceUris.delete(String(params.uri))) await this.listen(client);
+        return {};
+      case 'logging/setLevel':
+        this.logLevel = typeof params.level === 'string' ? params.level : undefined;
+        return {};
+      default:
+        return {}; // ping
+    }
+  }
+
+  /** Adds the logging level to a request for a 2026-07-28 server (it has no `logging/setLevel`). */
+  private withLogLevel(message: RpcMessage): RpcMessage {
+    if (this.logLevel === undefined || !this.modern) return message;
+    const params = message.params ?? {};
+    const meta = (params._meta ?? {}) as Record<string, unknown>;
+    return {
+      ...message,
+      params: { ...params, _meta: { ...meta, 'io.modelcontextprotocol/logLevel': this.logLevel } },
+    };
+  }
+
   /** Number of requests forwarded and not yet settled (for leak checks). */
   get inFlightCount(): number {
     return this.inflight.size;
@@ -272,6 +352,9 @@ export class UpstreamConnection implements Upstream {
     };
     const pid = this.pid;
     if (pid !== undefined && this._state === 'ready') status.pid = pid;
+    if (this._protocolVersion !== undefined && this._state === 'ready') {
+      status.protocolVersion = this._protocolVersion;
+    }
     if (this._lastError !== undefined) status.lastError = this._lastError;
     return status;
   }
@@ -405,6 +488,12 @@ export class UpstreamConnection implements Upstream {
         elicitation: { form: {}, url: {} },
         roots: { listChanged: true },
       },
+      // Speak the newest era the server supports: a `server/discover` probe (skipped when an
+      // earlier connection of this upstream already told us the answer), else the 2025 handshake.
+      versionNegotiation: { mode: 'auto', probe: { timeoutMs: this.ctx.connectTimeoutMs } },
+      // `input_required` results of a 2026 server pass through to the caller (the gateway's own
+      // server turns them into server->client requests for 2025 clients).
+      inputRequired: { autoFulfill: false },
     });
     const relay = async (
       method: string,
@@ -412,20 +501,17 @@ export class UpstreamConnection implements Upstream {
       signal: AbortSignal,
     ): Promise<Record<string, unknown>> => {
       const handler = this.ctx.onServerRequest;
-      if (handler === undefined) throw new McpError(ErrorCode.MethodNotFound, `${method} is not supported`);
+      if (handler === undefined) throw new ProtocolError(-32601, `${method} is not supported`);
       const request: RpcMessage =
         params === undefined ? { method } : { method, params: params as Record<string, unknown> };
       return handler(this, request, this.currentOrigin(), signal);
     };
-    client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
-      relay(req.method, req.params, extra.signal),
-    );
-    client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
-      relay(req.method, req.params, extra.signal),
-    );
-    client.setRequestHandler(ListRootsRequestSchema, (req, extra) =>
-      relay(req.method, req.params, extra.signal),
-    );
+    for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
+      client.setRequestHandler(method, ((
+        req: { method: string; params?: unknown },
+        ctx: { mcpReq: { signal: AbortSignal } },
+      ) => relay(req.method, req.params, ctx.mcpReq.signal)) as never);
+    }
     client.fallbackNotificationHandler = async (notification) => {
       if (generation !== this.generation) return;
       const method = notification.method;
@@ -485,11 +571,22 @@ export class UpstreamConnection implements Upstream {
         );
       });
       try {
-        await Promise.race([client.connect(transport, { timeout: this.ctx.connectTimeoutMs }), timeout]);
+        const prior = this.verdict;
+        await Promise.race([
+          client.connect(transport, {
+            timeout: this.ctx.connectTimeoutMs,
+            ...(prior === undefined ? {} : { prior }),
+          }),
+          timeout,
+        ]);
       } finally {
         this.ctx.timers.clearTimeout(timer);
       }
       if (generation !== this.generation) throw new Error('closed while connecting');
+      const discovered = client.getDiscoverResult();
+      this.verdict = discovered === undefined ? { kind: 'legacy' } : { kind: 'modern', discover: discovered };
+      this._protocolVersion = client.getNegotiatedProtocolVersion();
+      await this.listen(client);
       const catalog = await this.discover(client, ['tools', 'prompts', 'resources']);
       if (generation !== this.generation) throw new Error('closed while connecting');
       this.applyCatalog(catalog);
@@ -504,6 +601,7 @@ export class UpstreamConnection implements Upstream {
         throw this.unavailable();
       }
       const reason = this.describeFailure(transport, `failed to start: ${errorMessage(error)}`);
+      this.verdict = undefined; // the server may have changed: probe again next time
       await this.teardown();
       this.recordFailure(reason);
       throw this.unavailable();
@@ -624,7 +722,7 @@ export class UpstreamConnection implements Upstream {
       try {
         return await listAll<T>(method, field);
       } catch (error) {
-        if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
+        if (error instanceof ProtocolError) {
           this.ctx.logger.warn(
             { spaceId: this.spaceId, serverId: this.serverId, method, err: this.redact(error.message) },
             'upstream list failed; treating as empty',
@@ -743,10 +841,12 @@ export class UpstreamConnection implements Upstream {
     );
   }
 
-  private send(message: RpcMessage, options: UpstreamCallOptions): Promise<Record<string, unknown>> {
+  private send(request: RpcMessage, options: UpstreamCallOptions): Promise<Record<string, unknown>> {
     const client = this.client;
     if (this._state !== 'ready' || client === undefined) return Promise.reject(this.unavailable());
-    if (nestsDeeperThan(message.params, MAX_FORWARD_DEPTH)) return Promise.reject(this.nestedTooDeeply());
+    if (nestsDeeperThan(request.params, MAX_FORWARD_DEPTH)) return Promise.reject(this.nestedTooDeeply());
+    if (this.modern && ANSWERED_LOCALLY.has(request.method)) return this.answerLocally(client, request);
+    const message = this.withLogLevel(request);
     this.lastActivity = this.ctx.now();
     const timeoutMs =
       options.timeoutMs ??
@@ -772,6 +872,7 @@ export class UpstreamConnection implements Upstream {
       const requestOptions: RequestOptions = {
         timeout: Math.min(timeoutMs, MAX_TIMER_MS),
         signal: local.signal,
+        allowInputRequired: true,
       };
       if (onProgress !== undefined) requestOptions.onprogress = onProgress as ProgressCallback;
       if (signal?.aborted) local.abort(signal.reason);
@@ -787,8 +888,9 @@ export class UpstreamConnection implements Upstream {
           if (settle()) resolve(result as Record<string, unknown>);
         },
         (error: unknown) => {
-          // Every SDK-made rejection after a send is an McpError; anything else failed to send.
-          if (!(error instanceof McpError) && !local.signal.aborted) local.abort(error);
+          // An answer (ProtocolError) or the SDK's own timeout/close; anything else failed to send.
+          const answered = error instanceof ProtocolError || isSdkTimeout(error) || isConnectionClosed(error);
+          if (!answered && !local.signal.aborted) local.abort(error);
           const origin = options.origin;
           if (origin !== undefined && (signal?.aborted === true || isSdkTimeout(error))) {
             // The upstream was told to cancel but may go on (and ask for sampling) for a while.
@@ -831,13 +933,9 @@ export class UpstreamConnection implements Upstream {
         { data: { spaceId: this.spaceId, serverId: this.serverId, timeoutSeconds: timeoutMs / 1000 } },
       );
     }
-    if (error instanceof McpError) {
-      // -32000 is the SDK's "Connection closed" and also a code servers use for their own errors
-      // ("quota exceeded"): only a connection that really closed makes it a connection failure.
-      if (error.code === ErrorCode.ConnectionClosed && this.closedSince(generation)) {
-        return this.unavailable('connection closed');
-      }
-      return error;
+    if (error instanceof ProtocolError) return error; // the server's answer, e.g. its own -32000
+    if (isConnectionClosed(error)) {
+      return this.closedSince(generation) ? this.unavailable('connection closed') : error;
     }
     return this.sendFailure(error, params);
   }
@@ -847,11 +945,11 @@ export class UpstreamConnection implements Upstream {
    * that cannot be serialized (a BigInt or a cycle from an embedder, a string past V8's limit) are
    * the caller's problem and leave the connection alone; anything else is a connection failure.
    */
-  private sendFailure(error: unknown, params: unknown): McpmuxError | McpError {
+  private sendFailure(error: unknown, params: unknown): McpmuxError | ProtocolError {
     const problem = serializationProblem(params);
     if (problem !== undefined) {
-      return new McpError(
-        ErrorCode.InternalError,
+      return new ProtocolError(
+        -32603,
         `Could not send the request to server "${this.serverId}": ${this.redact(problem)}. Send plain JSON arguments.`,
       );
     }
@@ -865,6 +963,9 @@ export class UpstreamConnection implements Upstream {
     try {
       await client.notification(message as { method: string });
     } catch (error) {
+      // A 2025 notification a 2026-07-28 server has no use for (e.g. roots/list_changed).
+      if (error instanceof SdkError && error.code === SdkErrorCode.MethodNotSupportedByProtocolVersion)
+        return;
       throw this.sendFailure(error, message.params);
     }
   }
@@ -875,6 +976,8 @@ export class UpstreamConnection implements Upstream {
     const transport = this.transport;
     this.client = undefined;
     this.transport = undefined;
+    this.subscription = undefined; // closes with the client
+    this.resourceUris.clear();
     this.generation++;
     this.ctx.timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;

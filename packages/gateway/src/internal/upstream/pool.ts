@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import type { Implementation } from '@modelcontextprotocol/client';
 import { type ConnectionKey, connectionKey, type UpstreamKey, upstreamKey } from '../keys.js';
 import {
   type BackoffOptions,

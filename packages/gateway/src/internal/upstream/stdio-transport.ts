@@ -12,9 +12,12 @@
  * within the watchdog's grace period.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type JSONRPCMessage,
+  ReadBuffer,
+  serializeMessage,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { type GroupWatchdog, sharedGroupWatchdog } from './group-watchdog.js';
 
 /** Options of {@link ChildProcessTransport}. */

@@ -6,10 +6,10 @@ import type {
   Implementation,
   Prompt,
   Resource,
-  ResourceTemplate,
+  ResourceTemplateType as ResourceTemplate,
   ServerCapabilities,
   Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/client';
 import type { Context } from '@opentelemetry/api';
 
 /** Lifecycle of one upstream connection. */
@@ -122,6 +122,8 @@ export interface UpstreamStatus {
   serverId: string;
   state: UpstreamState;
   pid?: number;
+  /** The MCP revision spoken with the server while it is ready (e.g. `2026-07-28`, `2025-11-25`). */
+  protocolVersion?: string;
   restarts: number;
   lastError?: string;
   tools: number;
