@@ -7,10 +7,15 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  createMcpHandler,
   type EventStore,
-  StreamableHTTPServerTransport,
-} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+  hostHeaderValidationResponse,
+  isLegacyRequest,
+  type JSONRPCMessage,
+  localhostAllowedHostnames,
+  originValidationResponse,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import { createFixtureServer } from './fixture.js';
 
 /** Keeps every event of the fixture's streams in memory so a client can resume with Last-Event-ID. */
@@ -46,23 +51,55 @@ export class MemoryEventStore implements EventStore {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-function hostname(value: string): string {
-  return value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : (value.split(':')[0] ?? '');
+function jsonRpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
 }
 
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    return LOOPBACK_HOSTS.has(new URL(origin).hostname);
-  } catch {
-    return false;
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The Node request as a web-standard `Request` (aborted when the client goes away). */
+function toWebRequest(req: IncomingMessage, body: Buffer, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
   }
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers, signal });
+  return new Request(url, { method, headers, signal, body: new Uint8Array(body) });
 }
 
-function reject(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+/** Writes a web-standard `Response` to the Node response, streaming its body (SSE included). */
+async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string[]> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = [...(headers[name] ?? []), value];
+  });
+  res.writeHead(response.status, headers);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  res.on('close', () => {
+    reader.cancel().catch(() => {});
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } catch {
+    // The client went away or the stream was cancelled.
+  }
+  res.end();
 }
 
 /** A running fixture over Streamable HTTP. */
@@ -73,27 +110,31 @@ export interface FixtureHttpServer {
 }
 
 /**
- * Serves the fixture over Streamable HTTP at `http://127.0.0.1:PORT/mcp`, one SDK transport per
- * session, with an event store (resumability), a 1 s SSE retry hint and Host/Origin validation.
+ * Serves the fixture over Streamable HTTP at `http://127.0.0.1:PORT/mcp`, both eras on one endpoint:
+ * 2026-07-28 requests (those carrying the per-request `_meta` envelope) per request through
+ * `createMcpHandler(..., { legacy: 'reject' })`, 2025 traffic through one sessionful SDK transport
+ * per session with an event store (resumability) and a 1 s SSE retry hint. Host and Origin must be
+ * loopback (DNS rebinding protection) for both.
  *
  * @param options.port - 0 (default) picks a free port.
  */
 export async function startFixtureHttp(options: { port?: number } = {}): Promise<FixtureHttpServer> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/mcp') return reject(res, 404, 'Not found');
-    if (!LOOPBACK_HOSTS.has(hostname(req.headers.host ?? ''))) return reject(res, 403, 'Host not allowed');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin)) return reject(res, 403, 'Origin not allowed');
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const modern = createMcpHandler(() => createFixtureServer({ notify: modern.notify }), {
+    legacy: 'reject',
+  });
+  const allowedHosts = localhostAllowedHostnames();
+
+  const legacy = async (request: Request, parsedBody: unknown): Promise<Response> => {
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId !== null) {
       const transport = sessions.get(sessionId);
-      if (!transport) return reject(res, 404, 'Session not found');
-      return transport.handleRequest(req, res);
+      if (transport === undefined) return jsonRpcError(404, -32001, 'Session not found');
+      return transport.handleRequest(request, { parsedBody });
     }
-    if (req.method !== 'POST') return reject(res, 400, 'Missing session id');
-    const transport = new StreamableHTTPServerTransport({
+    if (request.method !== 'POST')
+      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new MemoryEventStore(),
       retryInterval: 1000,
@@ -105,15 +146,45 @@ export async function startFixtureHttp(options: { port?: number } = {}): Promise
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
     };
     await createFixtureServer().connect(transport);
-    await transport.handleRequest(req, res);
+    return transport.handleRequest(request, { parsedBody });
   };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    const request = toWebRequest(req, await readBody(req), abort.signal);
+    const refused =
+      new URL(request.url).pathname !== '/mcp'
+        ? jsonRpcError(404, -32000, 'Not found')
+        : (hostHeaderValidationResponse(request, allowedHosts) ??
+          originValidationResponse(request, allowedHosts));
+    if (refused !== undefined) return writeWebResponse(res, refused);
+    let parsedBody: unknown;
+    if (request.method === 'POST') {
+      try {
+        parsedBody = JSON.parse(await request.clone().text());
+      } catch {
+        parsedBody = undefined;
+      }
+    }
+    const useLegacy =
+      request.headers.has('mcp-session-id') ||
+      (request.method === 'POST' && parsedBody !== undefined && (await isLegacyRequest(request, parsedBody)));
+    const response = useLegacy
+      ? await legacy(request, parsedBody)
+      : await modern.fetch(request, parsedBody === undefined ? {} : { parsedBody });
+    await writeWebResponse(res, response);
+  };
+
   const server: HttpServer = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) reject(res, 500, 'Internal error');
-      else res.end();
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -123,6 +194,7 @@ export async function startFixtureHttp(options: { port?: number } = {}): Promise
     port,
     close: async () => {
       await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      await modern.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
