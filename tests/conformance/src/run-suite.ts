@@ -23,7 +23,10 @@ export interface ScenarioResult {
   successes: number;
   failures: number;
   warnings: number;
+  /** `<check id>: <message>` of every failed check. */
   failedChecks: string[];
+  /** `<check id>: <message>` of every check that only warned. */
+  warnedChecks: string[];
 }
 
 /** Everything one run of `conformance server` reported. */
@@ -123,9 +126,20 @@ export async function conformanceBinaries(): Promise<{ node: string; cli: string
   };
 }
 
-/** Lists the server scenarios of the installed suite (`conformance list --server`). */
-export async function listServerScenarios(): Promise<string[]> {
-  const { output } = await runCli(['list', '--server'], 60_000);
+/** The protocol revisions the suite can test a server against (`--spec-version`). */
+export const SPEC_VERSIONS = ['2025-11-25', '2026-07-28'] as const;
+
+/** One protocol revision of {@link SPEC_VERSIONS}. */
+export type SpecVersion = (typeof SPEC_VERSIONS)[number];
+
+/**
+ * Lists the server scenarios of the installed suite (`conformance list --server`), only those that
+ * apply to `specVersion` when given (extension scenarios such as tasks and skills never do).
+ */
+export async function listServerScenarios(specVersion?: SpecVersion): Promise<string[]> {
+  const args = ['list', '--server'];
+  if (specVersion !== undefined) args.push('--spec-version', specVersion);
+  const { output } = await runCli(args, 60_000);
   return [...output.matchAll(/^\s+- ([a-z0-9-]+)/gm)].map((m) => m[1] ?? '');
 }
 
@@ -157,13 +171,17 @@ async function runCli(args: string[], timeoutMs: number): Promise<{ exitCode: nu
  * scenario's `checks.json`.
  *
  * @param options.url - the MCP endpoint, e.g. `http://127.0.0.1:PORT/mcp`.
+ * @param options.specVersion - test at this protocol revision (`--spec-version`): only the scenarios
+ *   that apply to it run, each on that revision's wire. Default: the suite's own choice per scenario.
  * @param options.scenario - one scenario only (default: every scenario of `suite`).
  * @param options.suite - `all` (default: active and pending scenarios), `active` or `pending`.
  * @param options.expectedFailures - a YAML baseline file of documented suite bugs (default: none).
+ *   With a baseline the exit code is non-zero on any failed or warning check not listed in it.
  * @param options.timeoutMs - kill the suite after this long (default 240,000).
  */
 export async function runConformance(options: {
   url: string;
+  specVersion?: SpecVersion;
   scenario?: string;
   suite?: 'active' | 'all' | 'pending';
   expectedFailures?: string;
@@ -172,6 +190,7 @@ export async function runConformance(options: {
   const outDir = await mkdtemp(join(tmpdir(), 'mcpmux-conformance-'));
   try {
     const args = ['server', '--url', options.url, '-o', outDir];
+    if (options.specVersion !== undefined) args.push('--spec-version', options.specVersion);
     if (options.scenario !== undefined) args.push('--scenario', options.scenario);
     else args.push('--suite', options.suite ?? 'all');
     if (options.expectedFailures !== undefined) args.push('--expected-failures', options.expectedFailures);
@@ -179,17 +198,31 @@ export async function runConformance(options: {
     const scenarios: ScenarioResult[] = [];
     for (const entry of (await readdir(outDir)).sort()) {
       const scenario = entry.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
-      const checks = JSON.parse(
-        await readFile(join(outDir, entry, 'checks.json'), 'utf8'),
-      ) as ConformanceCheck[];
+      const file = join(outDir, entry, 'checks.json');
+      if (!existsSync(file)) {
+        // The suite writes no checks for a scenario it could not run at all.
+        scenarios.push({
+          scenario,
+          passed: false,
+          successes: 0,
+          failures: 1,
+          warnings: 0,
+          failedChecks: [`${scenario}: the suite wrote no checks.json (see its output)`],
+          warnedChecks: [],
+        });
+        continue;
+      }
+      const checks = JSON.parse(await readFile(file, 'utf8')) as ConformanceCheck[];
       const failed = checks.filter((c) => c.status === 'FAILURE');
+      const warned = checks.filter((c) => c.status === 'WARNING');
       scenarios.push({
         scenario,
         passed: failed.length === 0,
         successes: checks.filter((c) => c.status === 'SUCCESS').length,
         failures: failed.length,
-        warnings: checks.filter((c) => c.status === 'WARNING').length,
-        failedChecks: failed.map((c) => `${c.name}: ${c.errorMessage ?? ''}`),
+        warnings: warned.length,
+        failedChecks: failed.map((c) => `${c.id}: ${c.errorMessage ?? ''}`),
+        warnedChecks: warned.map((c) => `${c.id}: ${c.errorMessage ?? ''}`),
       });
     }
     return { exitCode, scenarios, output };
