@@ -40,8 +40,10 @@ import {
   planStoreChange,
   sessionSpace,
 } from './internal/change-plan.js';
+import { createObserve, type Observe } from './internal/core/observe.js';
+import { page } from './internal/core/paging.js';
 import { catalogToDiscovered } from './internal/discovered.js';
-import { toRpcError } from './internal/errors.js';
+import { errorCode, messageOf, toRpcError, unknownError } from './internal/errors.js';
 import {
   parseSubscriptionKey,
   parseUpstreamKey,
@@ -223,42 +225,8 @@ function rejectMapped(err: unknown): never {
   throw toRpcError(err);
 }
 
-type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const offset = text.startsWith('o:') ? Number(text.slice(2)) : Number.NaN;
-  if (!Number.isSafeInteger(offset) || offset < 0)
-    throw new McpError(
-      ErrorCode.InvalidParams,
-      'Invalid params: cursor must be a nextCursor from this list; list again without a cursor',
-    );
-  return offset;
-}
-
-function unknownError(kind: string, name: string): McpError {
-  return toRpcError(new McpError(ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
-}
-
-function errorCode(err: unknown): string {
-  if (err instanceof McpError) return String(err.code);
-  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') {
-    return (err as { code: string }).code;
-  }
-  return 'INTERNAL';
-}
-
 function definedOnly<T extends object>(value: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Copies request params for the upstream: a new `name`, and the downstream's progress token removed. */
@@ -340,7 +308,7 @@ class GatewayCore implements Gateway {
   private ready: Promise<void> | undefined;
   private closed = false;
   private readonly watchIntervalMs: number | undefined;
-  private readonly observer: GatewayObserver;
+  private readonly observe: Observe;
 
   constructor(options: GatewayOptions) {
     this.store = options.store;
@@ -353,7 +321,7 @@ class GatewayCore implements Gateway {
     this.now = options.now ?? Date.now;
     this.serverInfo = options.serverInfo ?? { name: 'mcpmux', version: '0.1.0' };
     this.watchIntervalMs = options.watchIntervalMs;
-    this.observer = options.observer ?? {};
+    this.observe = createObserve(options.observer ?? {}, this.logger);
     this.closing = new Promise<void>((resolve) => {
       this.markClosing = resolve;
     });
@@ -1217,20 +1185,6 @@ class GatewayCore implements Gateway {
     }
   }
 
-  /** Tells the observer something; an observer that throws is logged and otherwise ignored. */
-  private observe<K extends keyof GatewayObserver>(
-    kind: K,
-    event: Parameters<NonNullable<GatewayObserver[K]>>[0],
-  ): void {
-    const handler = this.observer[kind] as ((e: typeof event) => void) | undefined;
-    if (handler === undefined) return;
-    try {
-      handler.call(this.observer, event);
-    } catch (err) {
-      this.logger.warn({ error: messageOf(err), kind }, 'gateway: observer threw');
-    }
-  }
-
   private sessionEvent(s: DownstreamSession): SessionObservation {
     return {
       sessionId: s.id,
@@ -1283,14 +1237,6 @@ class GatewayCore implements Gateway {
     });
   }
 
-  private page<T>(items: readonly T[], cursor: string | undefined, key: ListKind): Record<string, unknown> {
-    const offset = decodeCursor(cursor);
-    const end = offset + this.pageSize;
-    const result: Record<string, unknown> = { [key]: items.slice(offset, end) };
-    if (end < items.length) result.nextCursor = encodeCursor(end);
-    return result;
-  }
-
   private registerHandlers(s: DownstreamSession): void {
     const server = s.server;
     // Every handler: parse the params (the SDK only matches the method, so
@@ -1333,7 +1279,7 @@ class GatewayCore implements Gateway {
           spaceId: s.spaceId,
         });
         try {
-          const result = this.page(items(await this.viewOf(s, 'list')), r.params?.cursor, key);
+          const result = page(items(await this.viewOf(s, 'list')), r.params?.cursor, key, this.pageSize);
           span.end({ serverId: undefined, outcome: 'ok' });
           return result;
         } catch (err) {

@@ -181,3 +181,27 @@ export function toRpcError(err: unknown): ProtocolError {
   }
   return rpcError(ErrorCode.InternalError, 'Internal error');
 }
+
+/** The message of a thrown value (its string form when it is not an `Error`). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The code of a thrown value as the audit log and observations name it: a string `code`
+ * (`McpmuxError`'s), a JSON-RPC error's number as a string, else `INTERNAL`.
+ */
+export function errorCode(err: unknown): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string') return code;
+  if (err instanceof Error && Number.isSafeInteger(code)) return String(code); // a JSON-RPC error
+  return 'INTERNAL';
+}
+
+/**
+ * The answer to a request for a feature the caller cannot see: a denied feature looks exactly like a
+ * nonexistent one (`Unknown tool: <name>`, InvalidParams).
+ */
+export function unknownError(kind: string, name: string): ProtocolError {
+  return toRpcError(new ProtocolError(ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
+}
