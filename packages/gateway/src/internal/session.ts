@@ -1,7 +1,9 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { type LoggingLevel, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { AskableCaller, SessionCaller, ViewPurpose } from './core/caller.js';
+import type { ChangingList, ViewHolder } from './core/views.js';
 import type { SubscriptionKey } from './keys.js';
-import type { DownstreamOrigin } from './upstream/types.js';
+import type { DownstreamOrigin, RpcMessage } from './upstream/types.js';
 import type { View, ViewFingerprints } from './view.js';
 
 /** Severity order of MCP logging levels (index: higher is more severe). */
@@ -22,15 +24,22 @@ export function severity(level: unknown): number {
   return i < 0 ? 1 : i;
 }
 
-/** One downstream MCP session served by the gateway. */
-export class DownstreamSession {
+/** Gets the current view of a session (the views module's `viewOf`). */
+export type SessionViewSource = (session: DownstreamSession, purpose: ViewPurpose) => Promise<View>;
+
+/**
+ * One downstream MCP session served by the gateway (2025-era protocol): the {@link SessionCaller}
+ * its requests are handled for, the {@link ViewHolder} told of list changes, and the
+ * {@link AskableCaller} server->client requests are relayed to.
+ */
+export class DownstreamSession implements SessionCaller, AskableCaller, ViewHolder {
   readonly origin: DownstreamOrigin;
   /** The Space this session sees right now. */
   spaceId: string;
   mode: 'follow-active' | 'pinned';
   pinnedSpaceId: string | undefined;
   /** The memoized view; undefined after an invalidation until the next request or refresh. */
-  view: View | undefined;
+  cachedView: View | undefined;
   /** Fingerprints of the lists this session was last shown (undefined until it first got a view). */
   shown: ViewFingerprints | undefined;
   /** The level the client asked for with `logging/setLevel` (undefined: everything). */
@@ -55,15 +64,27 @@ export class DownstreamSession {
     spaceId: string,
     mode: 'follow-active' | 'pinned',
     pinnedSpaceId: string | undefined,
+    private readonly viewSource: SessionViewSource,
   ) {
     this.origin = { sessionId: id };
     this.spaceId = spaceId;
     this.mode = mode;
     this.pinnedSpaceId = pinnedSpaceId;
     this.listedSpaceId = undefined;
-    this.view = undefined;
+    this.cachedView = undefined;
     this.shown = undefined;
     this.logLevel = undefined;
+  }
+
+  /** The session's id (observations and the audit log name it). */
+  get sessionId(): string {
+    return this.id;
+  }
+
+  /** The current view: the memoized one for a call, else through the views module. */
+  view(purpose: ViewPurpose = 'call'): Promise<View> {
+    if (purpose === 'call' && this.cachedView !== undefined) return Promise.resolve(this.cachedView);
+    return this.viewSource(this, purpose);
   }
 
   /** True when the client declared the capability a server->client request needs. */
@@ -74,5 +95,22 @@ export class DownstreamSession {
     if (method === 'elicitation/create') return caps.elicitation !== undefined;
     if (method === 'roots/list') return caps.roots !== undefined;
     return false;
+  }
+
+  /** Sends a server->client request to the client; its result is passed on unparsed. */
+  ask(message: RpcMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return this.server.request(message as never, ResultSchema, { signal });
+  }
+
+  /** Sends a notification to the client; a failed send is ignored. */
+  notify(message: RpcMessage): Promise<void> {
+    return this.server.notification(message as never).catch(() => undefined);
+  }
+
+  /** Sends `notifications/<kind>/list_changed`. */
+  sendListChanged(kind: ChangingList): Promise<void> {
+    if (kind === 'tools') return this.server.sendToolListChanged();
+    if (kind === 'prompts') return this.server.sendPromptListChanged();
+    return this.server.sendResourceListChanged();
   }
 }
