@@ -1,7 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { type LoggingLevel, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { AskableCaller, SessionCaller, ViewPurpose } from './core/caller.js';
-import type { ChangingList, ViewHolder } from './core/views.js';
+import type { AskableCaller, ChangingList, SessionCaller, ViewHolder, ViewPurpose } from './core/caller.js';
 import type { SubscriptionKey } from './keys.js';
 import type { DownstreamOrigin, RpcMessage } from './upstream/types.js';
 import type { View, ViewFingerprints } from './view.js';

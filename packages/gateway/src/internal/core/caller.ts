@@ -6,7 +6,7 @@
  */
 import type { SubscriptionKey } from '../keys.js';
 import type { DownstreamOrigin, RpcMessage } from '../upstream/types.js';
-import type { View } from '../view.js';
+import type { View, ViewFingerprints } from '../view.js';
 
 /**
  * Why a view is wanted. A call never waits for upstreams; a list (and a list_changed check) waits,
@@ -51,4 +51,19 @@ export interface SessionCaller extends Caller {
 export interface AskableCaller extends Caller {
   /** Sends `message` to the client and returns its result unparsed. */
   ask(message: RpcMessage, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+/** A list whose changes are announced with `notifications/<kind>/list_changed`. */
+export type ChangingList = 'tools' | 'prompts' | 'resources';
+
+/** A caller that keeps a view between requests and is told when its lists change (a session). */
+export interface ViewHolder extends Pick<Caller, 'clientId' | 'spaceId' | 'sessionId' | 'closed'> {
+  /** The last view served; undefined after an invalidation until the next request or refresh. */
+  cachedView: View | undefined;
+  /** Fingerprints of the lists last shown (undefined until it first got a view). */
+  shown: ViewFingerprints | undefined;
+  /** The Space whose lists were last served (undefined: none yet). */
+  listedSpaceId: string | undefined;
+  /** Sends `notifications/<kind>/list_changed`. */
+  sendListChanged(kind: ChangingList): Promise<void>;
 }

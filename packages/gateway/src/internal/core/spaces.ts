@@ -10,9 +10,8 @@ import type { GatewayLogger } from '../logger.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
 import type { Upstream, UpstreamCatalog, UpstreamServerConfig } from '../upstream/types.js';
 import type { Route, SpaceReport } from '../view.js';
-import type { SessionCaller } from './caller.js';
+import type { SessionCaller, ViewHolder } from './caller.js';
 import { SerialRuns } from './serial-runs.js';
-import type { ViewHolder } from './views.js';
 
 /** A session as its Space sees it. */
 export type SpaceMember = SessionCaller & ViewHolder;

@@ -8,26 +8,11 @@ import type { SpaceStore } from '@mcpmux/space-store';
 import { messageOf } from '../errors.js';
 import { parseViewKey, type ViewKey, viewKey } from '../keys.js';
 import type { GatewayLogger } from '../logger.js';
-import { buildView, spaceNaming, type View, type ViewFingerprints } from '../view.js';
-import type { Caller, ViewPurpose } from './caller.js';
+import { buildView, spaceNaming, type View } from '../view.js';
+import type { ViewHolder, ViewPurpose } from './caller.js';
 import type { Observe } from './observe.js';
 import { SerialRuns } from './serial-runs.js';
 import type { SpaceRegistry } from './spaces.js';
-
-/** A list whose changes are announced with `notifications/<kind>/list_changed`. */
-export type ChangingList = 'tools' | 'prompts' | 'resources';
-
-/** A caller that keeps a view between requests and is told when its lists change (a session). */
-export interface ViewHolder extends Pick<Caller, 'clientId' | 'spaceId' | 'sessionId' | 'closed'> {
-  /** The last view served; undefined after an invalidation until the next request or refresh. */
-  cachedView: View | undefined;
-  /** Fingerprints of the lists last shown (undefined until it first got a view). */
-  shown: ViewFingerprints | undefined;
-  /** The Space whose lists were last served (undefined: none yet). */
-  listedSpaceId: string | undefined;
-  /** Sends `notifications/<kind>/list_changed`. */
-  sendListChanged(kind: ChangingList): Promise<void>;
-}
 
 /** What {@link ViewRegistry} needs from the rest of the gateway. */
 export interface ViewRegistryDeps {
