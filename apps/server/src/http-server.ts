@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { McpmuxError } from '@mcpmux/core';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type JSONRPCMessage,
-  JSONRPCMessageSchema,
+  parseJSONRPCMessage,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+  type Transport,
+} from '@modelcontextprotocol/server';
 import {
   hostHeaderName,
   invalidMessage,
@@ -22,6 +22,7 @@ import {
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
 import { metricsAccess } from './internal/metrics-access.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
+import { claimsModernEra, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
 import type { AuthFailureReason } from './metrics.js';
 
 /** The default port of the gateway server. */
@@ -54,6 +55,11 @@ export interface HttpLogger {
 export interface SessionConnector {
   /** Serves one downstream session over `transport` for `clientId` (the gateway's `connect`). */
   connect(transport: Transport, auth: { clientId: string }): Promise<{ close(): Promise<void> }>;
+  /**
+   * Serves one MCP 2026-07-28 exchange (no session) for `clientId` (the gateway's `fetch`). Without
+   * it, such requests are answered as 2025 requests without a session (400).
+   */
+  fetch?(request: Request, auth: { clientId: string }): Promise<Response>;
 }
 
 /** Options of {@link createMcpHttpServer}. */
@@ -513,11 +519,12 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       if (problem !== undefined)
         return sendError(res, 400, RPC.INVALID_REQUEST, `Invalid request: ${problem}`);
       // The SDK's own schema last: a message it would not parse would never be answered.
-      const checked = JSONRPCMessageSchema.safeParse(item);
-      if (!checked.success) {
+      let message: JSONRPCMessage;
+      try {
+        message = parseJSONRPCMessage(item);
+      } catch {
         return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: not a valid JSON-RPC message.');
       }
-      const message = checked.data;
       if ('method' in message && 'id' in message) {
         if (ids.has(message.id)) {
           return sendError(res, 400, RPC.INVALID_REQUEST, 'Invalid request: duplicate id in the batch.');
@@ -526,6 +533,24 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
         if (message.method === 'initialize') initialize = true;
       }
       messages.push(message);
+    }
+
+    const fetchModern = options.gateway.fetch;
+    if (
+      fetchModern !== undefined &&
+      !batch &&
+      req.headers['mcp-session-id'] === undefined &&
+      claimsModernEra(messages[0])
+    ) {
+      // 2026-07-28: the exchange carries its revision and client capabilities; no session.
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const response = await fetchModern.call(options.gateway, toWebRequest(req, text, gone.signal), {
+        clientId,
+      });
+      return sendWebResponse(res, response);
     }
 
     let session: Session | undefined | null;

@@ -3,17 +3,17 @@ import { McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import type { Vault } from '@mcpmux/vault';
 import { resolveServerConfig } from '@mcpmux/vault';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LATEST_PROTOCOL_VERSION,
+  Server,
+  type ServerCapabilities,
+  type Transport,
+} from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { AuditBuffer } from './internal/audit.js';
 import { sessionSpace } from './internal/change-plan.js';
 import { Calls } from './internal/core/calls.js';
-import {
-  createRequestHandlers,
-  type RequestHandlers,
-  registerSessionHandlers,
-} from './internal/core/handlers.js';
+import { createRequestHandlers, type RequestHandlers, registerHandlers } from './internal/core/handlers.js';
 import { createObserve, type Observe } from './internal/core/observe.js';
 import { relayServerRequest } from './internal/core/relay.js';
 import { SessionRegistry, sessionEvent } from './internal/core/sessions.js';
@@ -22,8 +22,10 @@ import { StoreSync } from './internal/core/store-sync.js';
 import { Subscriptions } from './internal/core/subscriptions.js';
 import { createUpstreamEvents } from './internal/core/upstream-events.js';
 import { ViewRegistry } from './internal/core/views.js';
+import { checkedTransport } from './internal/downstream/checked-transport.js';
+import { MODERN_CAPABILITIES, ModernHttp } from './internal/downstream/modern-http.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
-import { DownstreamSession } from './internal/session.js';
+import { DownstreamSession, serverOutlet } from './internal/session.js';
 import { createUpstreamPool, type UpstreamPoolHandle } from './internal/upstream/pool.js';
 import type { UpstreamServerConfig, UpstreamStatus } from './internal/upstream/types.js';
 import type { GatewayObserver } from './observer.js';
@@ -123,6 +125,14 @@ export interface Gateway {
    * @throws `UNAUTHORIZED` when the client does not exist; `FORBIDDEN` after `close`.
    */
   connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession>;
+  /**
+   * Serves one MCP 2026-07-28 HTTP exchange for `clientId` (a POST whose JSON-RPC message carries the
+   * per-request `_meta` envelope; no session): its Space and policy are resolved for this request,
+   * and the answer is JSON or an SSE stream (progress, `subscriptions/listen`). The caller has
+   * authenticated the client and checked Host/Origin.
+   * @throws `UNAUTHORIZED` when the client does not exist; `FORBIDDEN` after `close`.
+   */
+  fetch(request: Request, auth: { clientId: string }): Promise<Response>;
   /** Upstream states, sessions and reports. */
   status(): GatewayStatus;
   /** Closes every session and upstream and flushes the audit log; afterwards no child process is left. */
@@ -172,6 +182,8 @@ class GatewayCore implements Gateway {
   private readonly sessions: SessionRegistry;
   private readonly storeSync: StoreSync;
   private readonly handlers: RequestHandlers;
+  private readonly modernHttp: ModernHttp;
+  private readonly logger: GatewayLogger;
   /** Resolves when `close` starts: waits for upstreams end there. */
   private readonly closing: Promise<void>;
   private markClosing: () => void = () => undefined;
@@ -183,6 +195,7 @@ class GatewayCore implements Gateway {
   constructor(options: GatewayOptions) {
     const store = options.store;
     const logger = options.logger ?? silentLogger;
+    this.logger = logger;
     const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     const isClosed = (): boolean => this.closed;
     const pool = (): UpstreamPoolHandle => this.pool;
@@ -242,6 +255,15 @@ class GatewayCore implements Gateway {
       pool,
       updateLogLevel: (spaceId) => this.sessions.updateLogLevel(spaceId),
       pageSize: options.pageSize ?? 500,
+    });
+    this.modernHttp = new ModernHttp({
+      store,
+      spaces: this.spaces,
+      sessions: this.sessions,
+      views: this.views,
+      handlers: this.handlers,
+      serverInfo: this.serverInfo,
+      logger,
     });
     const vault: Vault = options.vault;
     const env = options.env ?? {};
@@ -311,60 +333,64 @@ class GatewayCore implements Gateway {
       });
     }
     const spaceId = sessionSpace(client.mode, client.pinnedSpaceId, this.spaces.activeSpaceId);
-    const server = new Server(this.serverInfo, {
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { listChanged: true, subscribe: true },
-        logging: {},
-        completions: {},
-      },
-    });
     const session = new DownstreamSession(
       randomUUID(),
       client.id,
-      server,
       spaceId ?? '',
       client.mode,
       client.pinnedSpaceId,
       (s, purpose) => this.views.viewOf(s, purpose),
     );
-    registerSessionHandlers(server, session, this.handlers);
-    server.onclose = () => this.sessions.drop(session);
-    server.oninitialized = () => {
+    const opened = (): void => {
       if (session.closed || session.initialized) return;
       session.initialized = true;
       this.observe('sessionOpened', sessionEvent(session));
     };
+    let current: Server | undefined;
     this.sessions.add(session);
-    try {
-      await server.connect(transport);
-    } catch (err) {
-      this.sessions.drop(session);
-      throw err;
-    }
-    // The negotiated revision, as the SDK's server picks it (it keeps no getter for it).
-    const receive = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      const m = message as { method?: unknown; params?: { protocolVersion?: unknown } };
-      if (m.method === 'initialize') {
-        const requested = m.params?.protocolVersion;
-        session.protocolVersion =
-          typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
-            ? requested
-            : LATEST_PROTOCOL_VERSION;
-      }
-      receive?.call(transport, message, extra);
-    };
+    // The opening message picks the era (`initialize`: 2025, a `_meta` envelope: 2026-07-28) and one
+    // server is pinned for the connection (a `server/discover` probe may get one of its own first).
+    const handle = serveStdio(
+      ({ era }) => {
+        const server = new Server(this.serverInfo, {
+          capabilities: era === 'legacy' ? LEGACY_CAPABILITIES : MODERN_CAPABILITIES,
+        });
+        current = server;
+        session.outlet = serverOutlet(server);
+        registerHandlers(server, session, this.handlers, era === 'legacy' ? session : undefined);
+        server.onclose = () => {
+          if (current === server) this.sessions.drop(session);
+        };
+        if (era === 'legacy') {
+          server.oninitialized = () => {
+            session.protocolVersion = server.getNegotiatedProtocolVersion();
+            opened();
+          };
+        } else {
+          session.protocolVersion = MODERN_PROTOCOL_VERSION;
+          opened();
+        }
+        return server;
+      },
+      {
+        transport: checkedTransport(transport),
+        onerror: (error) => this.logger.debug({ err: error.message }, 'gateway: downstream connection error'),
+      },
+    );
     if (session.spaceId !== '') void this.spaces.warm(session.spaceId);
     return {
       clientId: session.clientId,
       id: session.id,
       close: async () => {
-        await server.close();
+        await handle.close();
         this.sessions.drop(session);
       },
     };
+  }
+
+  fetch(request: Request, auth: { clientId: string }): Promise<Response> {
+    if (this.closed) return Promise.reject(new McpmuxError('FORBIDDEN', 'The gateway is closed.'));
+    return this.ensureReady().then(() => this.modernHttp.fetch(request, auth.clientId));
   }
 
   status(): GatewayStatus {
@@ -385,7 +411,8 @@ class GatewayCore implements Gateway {
     this.closed = true;
     this.markClosing();
     this.unwatch?.();
-    await Promise.all([...this.sessions.values()].map((s) => s.server.close().catch(() => undefined)));
+    await this.modernHttp.close();
+    await Promise.all([...this.sessions.values()].map((s) => s.outlet.close().catch(() => undefined)));
     for (const s of [...this.sessions.values()]) this.sessions.drop(s);
     await this.storeSync.close();
     await Promise.all([this.views.close(), this.spaces.close()]);
@@ -394,5 +421,17 @@ class GatewayCore implements Gateway {
   }
 }
 
-/** The protocol revision the gateway speaks by default (older revisions are negotiated by the SDK). */
+/** The newest 2025-era revision the gateway speaks (older ones are negotiated by the SDK). */
 export const GATEWAY_PROTOCOL_VERSION = LATEST_PROTOCOL_VERSION;
+
+/** The per-request revision the gateway also serves (no handshake, no session). */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** What a 2025-era session of the gateway offers. */
+const LEGACY_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true, subscribe: true },
+  logging: {},
+  completions: {},
+};

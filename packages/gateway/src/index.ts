@@ -7,6 +7,7 @@ export {
   type GatewayReport,
   type GatewaySession,
   type GatewayStatus,
+  MODERN_PROTOCOL_VERSION,
 } from './gateway.js';
 export { GatewayErrorCode, toRpcError } from './internal/errors.js';
 export type { GatewayLogger } from './internal/logger.js';

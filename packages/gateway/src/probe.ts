@@ -1,5 +1,5 @@
 import { isMcpmuxError, McpmuxError } from '@mcpmux/core';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import type { Implementation } from '@modelcontextprotocol/server';
 import type { UpstreamLogger } from './internal/upstream/connection.js';
 import { createUpstreamPool, type ResolveUpstreamConfig } from './internal/upstream/pool.js';
 import type { UpstreamCatalog, UpstreamServerConfig } from './internal/upstream/types.js';

@@ -1,6 +1,6 @@
 // Small helpers of the HTTP layer: JSON errors, address checks, JSON-RPC shape validation.
 import type { ServerResponse } from 'node:http';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
 /** JSON-RPC error codes the HTTP layer answers with. */
 export const RPC = {

@@ -4,8 +4,12 @@
 // exchange switches to SSE on the spot. Messages related to no request go to the session's GET
 // stream, if one is open.
 import type { ServerResponse } from 'node:http';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  JSONRPCMessage,
+  RequestId,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/server';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',

@@ -3,8 +3,7 @@
 // the limit, longer than the line limit, not JSON or not JSON-RPC is answered with a JSON-RPC error
 // (id null) and dropped; the session goes on.
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import { RPC } from './http-util.js';
 import { exceedsJsonDepth, tooDeepMessage } from './json-depth.js';
 
@@ -121,12 +120,14 @@ export class StdioLineTransport implements Transport {
       this.#answerError(RPC.PARSE_ERROR, 'Parse error: the line is not valid JSON.');
       return;
     }
-    const checked = JSONRPCMessageSchema.safeParse(parsed);
-    if (!checked.success) {
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(parsed);
+    } catch {
       this.#answerError(RPC.INVALID_REQUEST, 'Invalid request: not a valid JSON-RPC message.');
       return;
     }
-    this.onmessage?.(checked.data);
+    this.onmessage?.(message);
   }
 
   #answerError(code: number, message: string): void {

@@ -1,34 +1,77 @@
+/**
+ * The params of every request the gateway serves, checked before the SDK sees the request: the SDK
+ * answers invalid params with a raw, multi-line issue list (and drops a request whose progress token
+ * is not a string or number without answering it). Checked here, a bad request gets one -32602 line
+ * naming the first field and what it must be, through `toRpcError`.
+ */
 import { z } from 'zod';
+import { toRpcError } from './errors.js';
 
-/** A request schema of the SDK (`CallToolRequestSchema`...): a zod object with a `method` literal. */
-export interface MethodRequestSchema {
-  shape: { method: { value: string } };
+const meta = z.looseObject({ progressToken: z.union([z.string(), z.number()]).optional() }).optional();
+const paginated = z.looseObject({ cursor: z.string().optional(), _meta: meta }).optional();
+const named = z.looseObject({ name: z.string(), _meta: meta });
+const byUri = z.looseObject({ uri: z.string(), _meta: meta });
+
+/** Params schemas of the requests the gateway serves, by method. */
+const PARAMS: Record<string, z.ZodType> = {
+  'tools/list': paginated,
+  'prompts/list': paginated,
+  'resources/list': paginated,
+  'resources/templates/list': paginated,
+  'tools/call': named.extend({ arguments: z.record(z.string(), z.unknown()).optional() }),
+  'prompts/get': named.extend({ arguments: z.record(z.string(), z.string()).optional() }),
+  'resources/read': byUri,
+  'resources/subscribe': byUri,
+  'resources/unsubscribe': byUri,
+  'completion/complete': z.looseObject({
+    ref: z.union([
+      z.looseObject({ type: z.literal('ref/prompt'), name: z.string() }),
+      z.looseObject({ type: z.literal('ref/resource'), uri: z.string() }),
+    ]),
+    argument: z.looseObject({ name: z.string(), value: z.string() }),
+    _meta: meta,
+  }),
+  'logging/setLevel': z.looseObject({
+    level: z.enum(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']),
+    _meta: meta,
+  }),
+};
+
+/** The answer to a JSON-RPC request whose params are invalid. */
+export interface InvalidParamsAnswer {
+  jsonrpc: '2.0';
+  id: string | number;
+  error: { code: number; message: string; data?: unknown };
 }
 
-const byMethod = new Map<string, z.ZodType>();
-
 /**
- * A schema that matches a request by its method only (everything else passes through as is).
- * Registered with the SDK in place of the method's full schema, it lets requests with invalid
- * params reach the handler, which parses them with the full schema and maps the `ZodError` through
- * `toRpcError` (-32602 naming the field), instead of the SDK answering -32603 with a raw issue list.
+ * Checks the params of a request the gateway serves (`tools/call`, the lists, `prompts/get`...).
  *
- * @param schema - the method's full request schema; only its `method` literal is read.
- * @returns a schema memoized per method.
+ * @param message - any inbound JSON-RPC message.
+ * @returns the -32602 error response to send instead of dispatching it, or undefined when the
+ *   message is not a request of a served method or its params are valid.
  * @example
  * ```ts
- * server.setRequestHandler(matchMethod(GetPromptRequestSchema), async (raw) => {
- *   const request = GetPromptRequestSchema.parse(raw); // throws ZodError -> toRpcError -> -32602
- *   ...
- * });
+ * const answer = invalidParamsAnswer({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 5 } });
+ * // answer.error: { code: -32602, message: 'Invalid params: name must be a string', ... }
  * ```
  */
-export function matchMethod(schema: MethodRequestSchema): z.ZodType {
-  const method = schema.shape.method.value;
-  let match = byMethod.get(method);
-  if (match === undefined) {
-    match = z.looseObject({ method: z.literal(method) });
-    byMethod.set(method, match);
-  }
-  return match;
+export function invalidParamsAnswer(message: unknown): InvalidParamsAnswer | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { id, method, params } = message as { id?: unknown; method?: unknown; params?: unknown };
+  if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  const schema = PARAMS[method];
+  if (schema === undefined) return undefined;
+  const checked = schema.safeParse(params);
+  if (checked.success) return undefined;
+  const error = toRpcError(checked.error);
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    },
+  };
 }

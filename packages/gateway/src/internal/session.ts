@@ -1,5 +1,9 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { type LoggingLevel, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  ClientCapabilities,
+  LoggingLevel,
+  Server,
+  StandardSchemaV1,
+} from '@modelcontextprotocol/server';
 import type { AskableCaller, ChangingList, SessionCaller, ViewHolder, ViewPurpose } from './core/caller.js';
 import type { SubscriptionKey } from './keys.js';
 import type { DownstreamOrigin, RpcMessage } from './upstream/types.js';
@@ -22,6 +26,50 @@ export function severity(level: unknown): number {
   const i = LOG_LEVELS.indexOf(level as LoggingLevel);
   return i < 0 ? 1 : i;
 }
+
+/** Where a session's messages to its client go: the SDK server of a connection, or a listen stream. */
+export interface SessionOutlet {
+  /** What the client declared at `initialize` (undefined: a 2026-07-28 client, which is asked nothing). */
+  capabilities(): ClientCapabilities | undefined;
+  /** Sends a server->client request; its result is passed on unparsed. */
+  ask(message: RpcMessage, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Sends a notification; never rejects. */
+  notify(message: RpcMessage): Promise<void>;
+  /** Sends `notifications/<kind>/list_changed`. */
+  sendListChanged(kind: ChangingList): Promise<void>;
+  /** Ends the connection. */
+  close(): Promise<void>;
+}
+
+/** A result schema that accepts anything and returns it as is. */
+const PASSTHROUGH: StandardSchemaV1<unknown, unknown> = {
+  '~standard': { version: 1, vendor: 'mcpmux', validate: (value: unknown) => ({ value }) },
+};
+
+/** The outlet of a session served by an SDK server over one connection. */
+export function serverOutlet(server: Server): SessionOutlet {
+  return {
+    capabilities: () => server.getClientCapabilities(),
+    ask: (message, signal) =>
+      server.request(message as never, PASSTHROUGH, { signal }) as Promise<Record<string, unknown>>,
+    notify: (message) => server.notification(message as never).catch(() => undefined),
+    sendListChanged: (kind) => {
+      if (kind === 'tools') return server.sendToolListChanged();
+      if (kind === 'prompts') return server.sendPromptListChanged();
+      return server.sendResourceListChanged();
+    },
+    close: () => server.close(),
+  };
+}
+
+/** The outlet of a session that has none yet (its connection has not opened): asks and tells nothing. */
+const NO_OUTLET: SessionOutlet = {
+  capabilities: () => undefined,
+  ask: (message) => Promise.reject(new Error(`${message.method}: the session is not open`)),
+  notify: () => Promise.resolve(),
+  sendListChanged: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
 
 /** Gets the current view of a session (the views module's `viewOf`). */
 export type SessionViewSource = (session: DownstreamSession, purpose: ViewPurpose) => Promise<View>;
@@ -56,10 +104,12 @@ export class DownstreamSession implements SessionCaller, AskableCaller, ViewHold
   /** True once the client sent `notifications/initialized` (the observer was told it opened). */
   initialized = false;
 
+  /** Where messages to the client go (set when the connection opens). */
+  outlet: SessionOutlet = NO_OUTLET;
+
   constructor(
     readonly id: string,
     readonly clientId: string,
-    readonly server: Server,
     spaceId: string,
     mode: 'follow-active' | 'pinned',
     pinnedSpaceId: string | undefined,
@@ -88,7 +138,7 @@ export class DownstreamSession implements SessionCaller, AskableCaller, ViewHold
 
   /** True when the client declared the capability a server->client request needs. */
   canAnswer(method: string): boolean {
-    const caps = this.server.getClientCapabilities();
+    const caps = this.outlet.capabilities();
     if (caps === undefined) return false;
     if (method === 'sampling/createMessage') return caps.sampling !== undefined;
     if (method === 'elicitation/create') return caps.elicitation !== undefined;
@@ -98,18 +148,16 @@ export class DownstreamSession implements SessionCaller, AskableCaller, ViewHold
 
   /** Sends a server->client request to the client; its result is passed on unparsed. */
   ask(message: RpcMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return this.server.request(message as never, ResultSchema, { signal });
+    return this.outlet.ask(message, signal);
   }
 
   /** Sends a notification to the client; a failed send is ignored. */
   notify(message: RpcMessage): Promise<void> {
-    return this.server.notification(message as never).catch(() => undefined);
+    return this.outlet.notify(message);
   }
 
   /** Sends `notifications/<kind>/list_changed`. */
   sendListChanged(kind: ChangingList): Promise<void> {
-    if (kind === 'tools') return this.server.sendToolListChanged();
-    if (kind === 'prompts') return this.server.sendPromptListChanged();
-    return this.server.sendResourceListChanged();
+    return this.outlet.sendListChanged(kind).catch(() => undefined);
   }
 }

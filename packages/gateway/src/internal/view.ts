@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Feature, FeatureSet } from '@mcpmux/featuresets';
 import { resolve } from '@mcpmux/featuresets';
 import type { EffectiveServer } from '@mcpmux/space-store';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type Prompt,
+  type Resource,
+  type ResourceTemplateType as ResourceTemplate,
+  type Tool,
+  UriTemplate,
+} from '@modelcontextprotocol/server';
 import { exposedName } from './naming.js';
 import type { UpstreamCatalog } from './upstream/types.js';
 

@@ -19,6 +19,25 @@ export interface HandlerExtra {
   requestId: string | number;
   _meta?: { progressToken?: string | number | undefined } | undefined;
   sendNotification: (notification: never) => Promise<void>;
+  /** A 2026-07-28 retry's answers to an earlier `input_required` result (forwarded as they came). */
+  inputResponses?: Record<string, unknown>;
+  /** A 2026-07-28 retry's echo of the upstream's opaque `requestState` (forwarded as it came). */
+  requestState?: string;
+}
+
+/** The key under which a server names itself in a result's `_meta` (2026-07-28). */
+const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
+
+/**
+ * An upstream's result as the client gets it: the upstream's own identity (2026-07-28 servers stamp
+ * it in `_meta`) is taken out, so the gateway's is the one the client sees; the rest is untouched.
+ */
+function withoutUpstreamIdentity(result: Record<string, unknown>): Record<string, unknown> {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+  const { _meta: _dropped, ...out } = result;
+  return Object.keys(rest).length === 0 ? out : { ...out, _meta: rest };
 }
 
 /** A request that is audited: its method and the kind of feature it names. */
@@ -81,7 +100,18 @@ export class Calls {
           .catch(() => undefined);
       };
     }
-    return upstream.request(message, options);
+    const forwarded: RpcMessage =
+      extra.inputResponses === undefined && extra.requestState === undefined
+        ? message
+        : {
+            method: message.method,
+            params: {
+              ...message.params,
+              ...(extra.inputResponses === undefined ? {} : { inputResponses: extra.inputResponses }),
+              ...(extra.requestState === undefined ? {} : { requestState: extra.requestState }),
+            },
+          };
+    return withoutUpstreamIdentity(await upstream.request(forwarded, options));
   }
 
   /**

@@ -3,25 +3,8 @@
  * caller) and the request's params; {@link registerSessionHandlers} installs them on one session's
  * SDK server.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  type LoggingLevel,
-  ReadResourceRequestSchema,
-  RootsListChangedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { LoggingLevel, Server, ServerContext } from '@modelcontextprotocol/server';
 import { toRpcError, unknownError } from '../errors.js';
-import { matchMethod } from '../request-schema.js';
 import { severity } from '../session.js';
 import { startRequestSpan } from '../tracing.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
@@ -172,80 +155,61 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
   };
 }
 
-type AnyRequestSchema =
-  | typeof ListToolsRequestSchema
-  | typeof ListPromptsRequestSchema
-  | typeof ListResourcesRequestSchema
-  | typeof ListResourceTemplatesRequestSchema
-  | typeof GetPromptRequestSchema
-  | typeof ReadResourceRequestSchema
-  | typeof SubscribeRequestSchema
-  | typeof UnsubscribeRequestSchema
-  | typeof CompleteRequestSchema
-  | typeof SetLevelRequestSchema;
-
-const LIST_SCHEMAS: Record<ListSpec['method'], AnyRequestSchema> = {
-  'tools/list': ListToolsRequestSchema,
-  'prompts/list': ListPromptsRequestSchema,
-  'resources/list': ListResourcesRequestSchema,
-  'resources/templates/list': ListResourceTemplatesRequestSchema,
-};
-
-function rejectMapped(err: unknown): never {
-  throw toRpcError(err);
+/** The SDK's request context as the handlers use it. */
+function extraOf(ctx: ServerContext): HandlerExtra {
+  const meta = ctx.mcpReq._meta as HandlerExtra['_meta'];
+  const requestState = ctx.mcpReq.requestState<string>();
+  return {
+    signal: ctx.mcpReq.signal,
+    requestId: ctx.mcpReq.id,
+    ...(meta === undefined ? {} : { _meta: meta }),
+    sendNotification: (notification: never) => ctx.mcpReq.notify(notification),
+    ...(ctx.mcpReq.inputResponses === undefined ? {} : { inputResponses: ctx.mcpReq.inputResponses }),
+    ...(requestState === undefined ? {} : { requestState }),
+  };
 }
 
 /**
- * Installs the handlers on one session's SDK server, with the session as the caller of every request.
- * Every handler parses its params (the SDK only matches the method, so that invalid params map to
- * -32602 here) and maps any error through the one mapping function.
+ * Installs the handlers on an SDK server, with `caller` as the caller of every request: a session's
+ * server (2025 era, or a 2026-07-28 connection), or the server of one 2026-07-28 HTTP exchange. The
+ * session features (subscriptions, `logging/setLevel`, roots changes) are installed only with a
+ * `session`. Params were checked before dispatch (`request-schema.ts`); any error is mapped through
+ * the one mapping function. Results pass through as the upstream sent them.
  */
-export function registerSessionHandlers(
+export function registerHandlers(
   server: Server,
-  session: SessionCaller,
+  caller: Caller,
   handlers: RequestHandlers,
+  session?: SessionCaller,
 ): void {
-  const on = <P>(
-    schema: AnyRequestSchema,
-    fn: (params: P, extra: HandlerExtra) => Promise<Record<string, unknown>>,
+  const on = (
+    method: Parameters<Server['setRequestHandler']>[0],
+    fn: (params: Params, extra: HandlerExtra) => Promise<Record<string, unknown>>,
   ): void => {
-    const handler = async (raw: unknown, extra: HandlerExtra) => {
-      try {
-        return await fn((schema.parse(raw) as unknown as { params: P }).params, extra);
-      } catch (err) {
-        throw toRpcError(err);
-      }
-    };
-    server.setRequestHandler(matchMethod(schema) as typeof ListToolsRequestSchema, handler as never);
+    server.setRequestHandler(
+      method as 'tools/list',
+      (async (request: { params?: Record<string, unknown> }, ctx: ServerContext) => {
+        try {
+          return await fn((request.params ?? {}) as Params, extraOf(ctx));
+        } catch (err) {
+          throw toRpcError(err);
+        }
+      }) as never,
+    );
   };
 
-  for (const spec of LISTS)
-    on(LIST_SCHEMAS[spec.method], (params: Params | undefined) => handlers.list(session, spec, params));
-
-  // tools/call: installed through the base Protocol so the SDK does not re-validate (and strip)
-  // the upstream's result; results pass through untouched. Hot path: one map lookup + request.
-  Protocol.prototype.setRequestHandler.call(
-    server,
-    matchMethod(CallToolRequestSchema),
-    async (raw: unknown, extra: HandlerExtra) => {
-      const parsed = CallToolRequestSchema.safeParse(raw);
-      if (!parsed.success) rejectMapped(parsed.error);
-      const params = parsed.data.params as Params<{ name: string }>;
-      return handlers.callTool(session, params, extra).catch(rejectMapped);
-    },
+  for (const spec of LISTS) on(spec.method, (params) => handlers.list(caller, spec, params));
+  on('tools/call', (params, extra) => handlers.callTool(caller, params as Params<{ name: string }>, extra));
+  on('prompts/get', (params, extra) => handlers.getPrompt(caller, params as Params<{ name: string }>, extra));
+  on('resources/read', (params, extra) =>
+    handlers.readResource(caller, params as Params<{ uri: string }>, extra),
   );
-
-  on(GetPromptRequestSchema, (params: Params<{ name: string }>, extra) =>
-    handlers.getPrompt(session, params, extra),
+  on('completion/complete', (params, extra) =>
+    handlers.complete(caller, params as Params<{ ref: Record<string, unknown> }>, extra),
   );
-  on(ReadResourceRequestSchema, (params: Params<{ uri: string }>, extra) =>
-    handlers.readResource(session, params, extra),
-  );
-  on(SubscribeRequestSchema, (params: Params<{ uri: string }>) => handlers.subscribe(session, params));
-  on(UnsubscribeRequestSchema, (params: Params<{ uri: string }>) => handlers.unsubscribe(session, params));
-  on(CompleteRequestSchema, (params: Params<{ ref: Record<string, unknown> }>, extra) =>
-    handlers.complete(session, params, extra),
-  );
-  on(SetLevelRequestSchema, (params: Params<{ level: LoggingLevel }>) => handlers.setLevel(session, params));
-  server.setNotificationHandler(RootsListChangedNotificationSchema, () => handlers.rootsListChanged(session));
+  if (session === undefined) return;
+  on('resources/subscribe', (params) => handlers.subscribe(session, params as Params<{ uri: string }>));
+  on('resources/unsubscribe', (params) => handlers.unsubscribe(session, params as Params<{ uri: string }>));
+  on('logging/setLevel', (params) => handlers.setLevel(session, params as Params<{ level: LoggingLevel }>));
+  server.setNotificationHandler('notifications/roots/list_changed', () => handlers.rootsListChanged(session));
 }

@@ -3,7 +3,7 @@
  * level any of its sessions asked for, and upstream log messages go to the sessions that asked for
  * that level and can see the server.
  */
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { LoggingLevel } from '@modelcontextprotocol/server';
 import { LOG_LEVELS, severity } from '../session.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
 import type { RpcMessage, Upstream } from '../upstream/types.js';

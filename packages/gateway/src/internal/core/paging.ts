@@ -1,5 +1,5 @@
 /** Paging of the lists the gateway serves: opaque cursors that carry an offset. */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode as ErrorCode, ProtocolError } from '@modelcontextprotocol/server';
 
 /** The result key of each list the gateway serves. */
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
@@ -14,14 +14,14 @@ export function encodeCursor(offset: number): string {
 
 /**
  * The offset a cursor from {@link encodeCursor} carries (0 without a cursor).
- * @throws `McpError` InvalidParams (-32602) when the cursor is not one this gateway issued.
+ * @throws `ProtocolError` InvalidParams (-32602) when the cursor is not one this gateway issued.
  */
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const text = Buffer.from(cursor, 'base64url').toString();
   const offset = text.startsWith('o:') ? Number(text.slice(2)) : Number.NaN;
   if (!Number.isSafeInteger(offset) || offset < 0)
-    throw new McpError(
+    throw new ProtocolError(
       ErrorCode.InvalidParams,
       'Invalid params: cursor must be a nextCursor from this list; list again without a cursor',
     );
@@ -35,7 +35,7 @@ export function decodeCursor(cursor: string | undefined): number {
  * @param cursor - the request's cursor (undefined: the first page).
  * @param key - the result key of the list.
  * @param pageSize - items per page.
- * @throws `McpError` InvalidParams for a cursor this gateway did not issue.
+ * @throws `ProtocolError` InvalidParams for a cursor this gateway did not issue.
  */
 export function page<T>(
   items: readonly T[],

@@ -3,7 +3,7 @@
  * call caused them. Which caller that is comes from the upstream connection: the origin of its only
  * in-flight (or recently abandoned) calls; see `UpstreamConnection`.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode as ErrorCode, ProtocolError } from '@modelcontextprotocol/server';
 import type { DownstreamOrigin, RpcMessage, Upstream } from '../upstream/types.js';
 import type { AskableCaller } from './caller.js';
 
@@ -14,7 +14,7 @@ import type { AskableCaller } from './caller.js';
  * or left the upstream's Space, or did not declare the capability the method needs.
  *
  * @param find - the live caller of an origin (undefined: gone).
- * @throws `McpError` InternalError when the origin is unknown, MethodNotFound when its caller cannot answer.
+ * @throws `ProtocolError` InternalError when the origin is unknown, MethodNotFound when its caller cannot answer.
  */
 export async function relayServerRequest(
   find: (origin: DownstreamOrigin) => AskableCaller | undefined,
@@ -24,7 +24,7 @@ export async function relayServerRequest(
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
   if (origin === undefined) {
-    throw new McpError(
+    throw new ProtocolError(
       ErrorCode.InternalError,
       `mcpmux cannot tell which client this ${request.method} request is for: it arrived outside a call, or while calls of several clients were in flight on server "${upstream.serverId}", so no client was asked. Send it while handling the call it serves; a call that failed this way can be retried.`,
     );
@@ -36,7 +36,7 @@ export async function relayServerRequest(
     target.spaceId !== upstream.spaceId ||
     !target.canAnswer(request.method)
   ) {
-    throw new McpError(
+    throw new ProtocolError(
       ErrorCode.MethodNotFound,
       `The client whose call led to this ${request.method} request cannot answer it (it did not declare the capability, or its session ended or moved to another Space); no other client was asked.`,
     );

@@ -99,7 +99,7 @@ export class StoreSync {
         const s = sessions.get(id);
         if (s === undefined) continue;
         sessions.drop(s);
-        s.server.close().catch(() => undefined);
+        s.outlet.close().catch(() => undefined);
       }
       for (const m of decided.modes) {
         const s = sessions.get(m.sessionId);

@@ -1,0 +1,154 @@
+/**
+ * MCP 2026-07-28 over HTTP: every request stands alone (no handshake, no session). Each client gets
+ * one SDK handler (`createMcpHandler`) that builds a server for each request, and one stand-in
+ * session that holds what the client's requests share between them: its Space (moved live with the
+ * active Space for follow-active clients, as the store changes), its memoized view and the lists it
+ * was shown. Its `subscriptions/listen` streams are told of list changes through the handler's bus.
+ */
+import { randomUUID } from 'node:crypto';
+import { McpmuxError } from '@mcpmux/core';
+import type { SpaceStore } from '@mcpmux/space-store';
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  Server,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/server';
+import { sessionSpace } from '../change-plan.js';
+import type { ChangingList } from '../core/caller.js';
+import { type RequestHandlers, registerHandlers } from '../core/handlers.js';
+import type { SessionRegistry } from '../core/sessions.js';
+import type { SpaceRegistry } from '../core/spaces.js';
+import type { ViewRegistry } from '../core/views.js';
+import type { GatewayLogger } from '../logger.js';
+import { invalidParamsAnswer } from '../request-schema.js';
+import { DownstreamSession } from '../session.js';
+
+/** What a 2026-07-28 server of the gateway offers: no `logging/setLevel` and no server requests in this era. */
+export const MODERN_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+  completions: {},
+};
+
+/** What {@link ModernHttp} needs from the rest of the gateway. */
+export interface ModernHttpDeps {
+  store: Pick<SpaceStore, 'getClient'>;
+  spaces: SpaceRegistry;
+  sessions: SessionRegistry;
+  views: ViewRegistry;
+  handlers: RequestHandlers;
+  serverInfo: { name: string; version: string };
+  logger: GatewayLogger;
+}
+
+interface Entry {
+  handler: McpHttpHandler;
+  session: DownstreamSession;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** The 2026-07-28 HTTP side of the gateway: one handler and one stand-in session per client. */
+export class ModernHttp {
+  private readonly entries = new Map<string, Promise<Entry>>();
+
+  constructor(private readonly deps: ModernHttpDeps) {}
+
+  /**
+   * Serves one exchange for `clientId`: checks the params of a request the gateway serves (a bad one
+   * gets one -32602 line), then lets the client's handler answer it (JSON, or an SSE stream for
+   * progress and `subscriptions/listen`).
+   * @throws `UNAUTHORIZED` when the client does not exist.
+   */
+  async fetch(request: Request, clientId: string): Promise<Response> {
+    let body: unknown;
+    try {
+      body = await request.clone().json();
+    } catch {
+      body = undefined; // the handler answers what is not JSON
+    }
+    const invalid = invalidParamsAnswer(body);
+    if (invalid !== undefined)
+      return new Response(JSON.stringify(invalid), { status: 200, headers: JSON_HEADERS });
+    const entry = await this.entryFor(clientId);
+    return entry.handler.fetch(request, body === undefined ? undefined : { parsedBody: body });
+  }
+
+  /** Forgets a client's handler and stand-in session (the client was removed, or the gateway closes). */
+  async forget(clientId: string): Promise<void> {
+    const pending = this.entries.get(clientId);
+    if (pending === undefined) return;
+    this.entries.delete(clientId);
+    const entry = await pending.catch(() => undefined);
+    if (entry === undefined) return;
+    this.deps.sessions.drop(entry.session);
+    await entry.handler.close().catch(() => undefined);
+  }
+
+  /** Closes every handler (open listen streams end). */
+  async close(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.forget(id)));
+  }
+
+  private entryFor(clientId: string): Promise<Entry> {
+    let pending = this.entries.get(clientId);
+    if (pending === undefined) {
+      pending = this.create(clientId);
+      const stored = pending;
+      this.entries.set(clientId, stored);
+      stored.catch(() => {
+        if (this.entries.get(clientId) === stored) this.entries.delete(clientId);
+      });
+    }
+    return pending;
+  }
+
+  private async create(clientId: string): Promise<Entry> {
+    const { store, spaces, sessions, views, handlers, serverInfo, logger } = this.deps;
+    const client = await store.getClient(clientId);
+    if (client === undefined) {
+      throw new McpmuxError('UNAUTHORIZED', `Client "${clientId}" does not exist.`, {
+        data: { entity: 'client', id: clientId },
+      });
+    }
+    const session = new DownstreamSession(
+      `http-${randomUUID()}`,
+      client.id,
+      sessionSpace(client.mode, client.pinnedSpaceId, spaces.activeSpaceId) ?? '',
+      client.mode,
+      client.pinnedSpaceId,
+      (s, purpose) => views.viewOf(s, purpose),
+    );
+    session.protocolVersion = '2026-07-28';
+    const handler = createMcpHandler(
+      () => {
+        const server = new Server(serverInfo, { capabilities: MODERN_CAPABILITIES });
+        registerHandlers(server, session, handlers);
+        return server;
+      },
+      {
+        legacy: 'reject',
+        onerror: (error) =>
+          logger.debug({ clientId, err: error.message }, 'gateway: 2026-07-28 exchange failed'),
+      },
+    );
+    const notify: Record<ChangingList, () => void> = {
+      tools: () => handler.notify.toolsChanged(),
+      prompts: () => handler.notify.promptsChanged(),
+      resources: () => handler.notify.resourcesChanged(),
+    };
+    session.outlet = {
+      capabilities: () => undefined,
+      ask: (message) =>
+        Promise.reject(new Error(`${message.method} cannot be sent to a 2026-07-28 client over HTTP`)),
+      notify: () => Promise.resolve(),
+      sendListChanged: async (kind) => notify[kind](),
+      close: () => this.forget(clientId),
+    };
+    sessions.add(session);
+    if (session.spaceId !== '') void spaces.warm(session.spaceId);
+    return { handler, session };
+  }
+}
