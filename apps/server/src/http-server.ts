@@ -22,7 +22,7 @@ import {
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
 import { metricsAccess } from './internal/metrics-access.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
-import { claimsModernEra, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
+import { claimsModernEra, isModernVersion, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
 import type { AuthFailureReason } from './metrics.js';
 
 /** The default port of the gateway server. */
@@ -540,7 +540,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       fetchModern !== undefined &&
       !batch &&
       req.headers['mcp-session-id'] === undefined &&
-      claimsModernEra(messages[0])
+      (claimsModernEra(messages[0]) || isModernVersion(headerValue(req.headers['mcp-protocol-version'])))
     ) {
       // 2026-07-28: the exchange carries its revision and client capabilities; no session.
       const gone = new AbortController();

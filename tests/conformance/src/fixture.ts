@@ -15,6 +15,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type ReadResourceResult,
+  type RegisteredPrompt,
   ResourceTemplate,
   type ServerContext,
   type ServerNotifier,
@@ -77,6 +78,14 @@ export const FIXTURE_TOOLS = [
 const stateCodec = createRequestStateCodec<Record<string, unknown>>({
   key: crypto.getRandomValues(new Uint8Array(32)),
 });
+
+/**
+ * How often the trigger tools changed the tool and prompt lists. The trigger tools change a marker
+ * tool's and a marker prompt's description before they announce the change, as a real server does:
+ * a gateway in front passes on real changes only. Per process, so the per-request 2026 servers agree.
+ */
+const listVersions = { tools: 0, prompts: 0 };
+const promptMarkers = new WeakMap<McpServer, RegisteredPrompt>();
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
@@ -595,10 +604,20 @@ function registerInputRequiredTools(server: McpServer, options: FixtureOptions):
       return inputRequired({ inputRequests });
     },
   );
+  const toolMarker = server.registerTool(
+    'test_tool_list_marker',
+    { description: `Tool list version ${listVersions.tools}.`, inputSchema: noArgs },
+    async () => text(String(listVersions.tools)),
+  );
   server.registerTool(
     'test_trigger_tool_change',
-    { description: 'Announces a tools/list_changed.', inputSchema: noArgs },
+    {
+      description: 'Changes the tool list (the marker tool) and announces tools/list_changed.',
+      inputSchema: noArgs,
+    },
     async () => {
+      listVersions.tools++;
+      toolMarker.update({ description: `Tool list version ${listVersions.tools}.` });
       options.notify?.toolsChanged();
       if (options.notify === undefined) server.sendToolListChanged();
       return text('tools_list_changed published');
@@ -606,8 +625,13 @@ function registerInputRequiredTools(server: McpServer, options: FixtureOptions):
   );
   server.registerTool(
     'test_trigger_prompt_change',
-    { description: 'Announces a prompts/list_changed.', inputSchema: noArgs },
+    {
+      description: 'Changes the prompt list (the marker prompt) and announces prompts/list_changed.',
+      inputSchema: noArgs,
+    },
     async () => {
+      listVersions.prompts++;
+      promptMarkers.get(server)?.update({ description: `Prompt list version ${listVersions.prompts}.` });
       options.notify?.promptsChanged();
       if (options.notify === undefined) server.sendPromptListChanged();
       return text('prompts_list_changed published');
@@ -675,6 +699,16 @@ function registerResources(server: McpServer, subscriptions: Set<string>): void 
 }
 
 function registerPrompts(server: McpServer): void {
+  promptMarkers.set(
+    server,
+    server.registerPrompt(
+      'test_prompt_list_marker',
+      { description: `Prompt list version ${listVersions.prompts}.` },
+      async () => ({
+        messages: [{ role: 'user', content: { type: 'text', text: String(listVersions.prompts) } }],
+      }),
+    ),
+  );
   server.registerPrompt(
     'test_simple_prompt',
     { description: 'A prompt without arguments.' },

@@ -17,16 +17,11 @@ describe('conformance suite 2025-11-25 against the gateway with the fixture behi
   });
 });
 
-// The gateway serves 2026-07-28 once its move to the v2 SDK lands (issue #15); until then this run
-// is opt-in: MCPMUX_ERA_2026=1 npx vitest run --project @mcpmux/conformance-tests gateway
-describe.skipIf(!process.env.MCPMUX_ERA_2026)(
-  'conformance suite 2026-07-28 against the gateway with the fixture behind it',
-  () => {
-    defineConformanceRun({
-      label: 'gateway',
-      specVersion: '2026-07-28',
-      scenarios: scenarios2026,
-      start: () => startGatewayWithFixture(),
-    });
-  },
-);
+describe('conformance suite 2026-07-28 against the gateway with the fixture behind it', () => {
+  defineConformanceRun({
+    label: 'gateway',
+    specVersion: '2026-07-28',
+    scenarios: scenarios2026,
+    start: () => startGatewayWithFixture(),
+  });
+});

@@ -203,5 +203,6 @@ export function errorCode(err: unknown): string {
  * nonexistent one (`Unknown tool: <name>`, InvalidParams).
  */
 export function unknownError(kind: string, name: string): ProtocolError {
-  return toRpcError(new ProtocolError(ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
+  const data = kind === 'resource' ? { uri: name } : undefined;
+  return toRpcError(new ProtocolError(ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`, data));
 }

@@ -12,8 +12,8 @@ const paginated = z.looseObject({ cursor: z.string().optional(), _meta: meta }).
 const named = z.looseObject({ name: z.string(), _meta: meta });
 const byUri = z.looseObject({ uri: z.string(), _meta: meta });
 
-/** Params schemas of the requests the gateway serves, by method. */
-const PARAMS: Record<string, z.ZodType> = {
+/** Params schemas of the requests the gateway serves in both eras, by method. */
+const PARAMS: Record<string, z.ZodType | undefined> = {
   'tools/list': paginated,
   'prompts/list': paginated,
   'resources/list': paginated,
@@ -21,8 +21,6 @@ const PARAMS: Record<string, z.ZodType> = {
   'tools/call': named.extend({ arguments: z.record(z.string(), z.unknown()).optional() }),
   'prompts/get': named.extend({ arguments: z.record(z.string(), z.string()).optional() }),
   'resources/read': byUri,
-  'resources/subscribe': byUri,
-  'resources/unsubscribe': byUri,
   'completion/complete': z.looseObject({
     ref: z.union([
       z.looseObject({ type: z.literal('ref/prompt'), name: z.string() }),
@@ -31,6 +29,12 @@ const PARAMS: Record<string, z.ZodType> = {
     argument: z.looseObject({ name: z.string(), value: z.string() }),
     _meta: meta,
   }),
+};
+
+/** Params schemas of the requests only 2025-era sessions have (2026-07-28 has no such methods). */
+const SESSION_PARAMS: Record<string, z.ZodType | undefined> = {
+  'resources/subscribe': byUri,
+  'resources/unsubscribe': byUri,
   'logging/setLevel': z.looseObject({
     level: z.enum(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']),
     _meta: meta,
@@ -48,6 +52,8 @@ export interface InvalidParamsAnswer {
  * Checks the params of a request the gateway serves (`tools/call`, the lists, `prompts/get`...).
  *
  * @param message - any inbound JSON-RPC message.
+ * @param era - `modern` for a 2026-07-28 request: the session methods are left to the SDK (which
+ *   answers that they do not exist in that era).
  * @returns the -32602 error response to send instead of dispatching it, or undefined when the
  *   message is not a request of a served method or its params are valid.
  * @example
@@ -56,11 +62,14 @@ export interface InvalidParamsAnswer {
  * // answer.error: { code: -32602, message: 'Invalid params: name must be a string', ... }
  * ```
  */
-export function invalidParamsAnswer(message: unknown): InvalidParamsAnswer | undefined {
+export function invalidParamsAnswer(
+  message: unknown,
+  era: 'legacy' | 'modern' = 'legacy',
+): InvalidParamsAnswer | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const { id, method, params } = message as { id?: unknown; method?: unknown; params?: unknown };
   if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  const schema = PARAMS[method];
+  const schema = PARAMS[method] ?? (era === 'legacy' ? SESSION_PARAMS[method] : undefined);
   if (schema === undefined) return undefined;
   const checked = schema.safeParse(params);
   if (checked.success) return undefined;

@@ -26,10 +26,6 @@ import {
 // {2025 upstream (v1 SDK), 2026 upstream (v2 SDK, both eras)} x {stdio, HTTP upstream}, all through
 // one gateway's HTTP /mcp with a client access key; then @ai-sdk/mcp (2026-07-28 without falling
 // back, seen by a recording proxy) and the stdio bridge with a 2026 client.
-//
-// The 2026-client rows and the 2026 upstream hop wait for the gateway's v2 migration: they run with
-// MCPMUX_ERA_2026=1 (the lead removes the switch when the migration lands).
-const era2026 = describe.skipIf(!process.env.MCPMUX_ERA_2026);
 
 const VARIANTS: FixtureVariant[] = [
   { era: '2025', transport: 'stdio' },
@@ -77,8 +73,7 @@ for (const variant of VARIANTS) {
   const id = serverId(variant);
   describe(`${variant.era} upstream over ${variant.transport}`, () => {
     for (const clientEra of ['2025', '2026'] as ClientEra[]) {
-      const block = clientEra === '2026' ? era2026 : describe;
-      block(`${clientEra} client through mcpmux /mcp`, () => {
+      describe(`${clientEra} client through mcpmux /mcp`, () => {
         let context: EraCaseContext | undefined;
         beforeAll(async () => {
           context = {
@@ -87,11 +82,8 @@ for (const variant of VARIANTS) {
             prefix: `${id}_`,
             label: id,
             events: eventsOf(variant),
-            // The gateway speaks to each upstream in the newest era it supports; the 2025 client rows
-            // run before the migration too, when a 2026-capable upstream is still spoken to in 2025
-            // (the strict check is the MCPMUX_ERA_2026 block below).
-            upstreamVersions:
-              variant.era === '2025' ? [LEGACY] : clientEra === '2026' ? [MODERN] : [LEGACY, MODERN],
+            // The gateway speaks to each upstream in the newest era it supports, whatever the client's.
+            upstreamVersions: variant.era === '2025' ? [LEGACY] : [MODERN],
           };
         });
         afterAll(async () => {
@@ -102,7 +94,7 @@ for (const variant of VARIANTS) {
     }
 
     if (variant.era === '2026') {
-      era2026('mcpmux to a 2026-capable upstream', () => {
+      describe('mcpmux to a 2026-capable upstream', () => {
         it('speaks 2026-07-28 to it, whatever the era of the client', async () => {
           const before = readEvents(eventsOf(variant)).length;
           const legacy = await connectLegacy({ kind: 'http', url: gateway.url, headers: auth() });
@@ -179,7 +171,7 @@ function methodsOf(body: string): string[] {
   }
 }
 
-era2026('@ai-sdk/mcp (Vercel AI SDK) through mcpmux /mcp', () => {
+describe('@ai-sdk/mcp (Vercel AI SDK) through mcpmux /mcp', () => {
   it('speaks 2026-07-28 without falling back to initialize, lists and calls a tool', async () => {
     const proxy = await startRecordingProxy(gateway.url);
     const client = await createMCPClient({
@@ -204,7 +196,7 @@ era2026('@ai-sdk/mcp (Vercel AI SDK) through mcpmux /mcp', () => {
   });
 });
 
-era2026('mcpmux stdio (the bridge) with a 2026 client', () => {
+describe('mcpmux stdio (the bridge) with a 2026 client', () => {
   let client: EraClient | undefined;
   afterAll(async () => {
     await client?.close();

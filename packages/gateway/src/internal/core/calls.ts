@@ -23,6 +23,8 @@ export interface HandlerExtra {
   inputResponses?: Record<string, unknown>;
   /** A 2026-07-28 retry's echo of the upstream's opaque `requestState` (forwarded as it came). */
   requestState?: string;
+  /** What the client can answer: a 2026-07-28 request's envelope, or what a session declared. */
+  clientCapabilities?: Record<string, unknown>;
 }
 
 /** The key under which a server names itself in a result's `_meta` (2026-07-28). */
@@ -91,6 +93,7 @@ export class Calls {
   ): Promise<Record<string, unknown>> {
     const upstream = await this.deps.spaces.upstreamFor(spaceId, route);
     const options: UpstreamCallOptions = { signal: extra.signal, origin: caller.origin };
+    if (extra.clientCapabilities !== undefined) options.clientCapabilities = extra.clientCapabilities;
     if (span !== undefined) options.traceContext = span.context;
     const progressToken = extra._meta?.progressToken;
     if (progressToken !== undefined) {

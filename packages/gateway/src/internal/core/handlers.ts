@@ -155,11 +155,16 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
   };
 }
 
+const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
+
 /** The SDK's request context as the handlers use it. */
-function extraOf(ctx: ServerContext): HandlerExtra {
+function extraOf(ctx: ServerContext, server: Server): HandlerExtra {
   const meta = ctx.mcpReq._meta as HandlerExtra['_meta'];
   const requestState = ctx.mcpReq.requestState<string>();
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const capabilities = envelope?.[CLIENT_CAPABILITIES_KEY] ?? server.getClientCapabilities();
   return {
+    ...(capabilities === undefined ? {} : { clientCapabilities: capabilities as Record<string, unknown> }),
     signal: ctx.mcpReq.signal,
     requestId: ctx.mcpReq.id,
     ...(meta === undefined ? {} : { _meta: meta }),
@@ -190,7 +195,7 @@ export function registerHandlers(
       method as 'tools/list',
       (async (request: { params?: Record<string, unknown> }, ctx: ServerContext) => {
         try {
-          return await fn((request.params ?? {}) as Params, extraOf(ctx));
+          return await fn((request.params ?? {}) as Params, extraOf(ctx, server));
         } catch (err) {
           throw toRpcError(err);
         }

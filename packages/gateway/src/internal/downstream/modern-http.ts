@@ -10,9 +10,11 @@ import { McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import {
   createMcpHandler,
+  InMemoryServerEventBus,
   type McpHttpHandler,
   Server,
   type ServerCapabilities,
+  type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import { sessionSpace } from '../change-plan.js';
 import type { ChangingList } from '../core/caller.js';
@@ -23,6 +25,7 @@ import type { ViewRegistry } from '../core/views.js';
 import type { GatewayLogger } from '../logger.js';
 import { invalidParamsAnswer } from '../request-schema.js';
 import { DownstreamSession } from '../session.js';
+import { paramHeaderMismatch } from './param-headers.js';
 
 /** What a 2026-07-28 server of the gateway offers: no `logging/setLevel` and no server requests in this era. */
 export const MODERN_CAPABILITIES: ServerCapabilities = {
@@ -48,7 +51,12 @@ interface Entry {
   session: DownstreamSession;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** JSON-RPC error of a request whose HTTP headers disagree with its body (2026-07-28). */
+const HEADER_MISMATCH = -32020;
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
 
 /** The 2026-07-28 HTTP side of the gateway: one handler and one stand-in session per client. */
 export class ModernHttp {
@@ -69,11 +77,36 @@ export class ModernHttp {
     } catch {
       body = undefined; // the handler answers what is not JSON
     }
-    const invalid = invalidParamsAnswer(body);
-    if (invalid !== undefined)
-      return new Response(JSON.stringify(invalid), { status: 200, headers: JSON_HEADERS });
+    const invalid = invalidParamsAnswer(body, 'modern');
+    if (invalid !== undefined) return jsonResponse(200, invalid);
     const entry = await this.entryFor(clientId);
+    const mismatch = await this.headerMismatch(entry, body, request.headers);
+    if (mismatch !== undefined) return mismatch;
     return entry.handler.fetch(request, body === undefined ? undefined : { parsedBody: body });
+  }
+
+  /**
+   * A `tools/call` whose `Mcp-Param-*` headers disagree with its body, answered 400 / -32020 as the
+   * spec requires (checked against the tool as this client sees it); undefined for every other request.
+   */
+  private async headerMismatch(entry: Entry, body: unknown, headers: Headers): Promise<Response | undefined> {
+    const { id, method, params } = (body ?? {}) as { id?: unknown; method?: unknown; params?: unknown };
+    if (method !== 'tools/call' || typeof params !== 'object' || params === null) return undefined;
+    const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
+    const view = await entry.session.view().catch(() => undefined);
+    const tool = view?.tools.find((t) => t.name === name);
+    if (tool === undefined) return undefined;
+    const mismatch = paramHeaderMismatch(tool.inputSchema, args, headers);
+    if (mismatch === undefined) return undefined;
+    return jsonResponse(400, {
+      jsonrpc: '2.0',
+      id: typeof id === 'string' || typeof id === 'number' ? id : null,
+      error: {
+        code: HEADER_MISMATCH,
+        message: `Bad Request: the request headers and body disagree: ${mismatch.message}`,
+        data: { mismatch: { header: mismatch.header, body: mismatch.message } },
+      },
+    });
   }
 
   /** Forgets a client's handler and stand-in session (the client was removed, or the gateway closes). */
@@ -122,6 +155,15 @@ export class ModernHttp {
       (s, purpose) => views.viewOf(s, purpose),
     );
     session.protocolVersion = '2026-07-28';
+    // A client that opens a listen stream before it ever listed is told of changes from then on.
+    const inner = new InMemoryServerEventBus();
+    const bus: ServerEventBus = {
+      publish: (event) => inner.publish(event),
+      subscribe: (listener) => {
+        void session.view('list').catch(() => undefined);
+        return inner.subscribe(listener);
+      },
+    };
     const handler = createMcpHandler(
       () => {
         const server = new Server(serverInfo, { capabilities: MODERN_CAPABILITIES });
@@ -130,6 +172,7 @@ export class ModernHttp {
       },
       {
         legacy: 'reject',
+        bus,
         onerror: (error) =>
           logger.debug({ clientId, err: error.message }, 'gateway: 2026-07-28 exchange failed'),
       },

@@ -319,15 +319,22 @@ export class UpstreamConnection implements Upstream {
     }
   }
 
-  /** Adds the logging level to a request for a 2026-07-28 server (it has no `logging/setLevel`). */
-  private withLogLevel(message: RpcMessage): RpcMessage {
-    if (this.logLevel === undefined || !this.modern) return message;
+  /**
+   * For a 2026-07-28 server, the per-request `_meta` the gateway fills in itself: the logging level
+   * (it has no `logging/setLevel`) and the capabilities of the client the request is made for (so it
+   * asks for input only the client can give).
+   */
+  private withRequestMeta(
+    message: RpcMessage,
+    clientCapabilities: Record<string, unknown> | undefined,
+  ): RpcMessage {
+    if (!this.modern || (this.logLevel === undefined && clientCapabilities === undefined)) return message;
     const params = message.params ?? {};
-    const meta = (params._meta ?? {}) as Record<string, unknown>;
-    return {
-      ...message,
-      params: { ...params, _meta: { ...meta, 'io.modelcontextprotocol/logLevel': this.logLevel } },
-    };
+    const meta = { ...((params._meta ?? {}) as Record<string, unknown>) };
+    if (this.logLevel !== undefined) meta['io.modelcontextprotocol/logLevel'] = this.logLevel;
+    if (clientCapabilities !== undefined)
+      meta['io.modelcontextprotocol/clientCapabilities'] = clientCapabilities;
+    return { ...message, params: { ...params, _meta: meta } };
   }
 
   /** Number of requests forwarded and not yet settled (for leak checks). */
@@ -846,7 +853,7 @@ export class UpstreamConnection implements Upstream {
     if (this._state !== 'ready' || client === undefined) return Promise.reject(this.unavailable());
     if (nestsDeeperThan(request.params, MAX_FORWARD_DEPTH)) return Promise.reject(this.nestedTooDeeply());
     if (this.modern && ANSWERED_LOCALLY.has(request.method)) return this.answerLocally(client, request);
-    const message = this.withLogLevel(request);
+    const message = this.withRequestMeta(request, options.clientCapabilities);
     this.lastActivity = this.ctx.now();
     const timeoutMs =
       options.timeoutMs ??

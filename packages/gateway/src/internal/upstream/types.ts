@@ -41,6 +41,12 @@ export interface DownstreamOrigin {
 
 /** Options for one request forwarded to an upstream. */
 export interface UpstreamCallOptions {
+  /**
+   * What the client the request is made for can answer (sampling, elicitation, roots). A 2026-07-28
+   * server reads it from the request (it asks only what the client can answer); default: the
+   * gateway's own capabilities.
+   */
+  clientCapabilities?: Record<string, unknown>;
   /** Aborting sends `notifications/cancelled` upstream and rejects the call. */
   signal?: AbortSignal;
   /** Defaults to the server's configured timeout, else the pool's `callTimeoutMs`. */
