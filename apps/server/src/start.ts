@@ -283,6 +283,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             space: u.spaceId,
             server: u.serverId,
             state: u.state,
+            ...(u.protocolVersion === undefined ? {} : { protocolVersion: u.protocolVersion }),
             restarts: u.restarts,
             tools: u.tools,
             prompts: u.prompts,

@@ -23,7 +23,7 @@ import { Subscriptions } from './internal/core/subscriptions.js';
 import { createUpstreamEvents } from './internal/core/upstream-events.js';
 import { ViewRegistry } from './internal/core/views.js';
 import { checkedTransport } from './internal/downstream/checked-transport.js';
-import { MODERN_CAPABILITIES, ModernHttp } from './internal/downstream/modern-http.js';
+import { LIST_CACHE_HINTS, MODERN_CAPABILITIES, ModernHttp } from './internal/downstream/modern-http.js';
 import { type GatewayLogger, silentLogger } from './internal/logger.js';
 import { DownstreamSession, serverOutlet } from './internal/session.js';
 import { createUpstreamPool, type UpstreamPoolHandle } from './internal/upstream/pool.js';
@@ -354,6 +354,7 @@ class GatewayCore implements Gateway {
       ({ era }) => {
         const server = new Server(this.serverInfo, {
           capabilities: era === 'legacy' ? LEGACY_CAPABILITIES : MODERN_CAPABILITIES,
+          cacheHints: LIST_CACHE_HINTS,
         });
         current = server;
         session.outlet = serverOutlet(server);

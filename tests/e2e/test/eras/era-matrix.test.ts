@@ -110,6 +110,13 @@ for (const variant of VARIANTS) {
         });
       });
     }
+
+    it(`reports the revision it speaks to the ${variant.era} upstream in /health`, async () => {
+      const res = await fetch(gateway.url.replace(/\/mcp$/, '/health'));
+      const body = (await res.json()) as { upstreams: { server: string; protocolVersion?: string }[] };
+      const upstream = body.upstreams.find((u) => u.server === id);
+      expect(upstream?.protocolVersion).toBe(variant.era === '2026' ? MODERN : LEGACY);
+    });
   });
 }
 

@@ -43,6 +43,8 @@ interface UpstreamHealth {
   space: string;
   server: string;
   state: string;
+  /** The MCP revision spoken with the server while it is ready (e.g. `2026-07-28`). */
+  protocolVersion?: string;
   restarts: number;
 }
 
@@ -73,6 +75,7 @@ async function fetchHealth(
           space: String(u.space),
           server: String(u.server),
           state: String(u.state),
+          ...(typeof u.protocolVersion === 'string' ? { protocolVersion: u.protocolVersion } : {}),
           restarts: Number(u.restarts ?? 0),
         }))
       : [];

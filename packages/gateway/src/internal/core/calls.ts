@@ -32,14 +32,23 @@ const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
 
 /**
  * An upstream's result as the client gets it: the upstream's own identity (2026-07-28 servers stamp
- * it in `_meta`) is taken out, so the gateway's is the one the client sees; the rest is untouched.
+ * it in `_meta`) is taken out, so the gateway's is the one the client sees, and a cache hint is made
+ * private (what the gateway serves depends on the client's Space, credentials and grants, so no
+ * shared cache may keep it); the rest is untouched.
  */
-function withoutUpstreamIdentity(result: Record<string, unknown>): Record<string, unknown> {
+function asGatewayResult(result: Record<string, unknown>): Record<string, unknown> {
   const meta = result._meta as Record<string, unknown> | undefined;
-  if (meta === undefined || !(SERVER_INFO_META_KEY in meta)) return result;
-  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
-  const { _meta: _dropped, ...out } = result;
-  return Object.keys(rest).length === 0 ? out : { ...out, _meta: rest };
+  const stamped = meta !== undefined && SERVER_INFO_META_KEY in meta;
+  const shared = result.cacheScope !== undefined && result.cacheScope !== 'private';
+  if (!stamped && !shared) return result;
+  const out = { ...result };
+  if (shared) out.cacheScope = 'private';
+  if (stamped) {
+    const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+    if (Object.keys(rest).length === 0) delete out._meta;
+    else out._meta = rest;
+  }
+  return out;
 }
 
 /** A request that is audited: its method and the kind of feature it names. */
@@ -114,7 +123,7 @@ export class Calls {
               ...(extra.requestState === undefined ? {} : { requestState: extra.requestState }),
             },
           };
-    return withoutUpstreamIdentity(await upstream.request(forwarded, options));
+    return asGatewayResult(await upstream.request(forwarded, options));
   }
 
   /**

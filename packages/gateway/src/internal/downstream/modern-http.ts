@@ -35,6 +35,17 @@ export const MODERN_CAPABILITIES: ServerCapabilities = {
   completions: {},
 };
 
+/**
+ * Every list the gateway serves is this client's alone (its Space, grants and the upstreams' live
+ * catalogs) and may change at any moment: never cached by a shared cache, not reused without asking.
+ */
+export const LIST_CACHE_HINTS = Object.fromEntries(
+  ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'].map((method) => [
+    method,
+    { ttlMs: 0, cacheScope: 'private' as const },
+  ]),
+);
+
 /** What {@link ModernHttp} needs from the rest of the gateway. */
 export interface ModernHttpDeps {
   store: Pick<SpaceStore, 'getClient'>;
@@ -166,7 +177,10 @@ export class ModernHttp {
     };
     const handler = createMcpHandler(
       () => {
-        const server = new Server(serverInfo, { capabilities: MODERN_CAPABILITIES });
+        const server = new Server(serverInfo, {
+          capabilities: MODERN_CAPABILITIES,
+          cacheHints: LIST_CACHE_HINTS,
+        });
         registerHandlers(server, session, handlers);
         return server;
       },
