@@ -36,6 +36,12 @@ describe('invalid params', { timeout: 30_000 }, () => {
       'ref.type must be "ref/prompt" or "ref/resource"',
     ],
     ['logging/setLevel', { level: 'loud' }, `level must be one of ${LEVELS}`],
+    // The SDK drops such a request without answering it: the client would wait until its timeout.
+    [
+      'tools/call',
+      { name: 'errs_echo', _meta: { progressToken: { a: 1 } } },
+      '_meta.progressToken must be a string or a number',
+    ],
   ])('%s %j answers -32602 "Invalid params: %s"', async (method, params, expected) => {
     const err = await rpcErrorOf(send(method, params));
     expect(err).toEqual({ code: -32602, message: `MCP error -32602: Invalid params: ${expected}` });
