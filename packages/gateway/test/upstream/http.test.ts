@@ -58,6 +58,28 @@ async function startHttpServer(args: string[], port: number): Promise<number> {
 }
 
 describe('HTTP upstreams', { timeout: 30_000 }, () => {
+  it('writes the Mcp-Param-* headers a 2026-07-28 server requires on the tool calls it forwards', async () => {
+    const port = await startHttpServer([join(FIXTURES, 'param-headers.mjs')], await freePort());
+    pool = createUpstreamPool({ resolveConfig: plainResolver() });
+    const upstream = await pool.acquire('work', {
+      serverId: 'param-headers',
+      defaultEnabled: false,
+      transport: { type: 'http', url: `http://127.0.0.1:${port}/mcp` },
+    });
+    expect(pool.status()[0]?.protocolVersion).toBe('2026-07-28');
+    const result = await upstream.request({
+      method: 'tools/call',
+      params: { name: 'route', arguments: { region: 'eu-west', text: 'hi' } },
+    });
+    expect(textOf(result)).toBe('eu-west:hi');
+    // A value a header cannot carry as is travels Base64-encoded and still matches the body.
+    const unicode = await upstream.request({
+      method: 'tools/call',
+      params: { name: 'route', arguments: { region: 'zürich ', text: 'hi' } },
+    });
+    expect(textOf(unicode)).toBe('zürich :hi');
+  });
+
   it('connects to server-everything over Streamable HTTP bound to loopback and calls a tool', async () => {
     const port = await startHttpServer(
       ['--import', join(FIXTURES, 'loopback-listen.mjs'), EVERYTHING, 'streamableHttp'],

@@ -23,9 +23,9 @@ import type { SessionRegistry } from '../core/sessions.js';
 import type { SpaceRegistry } from '../core/spaces.js';
 import type { ViewRegistry } from '../core/views.js';
 import type { GatewayLogger } from '../logger.js';
+import { paramHeaderMismatch } from '../param-headers.js';
 import { invalidParamsAnswer } from '../request-schema.js';
 import { DownstreamSession } from '../session.js';
-import { paramHeaderMismatch } from './param-headers.js';
 
 /** What a 2026-07-28 server of the gateway offers: no `logging/setLevel` and no server requests in this era. */
 export const MODERN_CAPABILITIES: ServerCapabilities = {

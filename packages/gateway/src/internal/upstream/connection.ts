@@ -10,6 +10,7 @@ import {
   Client,
   type DiscoverResult,
   type Implementation,
+  type JSONRPCMessage,
   type McpSubscription,
   type ProgressCallback,
   type Prompt,
@@ -26,6 +27,7 @@ import {
   type Tool,
   type Transport,
 } from '@modelcontextprotocol/client';
+import { paramHeadersFor } from '../param-headers.js';
 import { tracedUpstreamRequest } from '../tracing.js';
 import { createStderrLog, type Redactor, type StderrLog } from './stderr-log.js';
 import { ChildProcessTransport } from './stdio-transport.js';
@@ -176,6 +178,34 @@ function errorMessage(error: unknown): string {
 
 function formatSeconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(3)));
+}
+
+/**
+ * Streamable HTTP to an upstream that writes the `Mcp-Param-*` headers of each `tools/call` from the
+ * tool's `x-mcp-header` declarations (MCP 2026-07-28, SEP-2243: a server refuses a call without them;
+ * the SDK writes them only in its own `callTool`).
+ */
+type SendOptions = Parameters<StreamableHTTPClientTransport['send']>[1];
+
+class UpstreamHttpTransport extends StreamableHTTPClientTransport {
+  constructor(
+    url: URL,
+    options: ConstructorParameters<typeof StreamableHTTPClientTransport>[1],
+    private readonly schemaOf: (tool: unknown) => unknown,
+  ) {
+    super(url, options);
+  }
+
+  override send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
+    if ('method' in message && message.method === 'tools/call' && message.params !== undefined) {
+      const { name, arguments: args } = message.params as { name?: unknown; arguments?: unknown };
+      const headers = paramHeadersFor(this.schemaOf(name), args);
+      if (Object.keys(headers).length > 0) {
+        return super.send(message, { ...options, headers: { ...options?.headers, ...headers } });
+      }
+    }
+    return super.send(message, options);
+  }
 }
 
 /** One shared connection to an upstream server; implements the {@link Upstream} contract. */
@@ -484,7 +514,11 @@ export class UpstreamConnection implements Upstream {
       });
     }
     const requestInit: RequestInit = t.headers === undefined ? {} : { headers: t.headers };
-    if (t.type === 'http') return new StreamableHTTPClientTransport(new URL(t.url), { requestInit });
+    if (t.type === 'http') {
+      const schemaOf = (name: unknown): unknown =>
+        this._catalog?.tools.find((x) => x.name === name)?.inputSchema;
+      return new UpstreamHttpTransport(new URL(t.url), { requestInit }, schemaOf);
+    }
     return new SSEClientTransport(new URL(t.url), { requestInit });
   }
 

@@ -2,8 +2,9 @@
  * `Mcp-Param-*` headers (MCP 2026-07-28, SEP-2243): a tool may mark primitive arguments with
  * `x-mcp-header` in its input schema, and clients then mirror those arguments into HTTP headers that
  * proxies can route on. A server must refuse a call whose headers are missing, badly encoded or
- * disagree with the body. The SDK checks this only for its high-level server's own tools; the
- * gateway serves upstreams' tools, so it checks them here against the tool the client sees.
+ * disagree with the body. The SDK does both only for its high-level classes (its own tools, its
+ * `callTool`); the gateway serves and calls upstreams' tools, so it checks the headers of calls it
+ * serves against the tool the client sees, and writes them on calls it forwards to HTTP upstreams.
  */
 
 /** One argument a tool mirrors into a header. */
@@ -70,6 +71,28 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
     node = (node as Record<string, unknown>)[key];
   }
   return node;
+}
+
+/** A value as a header carries it: as is when it is plain printable ASCII, else `=?base64?...?=`. */
+function encode(text: string): string {
+  const plain = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(text) && !text.startsWith(SENTINEL_PREFIX);
+  return plain ? text : `${SENTINEL_PREFIX}${Buffer.from(text, 'utf8').toString('base64')}${SENTINEL_SUFFIX}`;
+}
+
+/**
+ * The `Mcp-Param-*` headers a call of a tool must carry: one per `x-mcp-header` argument present.
+ *
+ * @param inputSchema - the tool's input schema, as the server declared it.
+ * @param args - the call's `arguments`.
+ * @returns header name -> value; empty when the tool declares none.
+ */
+export function paramHeadersFor(inputSchema: unknown, args: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of declarations(inputSchema)) {
+    const text = asHeaderText(valueAt(args, d.path));
+    if (text !== undefined) out[`Mcp-Param-${d.header}`] = encode(text);
+  }
+  return out;
 }
 
 /**
