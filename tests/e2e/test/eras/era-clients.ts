@@ -10,6 +10,7 @@ import { StdioClientTransport as LegacyStdioTransport } from '@modelcontextproto
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixturePath } from '../helpers/cli.js';
+import { allToolNames } from '../helpers/client.js';
 import { killGroup } from '../helpers/processes.js';
 
 /** The 2026 protocol revision (stateless, `server/discover`). */
@@ -111,16 +112,7 @@ function operations(
   return {
     era,
     ...extra,
-    async toolNames() {
-      const names: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor === undefined ? {} : { cursor });
-        names.push(...page.tools.map((t) => t.name));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      return names.sort();
-    },
+    toolNames: () => allToolNames(client),
     async callText(name, args = {}) {
       return joined(await call(name, args, {}), `tool ${name}`);
     },

@@ -11,6 +11,25 @@ import { CLI_BIN } from './cli.js';
 import type { TempHome } from './home.js';
 import { commandLineOf, descendantsOf, isAlive, waitFor } from './processes.js';
 
+/** Anything that lists tools page by page (either SDK's client). */
+export interface ToolLister {
+  listTools(params: {
+    cursor?: string;
+  }): Promise<{ tools: { name: string }[]; nextCursor?: string | undefined }>;
+}
+
+/** Every tool name a client sees, all pages followed, sorted. */
+export async function allToolNames(client: ToolLister): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor });
+    names.push(...page.tools.map((t) => t.name));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return names.sort();
+}
+
 /** Counts of `notifications/*\/list_changed` a session received. */
 export interface ListChangedCounts {
   tools: number;
@@ -47,16 +66,7 @@ function wrap(client: Client, onClose: () => Promise<void>): McpSession {
   return {
     client,
     listChanged,
-    async toolNames() {
-      const names: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor === undefined ? {} : { cursor });
-        names.push(...page.tools.map((t) => t.name));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      return names.sort();
-    },
+    toolNames: () => allToolNames(client),
     async promptNames() {
       const { prompts } = await client.listPrompts();
       return prompts.map((p) => p.name).sort();
