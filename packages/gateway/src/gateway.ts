@@ -135,6 +135,12 @@ export interface Gateway {
   fetch(request: Request, auth: { clientId: string }): Promise<Response>;
   /** Upstream states, sessions and reports. */
   status(): GatewayStatus;
+  /**
+   * Restarts one upstream of a Space: closes its connections whatever their state (this also
+   * closes an open circuit and forgets the crash count), then connects it again in the background
+   * when the Space has sessions or is the active one. A server not running there is a no-op.
+   */
+  restartUpstream(spaceId: string, serverId: string): Promise<void>;
   /** Closes every session and upstream and flushes the audit log; afterwards no child process is left. */
   close(): Promise<void>;
 }
@@ -374,7 +380,7 @@ class GatewayCore implements Gateway {
         return server;
       },
       {
-        transport: checkedTransport(transport),
+        transport: checkedTransport(transport, () => this.sessions.drop(session)),
         onerror: (error) => this.logger.debug({ err: error.message }, 'gateway: downstream connection error'),
       },
     );
@@ -392,6 +398,14 @@ class GatewayCore implements Gateway {
   fetch(request: Request, auth: { clientId: string }): Promise<Response> {
     if (this.closed) return Promise.reject(new McpmuxError('FORBIDDEN', 'The gateway is closed.'));
     return this.ensureReady().then(() => this.modernHttp.fetch(request, auth.clientId));
+  }
+
+  async restartUpstream(spaceId: string, serverId: string): Promise<void> {
+    await this.pool.reset(spaceId, serverId);
+    if (this.closed) return;
+    if (spaceId === this.spaces.activeSpaceId || (this.sessions.countBySpace()[spaceId] ?? 0) > 0) {
+      void this.spaces.warm(spaceId, (server) => server.serverId === serverId);
+    }
   }
 
   status(): GatewayStatus {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayErrorCode } from '../src/index.js';
 import { createHarness, firstText, type Harness, rpcErrorOf, waitFor } from './harness.js';
@@ -11,6 +12,19 @@ afterEach(async () => {
 });
 
 describe('sessions and upstream lifecycle', () => {
+  it('forgets a connection that closes before it sent anything', async () => {
+    const harness = await createHarness();
+    h = harness;
+    await harness.store.createSpace({ id: 'work' });
+    await harness.store.createClient({ id: 'c' });
+    for (let i = 0; i < 20; i++) {
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await harness.gateway.connect(serverSide, { clientId: 'c' });
+      await clientSide.close();
+    }
+    await waitFor(() => harness.gateway.status().sessions === 0, 5_000, 'the silent connections forgotten');
+  });
+
   it('leaves no extra child process and no session state after 1,000 open/close cycles', async () => {
     const harness = await createHarness();
     h = harness;

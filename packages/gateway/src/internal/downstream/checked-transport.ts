@@ -14,9 +14,11 @@ import { invalidParamsAnswer } from '../request-schema.js';
  * Wraps `inner` so that the SDK's server behind it never dispatches a request with invalid params.
  *
  * @param inner - the downstream connection's transport (stdio, the gateway socket, an HTTP session).
+ * @param closed - called once `inner` closes, whether or not a server was ever attached to it (a
+ *   connection that closes before its opening message has none).
  * @returns a transport to hand to the SDK in its place; closing it closes `inner`.
  */
-export function checkedTransport(inner: Transport): Transport {
+export function checkedTransport(inner: Transport, closed?: () => void): Transport {
   const outer: Transport = {
     start: () => inner.start(),
     send: (message: JSONRPCMessage, options?: TransportSendOptions) => inner.send(message, options),
@@ -27,7 +29,10 @@ export function checkedTransport(inner: Transport): Transport {
     if (answer === undefined) outer.onmessage?.(message, extra);
     else void inner.send(answer as unknown as JSONRPCMessage).catch(() => undefined);
   };
-  inner.onclose = () => outer.onclose?.();
+  inner.onclose = () => {
+    closed?.();
+    outer.onclose?.();
+  };
   inner.onerror = (error: Error) => outer.onerror?.(error);
   Object.defineProperty(outer, 'sessionId', { get: () => inner.sessionId, enumerable: true });
   if (inner.setProtocolVersion !== undefined) {
