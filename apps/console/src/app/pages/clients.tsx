@@ -1,0 +1,453 @@
+import { useState } from 'preact/hooks';
+import { api, seg } from '../api';
+import { useApi } from '../hooks';
+import { bump } from '../live';
+import { href, navigate } from '../router';
+import type { Client, ConnectSnippet, CreatedClient, FeatureSet, Grant, Space } from '../types';
+import { CopyButton, Dialog, ErrorText, Field, Loaded, slugify, useAction, when } from '../ui';
+
+/** The access key, shown once, plus per-app connect instructions with copy buttons. */
+function KeyOnce(props: { clientId: string; accessKey: string; connect?: ConnectSnippet[] }) {
+  return (
+    <div class="key-once">
+      <p role="status">
+        This is the only time the access key of <strong>{props.clientId}</strong> is shown. Copy it now; to
+        replace it later, rotate the key.
+      </p>
+      <div class="copy-row">
+        <Field label="Access key">
+          <input
+            readOnly
+            value={props.accessKey}
+            spellcheck={false}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+        </Field>
+        <CopyButton text={props.accessKey} label="Copy access key" />
+      </div>
+      {props.connect === undefined || props.connect.length === 0 ? null : (
+        <>
+          <h3>Connect an app</h3>
+          {props.connect.map((c) => (
+            <details key={c.app}>
+              <summary>{c.title}</summary>
+              <pre class="snippet">{c.snippet}</pre>
+              <CopyButton text={c.snippet} label={`Copy ${c.title} instructions`} />
+            </details>
+          ))}
+        </>
+      )}
+    </div>
+  );
+}
+
+function ModeFields(props: {
+  spaces: Space[];
+  mode: Client['mode'];
+  pinned: string;
+  setMode: (m: Client['mode']) => void;
+  setPinned: (s: string) => void;
+}) {
+  return (
+    <>
+      <fieldset>
+        <legend>Mode</legend>
+        <label class="inline">
+          <input
+            type="radio"
+            name="mode"
+            checked={props.mode === 'follow-active'}
+            onChange={() => props.setMode('follow-active')}
+          />{' '}
+          Follow active Space
+        </label>
+        <label class="inline">
+          <input
+            type="radio"
+            name="mode"
+            checked={props.mode === 'pinned'}
+            onChange={() => props.setMode('pinned')}
+          />{' '}
+          Pinned to one Space
+        </label>
+      </fieldset>
+      {props.mode === 'pinned' ? (
+        <Field label="Pinned Space">
+          <select value={props.pinned} required onChange={(e) => props.setPinned(e.currentTarget.value)}>
+            <option value="">(choose a Space)</option>
+            {props.spaces.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.icon ? `${s.icon} ` : ''}
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
+function AddClientDialog(props: { spaces: Space[]; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [id, setId] = useState('');
+  const [idEdited, setIdEdited] = useState(false);
+  const [mode, setMode] = useState<Client['mode']>('follow-active');
+  const [pinned, setPinned] = useState('');
+  const [created, setCreated] = useState<CreatedClient | undefined>(undefined);
+  const action = useAction();
+  const effectiveId = idEdited ? id : slugify(name);
+  if (created !== undefined) {
+    return (
+      <Dialog title={`Client ${created.client.name} added`} onClose={props.onClose} wide>
+        <KeyOnce clientId={created.client.id} accessKey={created.accessKey} connect={created.connect} />
+        <div class="actions">
+          <button type="button" class="primary" onClick={props.onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Add client" onClose={props.onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(async () => {
+            const result = await api.post<CreatedClient>('/api/v1/clients', {
+              id: effectiveId,
+              name: name.trim() === '' ? effectiveId : name.trim(),
+              mode,
+              ...(mode === 'pinned' ? { pinnedSpaceId: pinned } : {}),
+            });
+            setCreated(result);
+            bump('clients', 'spaces');
+          });
+        }}
+      >
+        <Field label="Name">
+          <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <Field label="ID">
+          <input
+            value={effectiveId}
+            required
+            onInput={(e) => {
+              setIdEdited(true);
+              setId(e.currentTarget.value);
+            }}
+          />
+        </Field>
+        <ModeFields
+          spaces={props.spaces}
+          mode={mode}
+          pinned={pinned}
+          setMode={setMode}
+          setPinned={setPinned}
+        />
+        <ErrorText error={action.error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={action.busy}>
+            Add client
+          </button>
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Clients: every AI app with its mode, keys and last use; add one. */
+export function ClientsPage() {
+  const clients = useApi<Client[]>('/api/v1/clients', ['clients']);
+  const spaces = useApi<Space[]>('/api/v1/spaces', ['spaces']);
+  const [adding, setAdding] = useState(false);
+  const spaceName = (id: string | undefined) => spaces.data?.find((s) => s.id === id)?.name ?? id ?? '';
+  return (
+    <>
+      <div class="page-head">
+        <h1>Clients</h1>
+        <button type="button" class="primary" onClick={() => setAdding(true)}>
+          Add client
+        </button>
+      </div>
+      <p class="muted">
+        Each AI app connects with its own access key. It follows the active Space or is pinned to one, and
+        sees what its FeatureSet grants in that Space allow.
+      </p>
+      <Loaded data={clients.data} error={clients.error} what="clients">
+        {(list) =>
+          list.length === 0 ? (
+            <p class="muted">No client yet. Add one to get an access key.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Client</th>
+                  <th scope="col">ID</th>
+                  <th scope="col">Mode</th>
+                  <th scope="col">Keys</th>
+                  <th scope="col">Last used</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((c) => (
+                  <tr key={c.id}>
+                    <th scope="row">
+                      <a href={href('clients', c.id)}>{c.name}</a>
+                    </th>
+                    <td>
+                      <code>{c.id}</code>
+                    </td>
+                    <td>
+                      {c.mode === 'pinned' ? `Pinned to ${spaceName(c.pinnedSpaceId)}` : 'Follows active'}
+                    </td>
+                    <td>{c.keys}</td>
+                    <td>{when(c.lastUsedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+      {adding ? <AddClientDialog spaces={spaces.data ?? []} onClose={() => setAdding(false)} /> : null}
+    </>
+  );
+}
+
+function SpaceGrants(props: { client: string; space: Space; grants: Grant[] }) {
+  const sets = useApi<FeatureSet[]>(`/api/v1/spaces/${seg(props.space.id)}/featuresets`, ['featuresets']);
+  const action = useAction();
+  const granted = new Set(props.grants.filter((g) => g.spaceId === props.space.id).map((g) => g.setId));
+  return (
+    <fieldset class="grants">
+      <legend>
+        {props.space.icon ? `${props.space.icon} ` : ''}
+        {props.space.name}
+        {props.space.active ? ' (active)' : ''}
+      </legend>
+      <Loaded data={sets.data} error={sets.error} what="FeatureSets">
+        {(list) =>
+          list.length === 0 ? (
+            <p class="muted">No FeatureSets in this Space.</p>
+          ) : (
+            <ul class="checks">
+              {list.map((s) => (
+                <li key={s.id}>
+                  <label class="inline">
+                    <input
+                      type="checkbox"
+                      checked={granted.has(s.id) || s.kind === 'default'}
+                      disabled={action.busy || s.kind === 'default'}
+                      onChange={(e) => {
+                        const on = e.currentTarget.checked;
+                        void action.run(async () => {
+                          const path = `/api/v1/clients/${seg(props.client)}/grants/${seg(props.space.id)}/${seg(s.id)}`;
+                          if (on) await api.put(path);
+                          else await api.delete(path);
+                          bump('grants', 'preview', 'clients');
+                        });
+                      }}
+                    />{' '}
+                    {s.name}
+                    {s.kind === 'default' ? ' (granted to every client)' : ''}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+      <p>
+        <a href={href('featuresets', { space: props.space.id, client: props.client })}>
+          Preview what {props.client} gets in {props.space.name}
+        </a>
+      </p>
+      <ErrorText error={action.error} />
+    </fieldset>
+  );
+}
+
+function ModeForm(props: { client: Client; spaces: Space[] }) {
+  const [mode, setMode] = useState(props.client.mode);
+  const [pinned, setPinned] = useState(props.client.pinnedSpaceId ?? '');
+  const [name, setName] = useState(props.client.name);
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action
+          .run(async () => {
+            await api.patch(`/api/v1/clients/${seg(props.client.id)}`, {
+              name: name.trim(),
+              mode,
+              ...(mode === 'pinned' ? { pinnedSpaceId: pinned } : {}),
+            });
+            bump('clients', 'preview', 'spaces');
+          })
+          .then(setSaved);
+      }}
+    >
+      <Field label="Name">
+        <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      <ModeFields spaces={props.spaces} mode={mode} pinned={pinned} setMode={setMode} setPinned={setPinned} />
+      <ErrorText error={action.error} />
+      <div class="actions">
+        <button type="submit" disabled={action.busy}>
+          Save client
+        </button>
+        {saved ? (
+          <span role="status" class="muted">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+/** One client: name and mode, grants per Space, rotate, revoke, delete. */
+export function ClientDetailPage(props: { clientId: string }) {
+  const clients = useApi<Client[]>('/api/v1/clients', ['clients']);
+  const spaces = useApi<Space[]>('/api/v1/spaces', ['spaces']);
+  const grants = useApi<Grant[]>(`/api/v1/clients/${seg(props.clientId)}/grants`, ['grants']);
+  const [rotated, setRotated] = useState<string | undefined>(undefined);
+  const [confirm, setConfirm] = useState<'revoke' | 'delete' | null>(null);
+  const action = useAction();
+  const client = clients.data?.find((c) => c.id === props.clientId);
+  const base = `/api/v1/clients/${seg(props.clientId)}`;
+  return (
+    <>
+      <p>
+        <a href={href('clients')}>← Clients</a>
+      </p>
+      <h1>{client?.name ?? props.clientId}</h1>
+      <Loaded data={clients.data} error={clients.error} what="the client">
+        {() =>
+          client === undefined ? (
+            <p>There is no client {props.clientId}.</p>
+          ) : (
+            <>
+              <dl class="facts">
+                <div>
+                  <dt>ID</dt>
+                  <dd>
+                    <code>{client.id}</code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Access keys</dt>
+                  <dd>{client.keys}</dd>
+                </div>
+                <div>
+                  <dt>Last used</dt>
+                  <dd>{when(client.lastUsedAt)}</dd>
+                </div>
+              </dl>
+              <section aria-labelledby="settings">
+                <h2 id="settings">Name and mode</h2>
+                <ModeForm
+                  key={`${client.mode}/${client.pinnedSpaceId}`}
+                  client={client}
+                  spaces={spaces.data ?? []}
+                />
+              </section>
+              <section aria-labelledby="grants">
+                <h2 id="grants">FeatureSet grants per Space</h2>
+                <Loaded data={grants.data} error={grants.error} what="grants">
+                  {(g) => (
+                    <>
+                      {(spaces.data ?? []).map((s) => (
+                        <SpaceGrants key={s.id} client={client.id} space={s} grants={g} />
+                      ))}
+                    </>
+                  )}
+                </Loaded>
+              </section>
+              <section aria-labelledby="keys">
+                <h2 id="keys">Access key</h2>
+                <div class="actions">
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() =>
+                      void action.run(async () => {
+                        const r = await api.post<{ accessKey: string }>(`${base}/rotate`);
+                        setRotated(r.accessKey);
+                        bump('clients');
+                      })
+                    }
+                  >
+                    Rotate key
+                  </button>
+                  <button type="button" class="danger" onClick={() => setConfirm('revoke')}>
+                    Revoke keys
+                  </button>
+                  <button type="button" class="danger" onClick={() => setConfirm('delete')}>
+                    Delete client
+                  </button>
+                </div>
+                <ErrorText error={action.error} />
+              </section>
+            </>
+          )
+        }
+      </Loaded>
+      {rotated === undefined ? null : (
+        <Dialog title="New access key" onClose={() => setRotated(undefined)} wide>
+          <KeyOnce clientId={props.clientId} accessKey={rotated} />
+          <div class="actions">
+            <button type="button" class="primary" onClick={() => setRotated(undefined)}>
+              Done
+            </button>
+          </div>
+        </Dialog>
+      )}
+      {confirm === null ? null : (
+        <Dialog
+          title={confirm === 'revoke' ? `Revoke every key of ${props.clientId}` : `Delete ${props.clientId}`}
+          onClose={() => setConfirm(null)}
+        >
+          <p>
+            {confirm === 'revoke'
+              ? 'Apps using this client stop working at once. The client and its grants stay; rotate to get a new key.'
+              : 'The client, its keys and its grants are deleted. Apps using it stop working at once.'}
+          </p>
+          <ErrorText error={action.error} />
+          <div class="actions">
+            <button
+              type="button"
+              class="danger"
+              disabled={action.busy}
+              onClick={() =>
+                void action
+                  .run(async () => {
+                    if (confirm === 'revoke') await api.post(`${base}/revoke`);
+                    else await api.delete(base);
+                    bump('clients', 'spaces', 'status');
+                  })
+                  .then((ok) => {
+                    if (!ok) return;
+                    setConfirm(null);
+                    if (confirm === 'delete') navigate(href('clients'));
+                  })
+              }
+            >
+              {confirm === 'revoke' ? 'Revoke keys' : 'Delete client'}
+            </button>
+            <button type="button" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </>
+  );
+}

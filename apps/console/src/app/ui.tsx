@@ -1,0 +1,169 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api';
+
+/** A modal dialog (native `<dialog>`: focus stays inside, Escape closes, focus returns on close). */
+export function Dialog(props: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const opener = useRef<Element | null>(null);
+  useEffect(() => {
+    opener.current = document.activeElement;
+    const dialog = ref.current!;
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+      if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      class={props.wide ? 'wide' : undefined}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+    >
+      <header class="dialog-head">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" class="quiet" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </header>
+      {props.children}
+    </dialog>
+  );
+}
+
+/** An error message for the user, announced by screen readers. */
+export function ErrorText(props: { error: unknown }) {
+  if (props.error === undefined || props.error === null) return null;
+  const message = props.error instanceof Error ? props.error.message : String(props.error);
+  return (
+    <p role="alert" class="error">
+      {message}
+    </p>
+  );
+}
+
+/** Loading / error / content for one API read. */
+export function Loaded<T>(props: {
+  data: T | undefined;
+  error: Error | undefined;
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (props.data !== undefined) return <>{props.children(props.data)}</>;
+  if (props.error !== undefined && !(props.error instanceof ApiError && props.error.status === 401)) {
+    return <ErrorText error={props.error} />;
+  }
+  return <p class="muted">Loading {props.what}…</p>;
+}
+
+/**
+ * Runs an async action with a busy flag and the last error, for buttons and forms.
+ * `run` resolves to true when the action succeeded.
+ */
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: (fn: () => Promise<unknown>) => Promise<boolean>;
+  clear: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  return {
+    busy,
+    error,
+    clear: () => setError(undefined),
+    run: async (fn) => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        await fn();
+        return true;
+      } catch (e) {
+        setError(e);
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
+
+/** A button that copies text to the clipboard and says so. */
+export function CopyButton(props: { text: string; label: string }) {
+  const [done, setDone] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.text);
+    } catch {
+      // No clipboard permission: fall back to a hidden textarea and execCommand.
+      const area = document.createElement('textarea');
+      area.value = props.text;
+      area.setAttribute('readonly', '');
+      area.className = 'offscreen';
+      document.body.append(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+    setDone(true);
+    setTimeout(() => setDone(false), 2000);
+  };
+  return (
+    <button type="button" onClick={() => void copy()} aria-label={props.label}>
+      {done ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+/** A state word with a colour that does not carry the meaning alone. */
+export function StateBadge(props: { state: string }) {
+  const tone =
+    props.state === 'ready' || props.state === 'ok'
+      ? 'good'
+      : props.state === 'backoff' || props.state === 'circuit-open'
+        ? 'bad'
+        : 'neutral';
+  return <span class={`badge ${tone}`}>{props.state}</span>;
+}
+
+/** A labelled form control: `<label>` around the text and the control, so tests and screen readers find it. */
+export function Field(props: { label: string; hint?: string; children: ComponentChildren }) {
+  return (
+    <div class="field">
+      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is one of the children */}
+      <label>
+        <span class="label">{props.label}</span>
+        {props.children}
+      </label>
+      {props.hint === undefined ? null : <small class="muted">{props.hint}</small>}
+    </div>
+  );
+}
+
+/** Formats an ISO time as a short local date and time. */
+export function when(iso: string | undefined): string {
+  if (iso === undefined) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** A store id from a display name: lowercase letters, digits and "-" (the store's slug rule). */
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+}
