@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { McpmuxError } from '@mcpmux/core';
+import { isModernProtocolVersion } from '@mcpmux/gateway';
 import {
   type JSONRPCMessage,
   parseJSONRPCMessage,
@@ -22,7 +23,7 @@ import {
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
 import { metricsAccess } from './internal/metrics-access.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
-import { claimsModernEra, isModernVersion, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
+import { claimsModernEra, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
 import type { AuthFailureReason } from './metrics.js';
 
 /** The default port of the gateway server. */
@@ -540,7 +541,8 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       fetchModern !== undefined &&
       !batch &&
       req.headers['mcp-session-id'] === undefined &&
-      (claimsModernEra(messages[0]) || isModernVersion(headerValue(req.headers['mcp-protocol-version'])))
+      (claimsModernEra(messages[0]) ||
+        isModernProtocolVersion(headerValue(req.headers['mcp-protocol-version'])))
     ) {
       // 2026-07-28: the exchange carries its revision and client capabilities; no session.
       const gone = new AbortController();

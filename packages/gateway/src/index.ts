@@ -13,6 +13,7 @@ export { GatewayErrorCode, toRpcError } from './internal/errors.js';
 export type { GatewayLogger } from './internal/logger.js';
 export { exposedName, MAX_EXPOSED_NAME_LENGTH } from './internal/naming.js';
 export { type ProbeServerContext, probeServer } from './internal/probe-server.js';
+export { isModernProtocolVersion } from './internal/protocol-version.js';
 export type { UpstreamState, UpstreamStatus } from './internal/upstream/types.js';
 export type {
   CallObservation,

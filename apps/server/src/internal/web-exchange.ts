@@ -21,15 +21,6 @@ export function claimsModernEra(message: unknown): boolean {
 }
 
 /**
- * True for a protocol revision of the per-request era (2026-07-28 or later; revisions are dates):
- * a request that names one in its `MCP-Protocol-Version` header is answered by that era's rules even
- * when its envelope is missing or malformed.
- */
-export function isModernVersion(version: string | undefined): boolean {
-  return version !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= '2026-07-28';
-}
-
-/**
  * The web `Request` for one exchange: Node's method, URL and headers, the body already read (as
  * text) and a signal that aborts when the client goes away (the 2026-07-28 cancellation).
  */

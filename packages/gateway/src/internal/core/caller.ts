@@ -49,6 +49,8 @@ export interface SessionCaller extends Caller {
 
 /** A caller the gateway can put a server->client request to (sampling, elicitation, roots). */
 export interface AskableCaller extends Caller {
+  /** The protocol revision the caller speaks (a 2026-07-28 caller is never asked during a call). */
+  readonly protocolVersion: string | undefined;
   /** Sends `message` to the client and returns its result unparsed. */
   ask(message: RpcMessage, signal: AbortSignal): Promise<Record<string, unknown>>;
 }

@@ -4,6 +4,7 @@
  * in-flight (or recently abandoned) calls; see `UpstreamConnection`.
  */
 import { ProtocolErrorCode as ErrorCode, ProtocolError } from '@modelcontextprotocol/server';
+import { isModernProtocolVersion } from '../protocol-version.js';
 import type { DownstreamOrigin, RpcMessage, Upstream } from '../upstream/types.js';
 import type { AskableCaller } from './caller.js';
 
@@ -30,6 +31,12 @@ export async function relayServerRequest(
     );
   }
   const target = find(origin);
+  if (target !== undefined && !target.closed && isModernProtocolVersion(target.protocolVersion)) {
+    throw new ProtocolError(
+      ErrorCode.MethodNotFound,
+      `The client whose call led to this ${request.method} request speaks MCP ${target.protocolVersion}, where a server cannot send requests to the client during a call (it answers with an input_required result instead, which this server, speaking MCP 2025, does not); no other client was asked.`,
+    );
+  }
   if (
     target === undefined ||
     target.closed ||
