@@ -11,12 +11,19 @@ import { execFileSync } from 'node:child_process';
 // Repetitions are interleaved (rep 1 of every target, then rep 2...) and reported as medians.
 //
 // Usage: node bench/gateway/run.mjs [--quick] [--reps N] [--targets id,id] [--no-scale] [--out FILE]
-//                                   [--profile DIR] [--scale SERVERSxTOOLSxSETS]
+//                                   [--profile DIR] [--scale SERVERSxTOOLSxSETS] [--mcpmux-before DIR]
 //   --quick     smoke run: 1 repetition, few calls, small scale setup; prints, writes nothing
 //   --out FILE  where to write the report (default BENCHMARKS.md at the repository root for full runs)
 //   --scale 20x100x200  size of the tools/list scale phase (default 20x100x200, --quick 5x100x20)
-//   --profile DIR  run `mcpmux serve` under `node --cpu-prof` and leave the .cpuprofile files in DIR
-//                  (summarise one with `node bench/gateway/profile-summary.mjs FILE`)
+//   --profile DIR  run `mcpmux serve` under `node --cpu-prof` and leave the .cpuprofile files in
+//                  DIR/<target id> (summarise one with `node bench/gateway/profile-summary.mjs FILE`)
+//   --mcpmux-before DIR  also measure target `mcpmux-before`: `mcpmux serve` of another built checkout
+//                  (DIR/apps/cli/dist/bin.js, e.g. a `git worktree` of an older commit), interleaved
+//                  with the others against the same upstream, on its own home
+// Targets run unless --targets names others: direct-stdio, direct-http, mcpmux, mcp-proxy,
+// supergateway, mcp-hub (and mcpmux-before with --mcpmux-before). Only when named: mcpmux-2026
+// (mcpmux driven by the v2 SDK client pinned to MCP 2026-07-28 instead of the v1 client, 2025-11-25).
+// With mcpmux-before or mcpmux-2026 in the run, an extra table compares them with mcpmux and mcp-hub.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -60,12 +67,24 @@ if (option('--scale')) {
   const [servers, tools, sets] = option('--scale').split('x').map(Number);
   config.scale = { ...config.scale, servers, tools, sets };
 }
+const beforeDir = option('--mcpmux-before');
 const selected = option('--targets')?.split(',');
-const targets = TARGETS.filter((t) => !selected || selected.includes(t.id));
+const optional = new Set(['mcpmux-2026', ...(beforeDir ? [] : ['mcpmux-before'])]);
+const targets = TARGETS.filter((t) => (selected ? selected.includes(t.id) : !optional.has(t.id)));
 const outFile = option('--out') ?? (quick ? undefined : join(repo, 'BENCHMARKS.md'));
 
 const resolve = (spec) => fileURLToPath(import.meta.resolve(spec));
 const tmp = mkdtempSync(join(tmpdir(), 'mcpmux-bench-'));
+const gitCommit = (dir) => {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown'; // not a git checkout
+  }
+};
 const ctx = {
   tmp,
   everything: resolve('@modelcontextprotocol/server-everything/dist/index.js'),
@@ -87,6 +106,17 @@ const ctx = {
   },
 };
 delete ctx.mcpmuxEnv.MCPMUX_HOME;
+// The checkouts whose `mcpmux serve` is measured (each on its own home; setup fills in `key`).
+ctx.mcpmux = { cliBin: ctx.cliBin, home: ctx.mcpmuxHome, commit: gitCommit(repo) };
+if (beforeDir) {
+  ctx.mcpmuxBefore = {
+    cliBin: join(beforeDir, 'apps', 'cli', 'dist', 'bin.js'),
+    home: join(tmp, 'mcpmux-before-home'),
+    commit: gitCommit(beforeDir),
+  };
+  const before = targets.find((t) => t.id === 'mcpmux-before');
+  if (before) before.label = `mcpmux before (${ctx.mcpmuxBefore.commit})`;
+}
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const median = (xs) => {
@@ -242,7 +272,8 @@ const fmt = (v, digits = 0) =>
   v === undefined
     ? '—'
     : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const ratio = (v, base) => (v === undefined || base === undefined ? '—' : `${(v / base).toFixed(2)}×`);
+const ratio = (v, base) =>
+  v === undefined || base === undefined || base === 0 ? '—' : `${(v / base).toFixed(2)}×`;
 
 function table(rows) {
   const direct = rows.find((r) => r.target.id === 'direct-http');
@@ -299,20 +330,75 @@ function table(rows) {
   ].join('\n');
 }
 
+/**
+ * mcpmux side by side with the other mcpmux targets of the run (the checkout before, the 2026-07-28
+ * client) and mcp-hub: one line per measure, medians and ratios. Undefined when neither other mcpmux
+ * target is in the run.
+ */
+function erasTable(rows) {
+  const by = (id) => rows.find((r) => r.target.id === id && !r.error);
+  const after = by('mcpmux');
+  const before = by('mcpmux-before');
+  const hub = by('mcp-hub');
+  const modern = by('mcpmux-2026');
+  if (!after || (!before && !modern)) return undefined;
+  const measures = [
+    ['cold start ms', (r) => r.cold, 0],
+    ['seq calls/s', (r) => r.seqRate, 0],
+    ['seq p50 ms', (r) => r.seqP50, 2],
+    ['seq p99 ms', (r) => r.seqP99, 2],
+    ['8 sess calls/s', (r) => r.c8Rate, 0],
+    ['8 sess p99 ms', (r) => r.c8P99, 2],
+    ['32 sess calls/s', (r) => r.c32Rate, 0],
+    ['32 sess p99 ms', (r) => r.c32P99, 2],
+    ['gateway CPU µs/call (seq)', (r) => r.cpu, 0],
+    ['gateway CPU µs/call (32 sess)', (r) => r.cpu32, 0],
+    ['gateway RSS MiB', (r) => r.rss, 1],
+    ['KiB/idle session (gateway)', (r) => r.idleGw, 0],
+    ['mixed-up replies', (r) => r.mixups, 0],
+  ];
+  const columns = [
+    ['measure', (m) => m[0]],
+    ...(before
+      ? [
+          [before.target.label, (m) => fmt(m[1](before), m[2])],
+          ['mcpmux', (m) => fmt(m[1](after), m[2])],
+          ['mcpmux ÷ before', (m) => ratio(m[1](after), m[1](before))],
+        ]
+      : [['mcpmux', (m) => fmt(m[1](after), m[2])]]),
+    ...(hub
+      ? [
+          [hub.target.label, (m) => fmt(m[1](hub), m[2])],
+          ['mcpmux ÷ mcp-hub', (m) => ratio(m[1](after), m[1](hub))],
+        ]
+      : []),
+    ...(modern
+      ? [
+          [modern.target.label, (m) => fmt(m[1](modern), m[2])],
+          ['2026 client ÷ 2025 client', (m) => ratio(m[1](modern), m[1](after))],
+        ]
+      : []),
+  ];
+  return [
+    `| ${columns.map((c) => c[0]).join(' | ')} |`,
+    `|${columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...measures.map((m) => `| ${columns.map((c) => c[1](m)).join(' | ')} |`),
+  ].join('\n');
+}
+
 function machine() {
   const cpu = cpus();
   const sdkEntry = resolve('@modelcontextprotocol/sdk/client/index.js');
   const sdkRoot = sdkEntry.slice(0, sdkEntry.lastIndexOf('/dist/'));
   const sdk = JSON.parse(readFileSync(join(sdkRoot, 'package.json'), 'utf8')).version;
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
+  const v2Entry = resolve('@modelcontextprotocol/client');
+  const v2Root = v2Entry.slice(0, v2Entry.lastIndexOf('/dist/'));
+  const v2 = JSON.parse(readFileSync(join(v2Root, 'package.json'), 'utf8')).version;
+  const modern = targets.some((t) => t.id === 'mcpmux-2026');
+  const before = ctx.mcpmuxBefore && targets.some((t) => t.id === 'mcpmux-before');
   return [
     `- Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`,
-    `- Node ${process.version}; @modelcontextprotocol/sdk ${sdk} (client side of every measurement); mcpmux at commit ${commit}`,
+    `- Node ${process.version}; @modelcontextprotocol/sdk ${sdk} (client side of every measurement${modern ? `; @modelcontextprotocol/client ${v2} pinned to 2026-07-28 for "mcpmux, 2026-07-28 client"` : ''}); mcpmux at commit ${ctx.mcpmux.commit}${before ? `, mcpmux before at commit ${ctx.mcpmuxBefore.commit}` : ''}`,
     '- Peers: mcp-proxy 6.7.19, supergateway 4.0.0 (`--stateful`), mcp-hub 4.2.1; upstream @modelcontextprotocol/server-everything 2026.8.31',
   ].join('\n');
 }
@@ -324,14 +410,17 @@ async function main() {
   );
   const runs = new Map(targets.map((t) => [t, []]));
   const mcpmuxTarget = targets.find((t) => t.id === 'mcpmux');
-  if (mcpmuxTarget) {
-    if (!existsSync(ctx.cliBin)) {
-      runs.get(mcpmuxTarget).push({ error: 'apps/cli is not built (pnpm --filter mcpmux... build)' });
+  for (const target of targets.filter((t) => t.setup)) {
+    const install = target.install(ctx);
+    if (!install) {
+      runs.get(target).push({ error: `${target.id} needs --mcpmux-before DIR (a built checkout)` });
+    } else if (!existsSync(install.cliBin)) {
+      runs.get(target).push({ error: `${install.cliBin} is missing (pnpm --filter mcpmux... build there)` });
     } else {
       try {
-        await mcpmuxTarget.setup(ctx);
+        await target.setup(ctx);
       } catch (error) {
-        runs.get(mcpmuxTarget).push({ error: error.message });
+        runs.get(target).push({ error: error.message });
       }
     }
   }
@@ -356,6 +445,8 @@ async function main() {
   const rows = targets.map((t) => row(t, runs.get(t)));
   const main = table(rows);
   console.log(`\n${main}\n`);
+  const eras = erasTable(rows);
+  if (eras) console.log(`${eras}\n`);
 
   let scale;
   if (!flag('--no-scale') && mcpmuxTarget && !runs.get(mcpmuxTarget).some((r) => r.error)) {
@@ -373,7 +464,7 @@ async function main() {
 
   if (outFile) {
     const command = `node bench/gateway/run.mjs${argv.length ? ` ${argv.join(' ')}` : ''}`;
-    writeFileSync(outFile, report({ main, scale, command }));
+    writeFileSync(outFile, report({ main, eras, scale, command }));
     // Align the markdown tables the way the repository's formatter wants them (best effort).
     const biome = join(repo, 'node_modules', '.bin', 'biome');
     if (existsSync(biome)) {
@@ -387,7 +478,7 @@ async function main() {
   }
 }
 
-function report({ main, scale, command }) {
+function report({ main, eras, scale, command }) {
   return `# Benchmarks
 
 Side-by-side cost of an MCP gateway, measured in one run on one machine against the same upstream.
@@ -413,7 +504,7 @@ checked against the nonce in its request. Every target listens on 127.0.0.1 only
 /proc/net/tcp after start-up).
 
 ${main}
-
+${eras ? `\n## mcpmux against mcpmux before, mcp-hub, and a 2026-07-28 client\n\nMedians from the table above.\n\n${eras}\n` : ''}
 ## \`tools/list\` at scale (mcpmux)
 
 ${scale?.table ?? 'Not measured in this run.'}

@@ -1,5 +1,11 @@
 // MCP client sessions for the benchmark: the real SDK client over Streamable HTTP, legacy SSE or
-// stdio, with a nonce-checked echo call.
+// stdio, with a nonce-checked echo call. An HTTP endpoint with `era: '2026'` is driven by the v2 SDK
+// client pinned to MCP 2026-07-28 (no handshake, no server-side session); every other endpoint by the
+// v1 SDK client (2025-11-25, `initialize` and a session).
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpTransport,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -7,11 +13,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 const info = { name: 'mcpmux-bench', version: '1.0.0' };
 
+/** The 2026 protocol revision a `era: '2026'` endpoint is driven in. */
+export const MODERN = '2026-07-28';
+
 /**
- * Opens one MCP session.
- * @param {{ kind: 'http' | 'sse', url: string, headers?: Record<string,string> } | { kind: 'stdio', command: string, args: string[], env?: Record<string,string> }} endpoint
+ * Opens one MCP session (for a 2026-07-28 client: one connected client, the server keeps no state).
+ * @param {{ kind: 'http' | 'sse', url: string, headers?: Record<string,string>, era?: '2025' | '2026' } | { kind: 'stdio', command: string, args: string[], env?: Record<string,string> }} endpoint
  */
 export async function openSession(endpoint) {
+  if (endpoint.era === '2026') return openModernSession(endpoint);
   const client = new Client(info, { capabilities: {} });
   let transport;
   if (endpoint.kind === 'http') {
@@ -42,6 +52,29 @@ export async function openSession(endpoint) {
           // the server may not support DELETE
         }
       }
+      await client.close().catch(() => {});
+    },
+  };
+}
+
+/** The v2 SDK client pinned to 2026-07-28 (`server/discover`, no fallback to 2025) over HTTP. */
+async function openModernSession(endpoint) {
+  if (endpoint.kind !== 'http')
+    throw new Error(`a 2026-07-28 client needs an HTTP endpoint, not ${endpoint.kind}`);
+  const client = new ModernClient(info, { versionNegotiation: { mode: { pin: MODERN } } });
+  const transport = new ModernHttpTransport(new URL(endpoint.url), {
+    requestInit: { headers: endpoint.headers ?? {} },
+  });
+  await client.connect(transport);
+  const negotiated = client.getNegotiatedProtocolVersion();
+  if (negotiated !== MODERN) {
+    await client.close().catch(() => {});
+    throw new Error(`the 2026 client negotiated ${negotiated}, not ${MODERN}`);
+  }
+  return {
+    client,
+    transport,
+    async close() {
       await client.close().catch(() => {});
     },
   };

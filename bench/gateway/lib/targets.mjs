@@ -7,9 +7,10 @@ import { allLoopback, freePort, listenAddresses, startProcess } from './proc.mjs
 
 const node = process.execPath;
 
-function runCli(ctx, args, input = '') {
+// `install` defaults to `ctx.cliBin` on `ctx.mcpmuxHome` (the scale phase points the latter elsewhere).
+function runCli(ctx, args, input = '', install = { cliBin: ctx.cliBin, home: ctx.mcpmuxHome }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [ctx.cliBin, '--home', ctx.mcpmuxHome, ...args], {
+    const child = spawn(node, [install.cliBin, '--home', install.home, ...args], {
       env: ctx.mcpmuxEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -31,6 +32,57 @@ function runCli(ctx, args, input = '') {
 
 /** `mcpmux` CLI helper, exported for the tools/list scale setup. */
 export { runCli as runMcpmuxCli };
+
+/**
+ * An mcpmux target: `mcpmux serve` of one built checkout (`install(ctx)`: `{ cliBin, home, label }`)
+ * on a home prepared with `init`, `server add everything`, `client add`, `client grant ... all`.
+ * Targets sharing an install share its home (set up once). `era: '2026'` drives it with the v2 SDK
+ * client pinned to 2026-07-28 instead of the v1 client.
+ */
+function mcpmuxTarget({ id, label, install, era }) {
+  return {
+    id,
+    label,
+    install,
+    async setup(ctx) {
+      const inst = install(ctx);
+      inst.ready ??= (async () => {
+        await runCli(ctx, ['init'], '', inst);
+        await runCli(
+          ctx,
+          ['server', 'add', 'everything', '--command', node, '--arg', ctx.everything, '--arg', 'stdio'],
+          '',
+          inst,
+        );
+        const out = await runCli(ctx, ['client', 'add', 'bench'], '', inst);
+        inst.key = out.trim().split('\n').at(-1).trim();
+        await runCli(ctx, ['client', 'grant', 'bench', 'all'], '', inst);
+      })();
+      await inst.ready;
+    },
+    async start(ctx) {
+      const inst = install(ctx);
+      const port = await freePort();
+      const profile = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.profileDir, id)] : [];
+      const proc = startProcess(
+        node,
+        [...profile, inst.cliBin, '--home', inst.home, 'serve', '--port', String(port)],
+        { env: ctx.mcpmuxEnv },
+      );
+      return {
+        endpoint: {
+          kind: 'http',
+          url: `http://127.0.0.1:${port}/mcp`,
+          headers: { Authorization: `Bearer ${inst.key}` },
+          ...(era ? { era } : {}),
+        },
+        pid: proc.pid,
+        port,
+        proc,
+      };
+    },
+  };
+}
 
 /** Checks that a started peer listens on loopback only; throws naming the peer otherwise. */
 export function assertLoopback(name, port) {
@@ -69,55 +121,18 @@ export const TARGETS = [
       return { endpoint: { kind: 'http', url: `http://127.0.0.1:${port}/mcp` }, pid: proc.pid, port, proc };
     },
   },
-  {
-    id: 'mcpmux',
-    label: 'mcpmux',
-    async setup(ctx) {
-      await runCli(ctx, ['init']);
-      await runCli(ctx, [
-        'server',
-        'add',
-        'everything',
-        '--command',
-        node,
-        '--arg',
-        ctx.everything,
-        '--arg',
-        'stdio',
-      ]);
-      const out = await runCli(ctx, ['client', 'add', 'bench']);
-      ctx.mcpmuxKey = out.trim().split('\n').at(-1).trim();
-      await runCli(ctx, ['client', 'grant', 'bench', 'all']);
-    },
-    async start(ctx) {
-      const port = await freePort();
-      const proc = startProcess(
-        node,
-        [
-          ...(ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : []),
-          ctx.cliBin,
-          '--home',
-          ctx.mcpmuxHome,
-          'serve',
-          '--port',
-          String(port),
-        ],
-        {
-          env: ctx.mcpmuxEnv,
-        },
-      );
-      return {
-        endpoint: {
-          kind: 'http',
-          url: `http://127.0.0.1:${port}/mcp`,
-          headers: { Authorization: `Bearer ${ctx.mcpmuxKey}` },
-        },
-        pid: proc.pid,
-        port,
-        proc,
-      };
-    },
-  },
+  mcpmuxTarget({
+    id: 'mcpmux-before',
+    label: 'mcpmux before (--mcpmux-before)',
+    install: (ctx) => ctx.mcpmuxBefore,
+  }),
+  mcpmuxTarget({ id: 'mcpmux', label: 'mcpmux', install: (ctx) => ctx.mcpmux }),
+  mcpmuxTarget({
+    id: 'mcpmux-2026',
+    label: 'mcpmux, 2026-07-28 client',
+    install: (ctx) => ctx.mcpmux,
+    era: '2026',
+  }),
   {
     id: 'mcp-proxy',
     label: 'mcp-proxy 6.7.19',
