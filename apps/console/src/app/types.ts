@@ -50,27 +50,41 @@ export interface CatalogEntry {
   id: string;
   name: string;
   description: string;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'sse';
   secrets: string[];
+  hint?: string;
 }
+
+/** Env/header values: `${secret:..}`/`${env:..}` references as written, literal values as null (hidden). */
+export type TemplatedValues = Record<string, string | null>;
 
 export interface ServerDefinition {
   id: string;
-  name?: string;
-  alias: string;
+  name: string;
+  description?: string;
   transport: {
     type: string;
     command?: string;
     args?: string[];
     url?: string;
-    env?: Record<string, string> | string[];
-    headers?: Record<string, string> | string[];
+    env?: TemplatedValues;
+    headers?: TemplatedValues;
   };
+  inputs?: { name: string; description?: string; secret: boolean }[];
   defaultEnabled: boolean;
+}
+
+export interface ServerAdded {
+  id: string;
+  spaceId: string | null;
+  defaultEnabled: boolean;
+  created: boolean;
+  missingSecrets: { name: string; description?: string }[];
 }
 
 export interface InstalledServer {
   id: string;
+  name?: string;
   alias: string;
   enabled: boolean;
   defaultEnabled: boolean;
@@ -88,15 +102,16 @@ export interface ServerFeature {
   kind: FeatureKind;
   name: string;
   description?: string;
+  available?: boolean;
   annotations?: Annotations;
 }
 
 export interface ServerDetail extends InstalledServer {
+  overrides?: { args?: string[]; env?: TemplatedValues; headers?: TemplatedValues; timeoutSeconds?: number };
   features: ServerFeature[];
-  secrets: string[];
+  /** Credentials stored for this server: in the Space, or global (`_default`). */
+  secrets: ({ name: string; scope: string } | string)[];
   log: string[];
-  env?: Record<string, string>;
-  headers?: Record<string, string>;
 }
 
 /** A FeatureSet member's selector (the store's `Member`). */
@@ -132,17 +147,14 @@ export interface DiscoveredFeature {
   annotations?: Annotations;
 }
 
-export interface Trail {
-  allowed?: boolean;
-  inCatalog?: boolean;
+/** One feature of a preview with its `explain` trails (set ids from a granted set down to the member). */
+export interface PreviewEntry {
+  server?: string;
+  name: string;
+  exposedName?: string;
+  allowed: boolean;
   includedBy?: string[][];
   excludedBy?: string[][];
-}
-
-export interface PreviewEntry {
-  name: string;
-  allowed: boolean;
-  trail?: Trail | string[] | string;
 }
 
 export interface Preview {

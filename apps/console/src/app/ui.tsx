@@ -16,6 +16,8 @@ export function Dialog(props: {
     opener.current = document.activeElement;
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
+    // Start at the first form field when there is one (showModal alone would focus the Close button).
+    dialog.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), select, textarea')?.focus();
     return () => {
       if (dialog.open) dialog.close();
       if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();

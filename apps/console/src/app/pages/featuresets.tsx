@@ -15,7 +15,6 @@ import type {
   PreviewEntry,
   Selector,
   Space,
-  Trail,
 } from '../types';
 import { Dialog, ErrorText, Field, Loaded, slugify, useAction } from '../ui';
 
@@ -54,14 +53,9 @@ const setName = (sets: FeatureSet[], id: string) => sets.find((s) => s.id === id
 
 /** The explain trail of a preview entry, in words: which grant and set included it, which exclude removed it. */
 function describeTrail(entry: PreviewEntry, sets: FeatureSet[]): string {
-  const t = entry.trail;
-  if (t === undefined) return entry.allowed ? 'included' : 'not included';
-  if (typeof t === 'string') return t;
-  if (Array.isArray(t)) return t.join(' › ');
   const path = (p: string[]) => p.map((id) => setName(sets, id)).join(' › ');
-  const trail = t as Trail;
-  const inc = (trail.includedBy ?? []).map(path);
-  const exc = (trail.excludedBy ?? []).map(path);
+  const inc = (entry.includedBy ?? []).map(path);
+  const exc = (entry.excludedBy ?? []).map(path);
   if (entry.allowed) return `Included by ${inc.join('; ') || 'a grant'}`;
   if (exc.length > 0) {
     return `Excluded by ${exc.join('; ')}${inc.length > 0 ? ` — exclude wins over the include by ${inc.join('; ')}` : ''}`;
@@ -82,7 +76,7 @@ function PreviewPanel(props: { space: Space; client: string | null; page: string
     list.map((e) => (
       <tr key={`${kind}/${e.name}`} class={e.allowed ? undefined : 'denied'}>
         <td>{kind}</td>
-        <th scope="row">{e.name}</th>
+        <th scope="row">{e.exposedName ?? e.name}</th>
         <td>{e.allowed ? <span class="badge good">Allowed</span> : <span class="badge bad">Hidden</span>}</td>
         <td class="wrap">{describeTrail(e, props.sets)}</td>
       </tr>

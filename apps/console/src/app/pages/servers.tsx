@@ -2,9 +2,17 @@ import { useState } from 'preact/hooks';
 import { api, seg } from '../api';
 import { useApi } from '../hooks';
 import { bump } from '../live';
-import { href } from '../router';
+import { href, navigate } from '../router';
 import { SpacePicker, useViewedSpace } from '../space-picker';
-import type { CatalogEntry, InstalledServer, ServerDefinition, ServerDetail, Space } from '../types';
+import type {
+  CatalogEntry,
+  InstalledServer,
+  ServerAdded,
+  ServerDefinition,
+  ServerDetail,
+  Space,
+  TemplatedValues,
+} from '../types';
 import { Dialog, ErrorText, Field, Loaded, StateBadge, useAction } from '../ui';
 
 /** `KEY=VALUE` lines -> a record (blank lines skipped). */
@@ -33,8 +41,10 @@ function parseHeaders(text: string): Record<string, string> {
   return out;
 }
 
-const formatPairs = (r: Record<string, string> | undefined, sep: string): string =>
+/** Record -> lines; literal values the API hides (null) are left out (they stay as they are unless edited). */
+const formatPairs = (r: TemplatedValues | undefined, sep: string): string =>
   Object.entries(r ?? {})
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
     .map(([k, v]) => `${k}${sep}${v}`)
     .join('\n');
 
@@ -76,9 +86,11 @@ function AddServerDialog(props: {
       }
       if (where === 'default') body.defaultEnabled = true;
       else body.spaceId = props.space.id;
-      await api.post('/api/v1/servers', body);
+      const added = await api.post<ServerAdded | undefined>('/api/v1/servers', body);
       bump('servers', 'spaces', 'status', 'featuresets', 'features');
       props.onClose();
+      // Straight to the new server's page in this Space, where its credentials are set.
+      if (where === 'space') navigate(href('servers', added?.id ?? id.trim(), { space: props.space.id }));
     });
   return (
     <Dialog title="Add server" onClose={props.onClose} wide>
@@ -340,7 +352,7 @@ export function ServersPage(props: { space: string | null }) {
               <ul class="cards">
                 {others.map((d) => (
                   <li key={d.id}>
-                    <strong>{d.alias}</strong> <code>{d.transport.type}</code>{' '}
+                    <strong>{d.name}</strong> <code>{d.id}</code> <code>{d.transport.type}</code>{' '}
                     <span class="muted">{d.transport.command ?? d.transport.url ?? ''}</span>
                     <div class="row-actions">
                       <button
@@ -413,14 +425,25 @@ export function ServersPage(props: { space: string | null }) {
 function referencedSecrets(def: ServerDefinition | undefined): string[] {
   if (def === undefined) return [];
   const values = [def.transport.env, def.transport.headers].flatMap((r) =>
-    r === undefined || Array.isArray(r) ? [] : Object.values(r),
+    Object.values(r ?? {}).filter((v): v is string => typeof v === 'string'),
   );
   const names = new Set<string>();
   for (const v of values) for (const m of v.matchAll(/\$\{secret:([^}]+)\}/g)) names.add(m[1]!);
   return [...names];
 }
 
-function CredentialRow(props: { space: string; server: string; name: string; global: boolean }) {
+/** The credentials stored for a server (names and scopes only, never values). */
+function storedSecrets(s: ServerDetail, space: string): { name: string; scope: string }[] {
+  return s.secrets.map((x) => (typeof x === 'string' ? { name: x, scope: space } : x));
+}
+
+function CredentialRow(props: {
+  space: string;
+  server: string;
+  name: string;
+  global: boolean;
+  stored?: string | undefined;
+}) {
   const [value, setValue] = useState('');
   const [saved, setSaved] = useState(false);
   const action = useAction();
@@ -474,17 +497,27 @@ function CredentialRow(props: { space: string; server: string; name: string; glo
       >
         Remove
       </button>
-      {saved ? (
-        <span role="status" class="muted">
-          Saved to the vault.
-        </span>
-      ) : null}
+      <span role="status" class="muted">
+        {saved
+          ? 'Saved to the vault.'
+          : props.stored === undefined
+            ? 'Not set.'
+            : props.stored === '_default'
+              ? 'Stored (global).'
+              : 'Stored in this Space.'}
+      </span>
       <ErrorText error={action.error} />
     </form>
   );
 }
 
-function Credentials(props: { space: string; server: string; names: string[]; defaultEnabled: boolean }) {
+function Credentials(props: {
+  space: string;
+  server: string;
+  names: string[];
+  stored: { name: string; scope: string }[];
+  defaultEnabled: boolean;
+}) {
   const [global, setGlobal] = useState(false);
   const [extra, setExtra] = useState<string[]>([]);
   const [newName, setNewName] = useState('');
@@ -508,6 +541,7 @@ function Credentials(props: { space: string; server: string; names: string[]; de
           server={props.server}
           name={n}
           global={global}
+          stored={props.stored.find((x) => x.name === n && (x.scope === '_default') === global)?.scope}
         />
       ))}
       <form
@@ -528,8 +562,12 @@ function Credentials(props: { space: string; server: string; names: string[]; de
 }
 
 function ConfigForm(props: { space: string; server: ServerDetail }) {
-  const [env, setEnv] = useState(formatPairs(props.server.env, '='));
-  const [headers, setHeaders] = useState(formatPairs(props.server.headers, ': '));
+  const overrides = props.server.overrides ?? {};
+  const [env, setEnv] = useState(formatPairs(overrides.env, '='));
+  const [headers, setHeaders] = useState(formatPairs(overrides.headers, ': '));
+  const hidden = [...Object.entries(overrides.env ?? {}), ...Object.entries(overrides.headers ?? {})]
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
   const [saved, setSaved] = useState(false);
   const action = useAction();
   return (
@@ -540,10 +578,10 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
           e.preventDefault();
           void action
             .run(async () => {
-              await api.patch(`/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`, {
-                env: parsePairs(env, 'Environment'),
-                headers: parseHeaders(headers),
-              });
+              const body: Record<string, unknown> = {};
+              if (env !== formatPairs(overrides.env, '=')) body.env = parsePairs(env, 'Environment');
+              if (headers !== formatPairs(overrides.headers, ': ')) body.headers = parseHeaders(headers);
+              await api.patch(`/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`, body);
               bump('servers', 'status');
             })
             .then(setSaved);
@@ -558,6 +596,7 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
         <Field label="Header overrides" hint="Name: value per line (HTTP servers).">
           <textarea rows={2} value={headers} onInput={(e) => setHeaders(e.currentTarget.value)} />
         </Field>
+        {hidden.length === 0 ? null : <p class="muted">Literal values not shown: {hidden.join(', ')}.</p>}
         <ErrorText error={action.error} />
         <div class="actions">
           <button type="submit" disabled={action.busy}>
@@ -588,7 +627,7 @@ export function ServerDetailPage(props: { serverId: string; space: string | null
         <a href={href('servers', { space: space?.id })}>← Servers</a>
       </p>
       <div class="page-head">
-        <h1>{def?.alias ?? props.serverId}</h1>
+        <h1>{def?.name ?? props.serverId}</h1>
         <SpacePicker page={['servers', props.serverId]} spaces={spaces} value={space?.id} />
       </div>
       <Loaded data={space === undefined ? undefined : detail.data} error={detail.error} what="the server">
@@ -651,7 +690,8 @@ export function ServerDetailPage(props: { serverId: string; space: string | null
             <Credentials
               space={space!.id}
               server={s.id}
-              names={[...s.secrets, ...referencedSecrets(def)]}
+              names={[...storedSecrets(s, space!.id).map((x) => x.name), ...referencedSecrets(def)]}
+              stored={storedSecrets(s, space!.id)}
               defaultEnabled={s.defaultEnabled}
             />
             <section aria-labelledby="features">
