@@ -63,6 +63,14 @@ export interface SessionConnector {
   fetch?(request: Request, auth: { clientId: string }): Promise<Response>;
 }
 
+/** Serves the paths besides `/mcp`, `/health` and `/metrics` (the admin API and console). */
+export interface AdminHttpHandler {
+  /** True for the paths it serves. */
+  handles(path: string): boolean;
+  /** Serves one request whose Host the HTTP server has checked; `search` is the query without `?`. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void>;
+}
+
 /** Options of {@link createMcpHttpServer}. */
 export interface McpHttpServerOptions {
   /** Serves each new session (the gateway). */
@@ -123,6 +131,11 @@ export interface McpHttpServerOptions {
   authCacheMs?: number;
   /** Lifecycle notices (listening, warnings); nothing per message. Default: none. */
   logger?: HttpLogger;
+  /**
+   * Serves `/`, `/login`, `/api/v1` and console paths (after the Host check of `/mcp`). Default
+   * none: those paths answer 404.
+   */
+  admin?: AdminHttpHandler;
   /** On `close()`, how long in-flight requests may take to finish before sessions close, in ms. Default 5,000. */
   drainMs?: number;
   /** Milliseconds clock. Default `Date.now`. */
@@ -661,6 +674,14 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       return sendError(res, 503, RPC.SERVER_ERROR, 'The server is shutting down.', { connection: 'close' });
     }
     if (!isMcp && !isHealth && !isMetrics) {
+      if (options.admin?.handles(path) === true) {
+        if (!hostAllowed(req)) {
+          req.resume();
+          authFailed('bad_host');
+          return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Host is not allowed.');
+        }
+        return options.admin.handle(req, res, path, q === -1 ? '' : url.slice(q + 1));
+      }
       req.resume();
       return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found. The MCP endpoint is /mcp.');
     }

@@ -1,3 +1,21 @@
+export { type ActivityCounter, createActivityCounter, type MinuteCount } from './admin/activity.js';
+export { type AdminApi, type AdminApiOptions, createAdminApi, LOGIN_PATH } from './admin/admin-api.js';
+export {
+  ADMIN_COOKIE,
+  type AdminAuth,
+  type AdminAuthOptions,
+  type AdminSession,
+  CSRF_HEADER,
+  createAdminAuth,
+  DEFAULT_ADMIN_SESSION_MS,
+  DEFAULT_LOGIN_TTL_MS,
+  type LoginToken,
+} from './admin/auth.js';
+export type { AdminDeps } from './admin/deps.js';
+export { createEventHub, DEFAULT_KEEP_ALIVE_MS, type EventHub } from './admin/events.js';
+export { API_BASE, openApiDocument } from './admin/openapi.js';
+export type { AdminMethod, AdminRoute, RouteContext } from './admin/route.js';
+export { CONSOLE_CSP } from './admin/static.js';
 export {
   BRIDGE_PROTOCOL,
   type BridgeHello,
@@ -32,6 +50,7 @@ export {
 } from './gateway-info.js';
 export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';
 export {
+  type AdminHttpHandler,
   createMcpHttpServer,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
@@ -48,6 +67,7 @@ export {
   type SessionConnector,
 } from './http-server.js';
 export { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
+export { ADMIN_LOGIN_PROTOCOL } from './internal/socket-server.js';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -62,6 +82,16 @@ export {
   parseLogLevel,
   REDACTED_PATHS,
 } from './logger.js';
+export {
+  type ClientPreview,
+  discoveryGaps,
+  type EffectiveFeature,
+  effectiveFeatures,
+  exposedFeatureName,
+  type PreviewEntry,
+  previewClient,
+  resolveClientPolicy,
+} from './operations/policy.js';
 export { type RunningServer, type StartServerOptions, startServer } from './start.js';
 export { DEFAULT_MAX_LINE_BYTES, type ServeStdioOptions, serveStdio } from './stdio.js';
 export { SERVER_VERSION } from './version.js';

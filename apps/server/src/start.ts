@@ -2,6 +2,9 @@ import { lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway, type Gateway, type GatewayObserver } from '@mcpmux/gateway';
+import { createActivityCounter } from './admin/activity.js';
+import { type AdminApi, createAdminApi } from './admin/admin-api.js';
+import type { AdminAuthOptions } from './admin/auth.js';
 import { createCallLog } from './call-log.js';
 import { readHomeConfig } from './config.js';
 import {
@@ -74,6 +77,13 @@ export interface StartServerOptions {
   watchIntervalMs?: number;
   /** Serve Prometheus metrics at `GET /metrics` (loopback peers on a loopback bind). Default `true`. */
   metrics?: boolean;
+  /**
+   * The console's built assets (`@mcpmux/console`'s `consoleAssetsDir`), served at `/`. Default none:
+   * `/` says the console is not built (the admin API works either way).
+   */
+  consoleAssetsDir?: string;
+  /** Admin login tokens and sessions: clock and lifetimes (5 min, 12 h); the events keep-alive (15 s). */
+  admin?: AdminAuthOptions & { keepAliveMs?: number };
 }
 
 /** A running gateway server. */
@@ -89,6 +99,10 @@ export interface RunningServer {
   gateway: Gateway;
   /** The HTTP layer (session stats, reaping). */
   http: McpHttpServer;
+  /** The admin API and console (`/`, `/login`, `/api/v1`). */
+  admin: AdminApi;
+  /** A single-use admin login link (what `mcpmux ui` gets over the socket), valid for 5 minutes. */
+  adminLoginLink(): { url: string; expiresAt: string };
   /**
    * Drains: removes `<home>/gateway.json` (when it is still this process's), stops accepting,
    * closes every session (HTTP and socket), the gateway (no child process left), the database, and
@@ -253,10 +267,38 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       options.metrics === false
         ? undefined
         : createGatewayMetrics({ upstreams: () => gateway?.status().upstreams ?? [] });
-    // Who hears of calls, sessions, list changes and upstream states (metrics, logs).
+    // The admin API and console, with its live events and per-minute counts.
+    const adminClock = options.admin?.now ?? Date.now;
+    let baseUrl = '';
+    const admin = createAdminApi({
+      deps: {
+        store: opened.store,
+        vault: opened.vault,
+        gateway: {
+          status: () => (gateway as Gateway).status(),
+          restartUpstream: (spaceId, serverId) => (gateway as Gateway).restartUpstream(spaceId, serverId),
+        },
+        version: SERVER_VERSION,
+        logDir: join(opened.home, 'logs'),
+        sessionsByClient: () => tally.byClient(),
+        activity: createActivityCounter(adminClock),
+        mcpUrl: () => `${baseUrl}/mcp`,
+        now: adminClock,
+      },
+      ...(options.consoleAssetsDir === undefined ? {} : { consoleAssetsDir: options.consoleAssetsDir }),
+      auth: {
+        now: adminClock,
+        ...(options.admin?.loginTtlMs === undefined ? {} : { loginTtlMs: options.admin.loginTtlMs }),
+        ...(options.admin?.sessionMs === undefined ? {} : { sessionMs: options.admin.sessionMs }),
+      },
+      ...(options.admin?.keepAliveMs === undefined ? {} : { keepAliveMs: options.admin.keepAliveMs }),
+      logger: logger.child({ component: 'admin' }),
+    });
+    const adminLoginLink = () => admin.mintLoginLink(baseUrl);
+    // Who hears of calls, sessions, list changes and upstream states (metrics, logs, the console).
     const observers: GatewayObserver[] = [];
     observers.push(createCallLog(logger.child({ component: 'gateway' })));
-    observers.push(tally.observer, ...(metrics === undefined ? [] : [metrics.observer]));
+    observers.push(tally.observer, ...(metrics === undefined ? [] : [metrics.observer]), admin.observer);
     gateway = createGateway({
       observer: combineObservers(observers),
       store: opened.store,
@@ -300,10 +342,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(options.allowNonLoopback === undefined ? {} : { allowNonLoopback: options.allowNonLoopback }),
       ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
       logger: logger.child({ component: 'http' }),
+      admin,
     });
     const h = http;
     const unwatch = opened.store.watch((change) => {
       if (change.kinds.has('client')) h.invalidateAuth();
+      admin.onStoreChange(change);
     });
     const s = createSocketServer({
       path: socketPath,
@@ -321,6 +365,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         reapIdle: () => h.reapIdleSessions(),
       },
       logger: logger.child({ component: 'socket' }),
+      adminLogin: adminLoginLink,
     });
     sock = s;
     // Claimed again: another gateway may have started while this one opened the home.
@@ -339,6 +384,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       throw err;
     }
     const { url, port } = listening;
+    baseUrl = url.replace(/\/mcp$/, '');
     const info: GatewayInfo = {
       pid: process.pid,
       url,
@@ -360,10 +406,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       info,
       gateway: g,
       http: h,
+      admin,
+      adminLoginLink,
       close: () => {
         closing ??= (async () => {
           await removeGatewayInfo(home, process.pid);
           unwatch();
+          admin.close();
           // Closing the socket listener also removes the socket file.
           await Promise.all([s.close(), h.close()]);
           await g.close();

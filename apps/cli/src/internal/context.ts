@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { McpmuxError } from '@mcpmux/core';
-import type { Client, Space, SpaceStore } from '@mcpmux/space-store';
 import { homePath } from './bridge/args.js';
 import { loadServer, type OpenedHome } from './deps.js';
 import { type CliIo, Output } from './io.js';
@@ -49,46 +48,7 @@ export function resolveHome(flag: string | undefined, io: CliIo): string {
   return homePath(flag, io.env, io.cwd);
 }
 
-/** The Space `id`, or NOT_FOUND naming the existing Spaces. */
-export async function requireSpace(store: SpaceStore, id: string): Promise<Space> {
-  const space = await store.getSpace(id);
-  if (space) return space;
-  const spaces = await store.listSpaces();
-  const names = spaces.map((s) => (s.active ? `${s.id} (active)` : s.id)).join(', ');
-  throw new McpmuxError(
-    'NOT_FOUND',
-    `Space "${id}" does not exist. Spaces: ${names || 'none'}. Create it with \`mcpmux space create ${id}\`.`,
-    { data: { entity: 'space', id } },
-  );
-}
-
-/** The given Space (checked), else the active one. */
-export async function targetSpace(store: SpaceStore, id: string | undefined): Promise<Space> {
-  if (id !== undefined) return requireSpace(store, id);
-  const active = await store.getActiveSpace();
-  if (!active) {
-    throw new McpmuxError(
-      'NOT_FOUND',
-      'There is no Space yet. Run `mcpmux init` or `mcpmux space create ID`.',
-      {
-        data: { entity: 'space' },
-      },
-    );
-  }
-  return active;
-}
-
-/** The client `id`, or NOT_FOUND naming the existing clients. */
-export async function requireClient(store: SpaceStore, id: string): Promise<Client> {
-  const client = await store.getClient(id);
-  if (client) return client;
-  const clients = await store.listClients();
-  throw new McpmuxError(
-    'NOT_FOUND',
-    `Client "${id}" does not exist. Clients: ${clients.map((c) => c.id).join(', ') || 'none'}. Add it with \`mcpmux client add ${id}\`.`,
-    { data: { entity: 'client', id } },
-  );
-}
+export { requireClient, requireSpace, targetSpace } from '@mcpmux/server/operations';
 
 /** Reads all of a stream as UTF-8. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -3,6 +3,8 @@
 // answered with one line (`{"ok":true,"version":...}` or `{"ok":false,"error":{code,message}}`, then
 // close). After ok, both directions carry newline-delimited JSON-RPC, checked line by line like the
 // stdio bridge (depth, length). The OS user is the credential: the socket is 0600 in the 0700 home.
+// A connection may instead ask for an admin login link: `{"mcpmux":"admin-login/1"}` is answered with
+// `{"url":"http://HOST:PORT/login?token=T","expiresAt":"ISO"}`, then closed (`mcpmux ui`).
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -15,6 +17,9 @@ import {
 } from '../bridge-protocol.js';
 import type { HttpLogger, SessionConnector } from '../http-server.js';
 import { StdioLineTransport } from './stdio-transport.js';
+
+/** The line `mcpmux ui` sends to ask the gateway for a single-use admin login link. */
+export const ADMIN_LOGIN_PROTOCOL = 'admin-login/1';
 
 /** Sessions served elsewhere (HTTP) that count in the same caps. */
 export interface OtherSessions {
@@ -46,6 +51,8 @@ export interface SocketServerOptions {
   helloTimeoutMs?: number;
   /** Lifecycle notices; nothing per message. */
   logger?: HttpLogger;
+  /** Mints an admin login link for an `admin-login/1` line. Default none (refused). */
+  adminLogin?: () => { url: string; expiresAt: string };
 }
 
 /** The gateway's Unix socket listener. */
@@ -219,6 +226,19 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
         raw = JSON.parse(line.toString('utf8'));
       } catch {
         raw = undefined;
+      }
+      if (
+        typeof raw === 'object' &&
+        raw !== null &&
+        (raw as { mcpmux?: unknown }).mcpmux === ADMIN_LOGIN_PROTOCOL
+      ) {
+        const mint = options.adminLogin;
+        if (mint === undefined) {
+          refuse(socket, 'INVALID_INPUT', 'This gateway serves no admin console.');
+          return;
+        }
+        socket.end(`${JSON.stringify(mint())}\n`);
+        return;
       }
       const hello = BridgeHelloSchema.safeParse(raw);
       if (!hello.success) {

@@ -454,3 +454,37 @@ export function extractSecrets(transport: ImportedTransport): SecretExtraction {
   }
   return { transport: { ...transport, headers: mapRecord(transport.headers) }, secrets, unresolved };
 }
+
+/** One app's connect instructions: the config text `connect` would write into a new file. */
+export interface ConnectSnippet {
+  app: AppId;
+  /** The app's display name. */
+  title: string;
+  /** How the snippet reaches the gateway: its HTTP endpoint, or the stdio bridge. */
+  transport: 'http' | 'stdio';
+  /** The config file text (JSON) with the mcpmux entry, exactly as `mcpmux connect` writes it. */
+  snippet: string;
+}
+
+/**
+ * The connect instructions of every app for one client, made by the same planner `mcpmux connect`
+ * writes files with ({@link planConnect}): the gateway's URL with the key read from the app's own
+ * interpolation where the app can name a remote server, else the stdio bridge `launch`. Never the
+ * key itself.
+ *
+ * @param client - the client id.
+ * @param mcpUrl - the gateway's `http://HOST:PORT/mcp`.
+ * @param launch - how the app runs the bridge, e.g. `{ command: 'mcpmux', args: ['stdio', '--client', 'cursor'] }`.
+ * @example
+ * ```ts
+ * connectSnippets('cursor', 'http://127.0.0.1:45818/mcp', { command: 'mcpmux', args: ['stdio', '--client', 'cursor'] });
+ * ```
+ */
+export function connectSnippets(client: string, mcpUrl: string, launch: LaunchCommand): ConnectSnippet[] {
+  return APP_IDS.map((app) => {
+    const http = appSpeaksHttp(app);
+    const target: ConnectTarget = http ? { url: mcpUrl, keyEnv: accessKeyEnv(client), client } : launch;
+    const { content } = planConnect(app, undefined, appConfigPath(app, '~', 'linux', {}), 'mcpmux', target);
+    return { app, title: appLabel(app), transport: http ? 'http' : 'stdio', snippet: content };
+  });
+}

@@ -1,39 +1,22 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSecretName, removeSecret, resolveSecretScope } from '@mcpmux/server/operations';
 import { type Ctx, readSecret, shortDate, targetSpace } from '../context.js';
-import type { SecretScope } from '../deps.js';
 
 interface ScopeOptions {
   space?: string;
   global?: boolean;
 }
 
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
-
-function checkName(name: string): void {
-  if (!SECRET_NAME.test(name)) {
-    throw new McpmuxError(
-      'INVALID_INPUT',
-      `secret name "${name}": use 1-128 ASCII letters, digits, "_", "." or "-", starting with a letter or "_".`,
-      { data: { field: 'name' } },
-    );
-  }
-}
-
 /** `secret set SERVER NAME [--space S | --global]` (value on stdin or a hidden prompt). */
 export async function set(ctx: Ctx, server: string, name: string, opts: ScopeOptions): Promise<number> {
   parseOrThrow(SlugSchema, server, 'server id');
-  checkName(name);
+  checkSecretName(name);
   return ctx.withHome(async ({ store, vault }) => {
-    let scope: SecretScope;
-    let where: string;
-    if (opts.global === true) {
-      scope = { global: true, serverId: server };
-      where = 'the global scope';
-    } else {
-      const space = await targetSpace(store, opts.space);
-      scope = { spaceId: space.id, serverId: server };
-      where = `Space ${space.id}`;
-    }
+    const { scope, where } = await resolveSecretScope(store, {
+      serverId: server,
+      ...(opts.space !== undefined ? { spaceId: opts.space } : {}),
+      ...(opts.global === true ? { global: true } : {}),
+    });
     if (!(await store.getServer(server))) {
       ctx.out.warn(`server "${server}" is not defined yet; the secret applies once you add it.`);
     }
@@ -78,19 +61,16 @@ export async function list(
 /** `secret rm SERVER NAME [--space S | --global]` */
 export async function rm(ctx: Ctx, server: string, name: string, opts: ScopeOptions): Promise<number> {
   return ctx.withHome(async ({ store, vault }) => {
-    const scope: SecretScope =
-      opts.global === true
-        ? { global: true, serverId: server }
-        : { spaceId: (await targetSpace(store, opts.space)).id, serverId: server };
-    const where = 'global' in scope ? 'the global scope' : `Space ${scope.spaceId}`;
-    const deleted = await vault.delete(scope, name);
-    if (!deleted) {
-      throw new McpmuxError(
-        'NOT_FOUND',
-        `No secret ${name} for ${server} in ${where}. See \`mcpmux secret list --all\`.`,
-        { data: { entity: 'secret', id: name } },
-      );
-    }
+    const { where } = await removeSecret(
+      store,
+      vault,
+      {
+        serverId: server,
+        ...(opts.space !== undefined ? { spaceId: opts.space } : {}),
+        ...(opts.global === true ? { global: true } : {}),
+      },
+      name,
+    );
     if (ctx.json) ctx.out.data({ server, name, deleted: true });
     else ctx.out.line(`Deleted secret ${name} for ${server} in ${where}.`);
     return 0;

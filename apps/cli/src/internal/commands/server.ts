@@ -1,17 +1,17 @@
-import { AliasSchema, McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
-import type {
-  EffectiveServer,
-  InstallationOverrides,
-  ServerDefinition,
-  ServerDefinitionInput,
-  ServerTransport,
-  ServerTransportInput,
-  SpaceStore,
-} from '@mcpmux/space-store';
-import { isObviousCredential } from '../app-configs.js';
-import { describeTransport, findCatalogEntry } from '../catalog.js';
+import { McpmuxError } from '@mcpmux/core';
+import {
+  commitServerAdd,
+  deleteServerEverywhere,
+  planServerAdd,
+  requireServer,
+  uninstallServer,
+} from '@mcpmux/server/operations';
+import type { EffectiveServer } from '@mcpmux/space-store';
+import { describeTransport } from '../catalog.js';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
-import { loadGateway, loadVault, type SecretScope, type VaultPort } from '../deps.js';
+import { loadGateway, type VaultPort } from '../deps.js';
+
+export { referencedSecrets, requireServer } from '@mcpmux/server/operations';
 
 /** Options of `server add` as commander parses them. */
 export interface AddOptions {
@@ -30,256 +30,55 @@ export interface AddOptions {
   name?: string;
 }
 
-const SECRET_REF = /\$\{secret:([^}]+)\}/g;
-
-/** Names of the `${secret:NAME}` references in a transport. */
-export function referencedSecrets(t: ServerTransportInput): string[] {
-  const values =
-    t.type === 'stdio'
-      ? [...(t.args ?? []), ...Object.values(t.env ?? {}), t.cwd ?? '']
-      : [t.url, ...Object.values(t.headers ?? {})];
-  const names = new Set<string>();
-  for (const v of values) for (const m of v.matchAll(SECRET_REF)) names.add(m[1] as string);
-  return [...names];
-}
-
-function refuseLiteralSecrets(pairs: Record<string, string>, flag: string, serverId: string): void {
-  for (const [k, v] of Object.entries(pairs)) {
-    if (isObviousCredential(k, v)) {
-      throw new McpmuxError(
-        'INVALID_INPUT',
-        `${flag} ${k} looks like a credential; never pass secrets as arguments. Store it with \`mcpmux secret set ${serverId} ${k}\` (value on stdin) and use ${flag} '${k}=\${secret:${k}}'.`,
-        { data: { field: flag } },
-      );
-    }
-  }
-}
-
-function merge(def: ServerTransport, o: InstallationOverrides): ServerTransport {
-  if (def.type === 'stdio')
-    return { ...def, args: o.args ?? def.args, env: { ...def.env, ...(o.env ?? {}) } };
-  return { ...def, headers: { ...def.headers, ...(o.headers ?? {}) } };
-}
-
 /** `server add` */
 export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<number> {
-  parseOrThrow(SlugSchema, id, 'server id');
-  if (opts.alias !== undefined) parseOrThrow(AliasSchema, opts.alias, 'alias');
-  if (opts.command !== undefined && opts.url !== undefined) {
-    throw new McpmuxError('INVALID_INPUT', 'Give either --command or --url, not both.', {
-      data: { field: 'url' },
-    });
-  }
-  if (opts.arg && opts.command === undefined && opts.url !== undefined) {
-    throw new McpmuxError('INVALID_INPUT', '--arg goes with --command (stdio servers).', {
-      data: { field: 'arg' },
-    });
-  }
-  if (opts.transport !== undefined && opts.url === undefined) {
-    throw new McpmuxError('INVALID_INPUT', '--transport goes with --url.', { data: { field: 'transport' } });
-  }
   const env = parsePairs(opts.env ?? [], '--env');
   const headers = parsePairs(opts.header ?? [], '--header');
-  refuseLiteralSecrets(env, '--env', id);
-  refuseLiteralSecrets(headers, '--header', id);
-
   return ctx.withHome(async ({ store, vault }) => {
-    const defaultEnabled = opts.defaultEnabled === true;
-    const space = await targetSpace(store, opts.space);
-    const existing = await store.getServer(id);
-    let newDef: ServerDefinitionInput | undefined;
-    const overrides: InstallationOverrides = {};
-    let def: Pick<ServerDefinition, 'name' | 'transport' | 'inputs' | 'timeoutSeconds'>;
-    const catalog = findCatalogEntry(id);
-
-    if (!existing) {
-      let transport: ServerTransportInput;
-      if (opts.command !== undefined) {
-        transport = { type: 'stdio', command: opts.command, args: opts.arg ?? [], env };
-      } else if (opts.url !== undefined) {
-        transport = { type: opts.transport ?? 'http', url: opts.url, headers };
-      } else if (catalog) {
-        const base = catalog.transport;
-        if (base.type === 'stdio') {
-          const extra = opts.arg ?? (id === 'filesystem' ? [ctx.io.cwd] : []);
-          transport = {
-            ...base,
-            args: [...(base.args ?? []), ...extra],
-            env: { ...(base.env ?? {}), ...env },
-          };
-        } else transport = { ...base, headers: { ...(base.headers ?? {}), ...headers } };
-      } else {
-        throw new McpmuxError(
-          'NOT_FOUND',
-          `Server "${id}" is not defined and not in the bundled catalog. Give --command CMD [--arg A]... or --url URL (see \`mcpmux catalog\`).`,
-          { data: { entity: 'server', id } },
-        );
-      }
-      if (transport.type === 'stdio' && Object.keys(headers).length > 0) {
-        throw new McpmuxError(
-          'INVALID_INPUT',
-          '--header goes with --url (HTTP servers); use --env for stdio.',
-          {
-            data: { field: 'header' },
-          },
-        );
-      }
-      newDef = {
-        id,
-        transport,
-        inputs: catalog && opts.command === undefined && opts.url === undefined ? catalog.inputs : [],
-        defaultEnabled,
-        ...(opts.name !== undefined ? { name: opts.name } : catalog ? { name: catalog.name } : {}),
-        ...(catalog ? { description: catalog.description } : {}),
-        ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
-      };
-      def = {
-        name: newDef.name ?? id,
-        transport: normalise(transport),
-        inputs: (newDef.inputs ?? []).map((i) => ({
-          ...i,
-          secret: i.secret ?? false,
-          required: i.required ?? false,
-        })),
-        ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
-      };
-    } else {
-      def = existing;
-      const t = existing.transport;
-      const shown = describeTransport(t);
-      if (opts.command !== undefined && (t.type !== 'stdio' || t.command !== opts.command)) {
-        throw conflict(id, shown, `--command ${opts.command}`);
-      }
-      if (
-        opts.url !== undefined &&
-        (t.type === 'stdio' || t.url !== opts.url || (opts.transport ?? 'http') !== t.type)
-      ) {
-        throw conflict(id, shown, `--url ${opts.url}`);
-      }
-      if (t.type === 'stdio') {
-        if (Object.keys(headers).length > 0) {
-          throw new McpmuxError(
-            'INVALID_INPUT',
-            `Server "${id}" is a stdio server: use --env, not --header.`,
-            { data: { field: 'header' } },
-          );
-        }
-        if (opts.arg && JSON.stringify(opts.arg) !== JSON.stringify(t.args)) overrides.args = opts.arg;
-        const diff = Object.fromEntries(Object.entries(env).filter(([k, v]) => t.env[k] !== v));
-        if (Object.keys(diff).length > 0) overrides.env = diff;
-      } else {
-        if (Object.keys(env).length > 0) {
-          throw new McpmuxError(
-            'INVALID_INPUT',
-            `Server "${id}" is an HTTP server: use --header, not --env.`,
-            { data: { field: 'env' } },
-          );
-        }
-        const diff = Object.fromEntries(Object.entries(headers).filter(([k, v]) => t.headers[k] !== v));
-        if (Object.keys(diff).length > 0) overrides.headers = diff;
-      }
-      if (opts.timeout !== undefined && opts.timeout !== existing.timeoutSeconds)
-        overrides.timeoutSeconds = opts.timeout;
-      if (defaultEnabled && Object.keys(overrides).length > 0) {
-        throw new McpmuxError(
-          'CONFLICT',
-          `Server "${id}" already exists; per-Space differences need --space, not --default-enabled.`,
-          { data: { entity: 'server', id } },
-        );
-      }
-      if (!defaultEnabled) {
-        const installed = (await store.listInstallations(space.id)).find((i) => i.serverId === id);
-        if (installed) {
-          throw new McpmuxError(
-            'CONFLICT',
-            `Server "${id}" is already installed in Space "${space.id}". Remove it first with \`mcpmux server remove ${id} --space ${space.id}\`, or use \`mcpmux server enable ${id} --space ${space.id}\`.`,
-            { data: { entity: 'installation', id } },
-          );
-        }
-      }
-      if (existing.defaultEnabled && defaultEnabled) {
-        throw new McpmuxError('CONFLICT', `Server "${id}" is already default-enabled.`, {
-          data: { entity: 'server', id },
-        });
-      }
-    }
-    const alias = opts.alias ?? id.slice(0, 24).replace(/-$/, '');
-    const effective: EffectiveServer = {
-      serverId: id,
-      name: def.name,
-      alias,
+    const plan = await planServerAdd(store, vault, {
+      id,
+      ...(opts.command !== undefined ? { command: opts.command } : {}),
+      ...(opts.arg !== undefined ? { args: opts.arg } : {}),
+      ...(opts.url !== undefined ? { url: opts.url } : {}),
+      ...(opts.transport !== undefined ? { transport: opts.transport } : {}),
+      env,
+      headers,
+      ...(opts.alias !== undefined ? { alias: opts.alias } : {}),
       prefix: opts.prefix,
-      defaultEnabled,
-      installedAt: new Date(),
-      transport: merge(def.transport, overrides),
-      inputs: def.inputs,
-      ...((overrides.timeoutSeconds ?? def.timeoutSeconds) !== undefined
-        ? { timeoutSeconds: (overrides.timeoutSeconds ?? def.timeoutSeconds) as number }
-        : {}),
-      definitionHash: '',
-    };
-    // A secret in a command line is readable by every local user: refuse it before asking for
-    // secrets, connecting or writing anything.
-    if (effective.transport.type === 'stdio') {
-      const { assertNoSecretInArgv } = await loadVault();
-      assertNoSecretInArgv(effective.transport, (i) => `argument ${i + 1}`);
-    }
-
-    // Secrets the server needs: declared secret inputs and ${secret:...} references.
-    const needed = new Set([
-      ...def.inputs.filter((i) => i.secret && i.required).map((i) => i.name),
-      ...referencedSecrets(effective.transport),
-    ]);
-    const scope: SecretScope = defaultEnabled
-      ? { global: true, serverId: id }
-      : { spaceId: space.id, serverId: id };
+      ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
+      ...(opts.space !== undefined ? { spaceId: opts.space } : {}),
+      defaultEnabled: opts.defaultEnabled === true,
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      cwd: ctx.io.cwd,
+    });
+    const { space, defaultEnabled, scope, catalog } = plan;
     const stored: string[] = [];
     const stdinIsTTY = ctx.io.stdinIsTTY ?? ctx.io.isTTY;
-    for (const name of needed) {
-      if (await hasSecret(vault, scope, space.id, id, defaultEnabled || effective.defaultEnabled, name))
-        continue;
-      const setCmd = `mcpmux secret set ${id} ${name} ${defaultEnabled ? '--global' : `--space ${space.id}`}`;
+    for (const need of plan.missingSecrets) {
       if (stdinIsTTY) {
-        const description = def.inputs.find((i) => i.name === name)?.description;
-        const value = await readSecret(ctx, `${name}${description ? ` (${description})` : ''} for ${id}`);
-        await vault.set(scope, name, value);
-        stored.push(name);
+        const value = await readSecret(
+          ctx,
+          `${need.name}${need.description ? ` (${need.description})` : ''} for ${id}`,
+        );
+        await vault.set(scope, need.name, value);
+        stored.push(need.name);
       } else if (opts.connect) {
         throw new McpmuxError(
           'SECRET_MISSING',
-          `Server "${id}" needs the secret ${name}. Store it first with \`${setCmd}\` (value on stdin), or add the server with --no-connect.`,
-          { data: { serverId: id, name } },
+          `Server "${id}" needs the secret ${need.name}. Store it first with \`${need.setCommand}\` (value on stdin), or add the server with --no-connect.`,
+          { data: { serverId: id, name: need.name } },
         );
       } else {
-        ctx.out.warn(`secret ${name} is not set; store it with \`${setCmd}\` (value on stdin).`);
+        ctx.out.warn(
+          `secret ${need.name} is not set; store it with \`${need.setCommand}\` (value on stdin).`,
+        );
       }
     }
 
     let features: Awaited<ReturnType<Awaited<ReturnType<typeof loadGateway>>['probeServer']>> | undefined;
-    let featuresRecorded = false;
     try {
-      if (opts.connect) features = await probe(ctx, vault, effective, space.id);
-      const installation = {
-        ...(opts.alias !== undefined ? { alias: opts.alias } : {}),
-        prefix: opts.prefix,
-        ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
-      };
-      // Each branch is ONE store transaction: killed or failing half-way, nothing is left behind.
-      if (newDef && !defaultEnabled) {
-        await store.installServer({
-          definition: newDef,
-          spaceId: space.id,
-          installation,
-          ...(features ? { discovered: features } : {}),
-        });
-        featuresRecorded = true;
-      } else if (newDef) {
-        await store.createServer(newDef);
-      } else if (defaultEnabled) {
-        await store.updateServer(id, { defaultEnabled: true });
-      } else {
-        await store.install(space.id, id, installation);
-      }
+      if (opts.connect) features = await probe(ctx, vault, plan.effective, space.id);
+      await commitServerAdd(store, plan, features);
     } catch (e) {
       for (const name of stored) await vault.delete(scope, name);
       throw e;
@@ -291,22 +90,22 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
           resources: features.filter((f) => f.kind === 'resource').length,
         }
       : undefined;
-    // The discovered-feature cache (the gateway refills it when it connects).
-    if (features && !featuresRecorded) await store.replaceDiscovered(space.id, id, features);
+    const overrides = plan.overrides;
+    const created = plan.definition !== undefined;
 
     if (ctx.json) {
       ctx.out.data({
         id,
         space: defaultEnabled ? null : space.id,
         defaultEnabled,
-        created: newDef !== undefined,
+        created,
         overrides,
         discovered: counts ?? null,
       });
       return 0;
     }
     const where = defaultEnabled ? 'every Space (default-enabled)' : `Space ${space.id}`;
-    const verb = newDef ? 'Added' : 'Installed existing';
+    const verb = created ? 'Added' : 'Installed existing';
     ctx.out.line(`${verb} server ${id} in ${where}.`);
     if (Object.keys(overrides).length > 0)
       ctx.out.line(`Overrides for this Space: ${Object.keys(overrides).join(', ')}.`);
@@ -317,7 +116,7 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
     } else {
       ctx.out.line('Not connected (--no-connect): its features appear once the gateway connects to it.');
     }
-    if (catalog?.hint && newDef && opts.arg === undefined) ctx.out.line(catalog.hint);
+    if (catalog?.hint && created && opts.arg === undefined) ctx.out.line(catalog.hint);
     ctx.out.line(
       `Let a client use it: \`mcpmux client grant CLIENT server-all:${id}${defaultEnabled ? '' : ` --space ${space.id}`}\`.`,
     );
@@ -326,39 +125,6 @@ export async function add(ctx: Ctx, id: string, opts: AddOptions): Promise<numbe
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-function normalise(t: ServerTransportInput): ServerTransport {
-  return t.type === 'stdio'
-    ? {
-        type: 'stdio',
-        command: t.command,
-        args: t.args ?? [],
-        env: t.env ?? {},
-        ...(t.cwd !== undefined ? { cwd: t.cwd } : {}),
-      }
-    : { type: t.type, url: t.url, headers: t.headers ?? {} };
-}
-
-function conflict(id: string, shown: string, given: string): McpmuxError {
-  return new McpmuxError(
-    'CONFLICT',
-    `Server "${id}" is already defined as \`${shown}\`, not ${given}. Use another id, or delete it with \`mcpmux server remove ${id} --everywhere\`.`,
-    { data: { entity: 'server', id } },
-  );
-}
-
-async function hasSecret(
-  vault: VaultPort,
-  scope: SecretScope,
-  spaceId: string,
-  serverId: string,
-  fallsBackToGlobal: boolean,
-  name: string,
-): Promise<boolean> {
-  if (await vault.has(scope, name)) return true;
-  if ('global' in scope) return vault.has({ spaceId, serverId }, name);
-  return fallsBackToGlobal && vault.has({ global: true, serverId }, name);
-}
 
 async function probe(ctx: Ctx, vault: VaultPort, server: EffectiveServer, spaceId: string) {
   const { probeServer } = await loadGateway();
@@ -399,18 +165,6 @@ async function probe(ctx: Ctx, vault: VaultPort, server: EffectiveServer, spaceI
       { data: { serverId: server.serverId }, cause: e },
     );
   }
-}
-
-/** The server `id`, or NOT_FOUND naming the defined servers. */
-export async function requireServer(store: SpaceStore, id: string): Promise<ServerDefinition> {
-  const def = await store.getServer(id);
-  if (def) return def;
-  const ids = (await store.listServers()).map((s) => s.id);
-  throw new McpmuxError(
-    'NOT_FOUND',
-    `Server "${id}" is not defined. Servers: ${ids.join(', ') || 'none'}. Add it with \`mcpmux server add ${id}\`.`,
-    { data: { entity: 'server', id } },
-  );
 }
 
 /** `server list [--space S]` */
@@ -531,30 +285,15 @@ export async function remove(
   opts: { space?: string; everywhere?: boolean },
 ): Promise<number> {
   return ctx.withHome(async ({ store, vault }) => {
-    const def = await requireServer(store, id);
     if (opts.everywhere === true) {
-      await store.deleteServer(id);
-      for (const s of await vault.list({ serverId: id })) await vault.delete(s.scope, s.name);
+      await deleteServerEverywhere(store, vault, id);
       if (ctx.json) ctx.out.data({ id, deleted: true });
       else ctx.out.line(`Deleted server ${id} from every Space, with its secrets.`);
       return 0;
     }
-    const space = await targetSpace(store, opts.space);
-    const installed = (await store.listInstallations(space.id)).some((i) => i.serverId === id);
-    if (!installed) {
-      throw new McpmuxError(
-        'NOT_FOUND',
-        def.defaultEnabled
-          ? `Server "${id}" is default-enabled, not installed in Space "${space.id}". Hide it here with \`mcpmux server disable ${id} --space ${space.id}\`, or delete it with --everywhere.`
-          : `Server "${id}" is not installed in Space "${space.id}". See \`mcpmux server list --space ${space.id}\`.`,
-        { data: { entity: 'installation', id } },
-      );
-    }
-    await store.uninstall(space.id, id);
-    for (const s of await vault.list({ spaceId: space.id, serverId: id }))
-      await vault.delete(s.scope, s.name);
-    if (ctx.json) ctx.out.data({ id, space: space.id, removed: true });
-    else ctx.out.line(`Removed server ${id} from Space ${space.id} (its secrets there too).`);
+    const space = await uninstallServer(store, vault, opts.space, id);
+    if (ctx.json) ctx.out.data({ id, space, removed: true });
+    else ctx.out.line(`Removed server ${id} from Space ${space} (its secrets there too).`);
     return 0;
   });
 }

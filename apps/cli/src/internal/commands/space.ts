@@ -1,4 +1,5 @@
 import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { deleteSpace, describeDeletion, spaceDeletionPreview } from '@mcpmux/server/operations';
 import { type Ctx, requireSpace, shortDate } from '../context.js';
 
 /** `space create ID [--name N] [--icon I] [--description D]` */
@@ -54,26 +55,16 @@ export async function use(ctx: Ctx, id: string): Promise<number> {
 
 /** `space delete ID --yes` */
 export async function remove(ctx: Ctx, id: string, opts: { yes?: boolean }): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
-    const space = await requireSpace(store, id);
+  return ctx.withHome(async ({ store, vault }) => {
     if (opts.yes !== true) {
+      const preview = await spaceDeletionPreview(store, vault, id);
       throw new McpmuxError(
         'INVALID_INPUT',
-        `Deleting Space "${id}" removes its installations, secrets, FeatureSets and grants. Run again with --yes to confirm.`,
+        `Deleting Space "${id}" removes its installations, secrets, FeatureSets and grants (${describeDeletion(preview)}). Run again with --yes to confirm.`,
         { data: { field: 'yes' } },
       );
     }
-    if (space.active) {
-      const others = (await store.listSpaces()).filter((s) => s.id !== id).map((s) => s.id);
-      throw new McpmuxError(
-        'FORBIDDEN',
-        others.length > 0
-          ? `Space "${id}" is active. Switch first with \`mcpmux space use ${others[0]}\`, then delete it.`
-          : `Space "${id}" is the only Space. Create another with \`mcpmux space create ID\` and switch to it first.`,
-        { data: { entity: 'space', id } },
-      );
-    }
-    await store.deleteSpace(id);
+    await deleteSpace(store, id);
     if (ctx.json) ctx.out.data({ id, deleted: true });
     else ctx.out.line(`Deleted Space ${id}.`);
     return 0;

@@ -1,39 +1,6 @@
 import { McpmuxError } from '@mcpmux/core';
-import type { PolicyContext, SpaceStore } from '@mcpmux/space-store';
-import { type Ctx, requireClient, requireSpace } from '../context.js';
-import { loadFeaturesets, loadGateway } from '../deps.js';
-
-async function policy(
-  store: SpaceStore,
-  clientId: string,
-  space: string | undefined,
-): Promise<PolicyContext> {
-  await requireClient(store, clientId);
-  if (space !== undefined) await requireSpace(store, space);
-  const ctx = await store.loadPolicyContext(clientId, space);
-  if (!ctx) {
-    throw new McpmuxError('NOT_FOUND', 'There is no Space to resolve in. Run `mcpmux init`.', {
-      data: { entity: 'space' },
-    });
-  }
-  return ctx;
-}
-
-/** Servers of the Space with no cached features at all (never connected), and with none available. */
-async function cacheGaps(
-  store: SpaceStore,
-  pc: PolicyContext,
-): Promise<{ never: string[]; unavailable: string[] }> {
-  const all = await store.listDiscovered(pc.space.id);
-  const never: string[] = [];
-  const unavailable: string[] = [];
-  for (const s of pc.servers) {
-    const mine = all.filter((f) => f.server === s.serverId);
-    if (mine.length === 0) never.push(s.serverId);
-    else if (!mine.some((f) => f.available)) unavailable.push(s.serverId);
-  }
-  return { never, unavailable };
-}
+import type { Ctx } from '../context.js';
+import { loadFeaturesets, loadServer } from '../deps.js';
 
 function reportGaps(ctx: Ctx, gaps: { never: string[]; unavailable: string[] }, space: string): void {
   for (const id of gaps.never) {
@@ -50,16 +17,10 @@ function reportGaps(ctx: Ctx, gaps: { never: string[]; unavailable: string[] }, 
 
 /** `tools --client ID [--space S]` */
 export async function tools(ctx: Ctx, opts: { client: string; space?: string }): Promise<number> {
+  const { resolveClientPolicy, effectiveFeatures, discoveryGaps } = await loadServer();
   return ctx.withHome(async ({ store }) => {
-    const pc = await policy(store, opts.client, opts.space);
-    const [{ resolve }, { exposedName }] = await Promise.all([loadFeaturesets(), loadGateway()]);
-    const resolution = resolve({ catalog: pc.catalog, featureSets: pc.featureSets, grants: pc.grants });
-    const servers = new Map(pc.servers.map((s) => [s.serverId, s]));
-    const rows = resolution.allowed.map((f) => {
-      const s = servers.get(f.server);
-      const exposed = f.kind === 'resource' || !s ? f.name : exposedName(s.alias, f.name, s.prefix);
-      return { kind: f.kind, server: f.server, name: f.name, exposedName: exposed };
-    });
+    const { context: pc, resolution } = await resolveClientPolicy(store, opts.client, opts.space);
+    const rows = effectiveFeatures(pc, resolution);
     if (ctx.json) {
       ctx.out.data(rows);
       return 0;
@@ -73,7 +34,7 @@ export async function tools(ctx: Ctx, opts: { client: string; space?: string }):
         ? 'Nothing: the Space has no discovered features yet.'
         : `Nothing allowed. Grant a set with \`mcpmux client grant ${pc.client.id} all --space ${pc.space.id}\`.`,
     );
-    reportGaps(ctx, await cacheGaps(store, pc), pc.space.id);
+    reportGaps(ctx, await discoveryGaps(store, pc), pc.space.id);
     return 0;
   });
 }
@@ -84,7 +45,8 @@ export async function explain(
   selectorText: string,
   opts: { client: string; space?: string },
 ): Promise<number> {
-  const { resolve, parseSelector } = await loadFeaturesets();
+  const { parseSelector } = await loadFeaturesets();
+  const { resolveClientPolicy, discoveryGaps } = await loadServer();
   const selector = parseSelector(selectorText);
   if (selector.type !== 'feature' || /[*?]/.test(selector.server + selector.name)) {
     throw new McpmuxError(
@@ -94,8 +56,7 @@ export async function explain(
     );
   }
   return ctx.withHome(async ({ store }) => {
-    const pc = await policy(store, opts.client, opts.space);
-    const resolution = resolve({ catalog: pc.catalog, featureSets: pc.featureSets, grants: pc.grants });
+    const { context: pc, resolution } = await resolveClientPolicy(store, opts.client, opts.space);
     const ref = { kind: selector.kind, server: selector.server, name: selector.name };
     const e = resolution.explain(ref);
     if (ctx.json) {
@@ -113,7 +74,7 @@ export async function explain(
       `${e.allowed ? o.color.green('ALLOWED') : o.color.red('DENIED')} ${label} for client ${pc.client.id} in Space ${pc.space.id}`,
     );
     if (!e.inCatalog) {
-      const gaps = await cacheGaps(store, pc);
+      const gaps = await discoveryGaps(store, pc);
       const known = pc.servers.some((s) => s.serverId === ref.server);
       o.line(
         !known

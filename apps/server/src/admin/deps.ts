@@ -1,0 +1,23 @@
+import type { Gateway } from '@mcpmux/gateway';
+import type { SpaceStore } from '@mcpmux/space-store';
+import type { Vault } from '@mcpmux/vault';
+import type { ActivityCounter } from './activity.js';
+
+/** What the admin API's handlers use: the same store, vault and gateway the CLI and `/mcp` use. */
+export interface AdminDeps {
+  store: SpaceStore;
+  vault: Vault;
+  gateway: Pick<Gateway, 'status' | 'restartUpstream'>;
+  /** The gateway's version. */
+  version: string;
+  /** `<home>/logs`: servers' stderr logs are `<logDir>/<space>/<server>.log`. */
+  logDir: string;
+  /** Open downstream sessions per client (HTTP and socket). */
+  sessionsByClient(): Record<string, number>;
+  /** Calls and errors per minute. */
+  activity: ActivityCounter;
+  /** `http://HOST:PORT/mcp` once listening (for connect snippets). */
+  mcpUrl(): string;
+  /** Milliseconds clock. */
+  now(): number;
+}
