@@ -1,5 +1,6 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { consoleAssetsDir as builtConsole } from '@mcpmux/console';
 import { McpmuxError } from '@mcpmux/core';
 import { createGateway, type Gateway, type GatewayObserver } from '@mcpmux/gateway';
 import { createActivityCounter } from './admin/activity.js';
@@ -78,10 +79,10 @@ export interface StartServerOptions {
   /** Serve Prometheus metrics at `GET /metrics` (loopback peers on a loopback bind). Default `true`. */
   metrics?: boolean;
   /**
-   * The console's built assets (`@mcpmux/console`'s `consoleAssetsDir`), served at `/`. Default none:
-   * `/` says the console is not built (the admin API works either way).
+   * The console's built assets, served at `/`. Default: `@mcpmux/console`'s `consoleAssetsDir`;
+   * `false`: none (`/` then says the console is not built; the admin API works either way).
    */
-  consoleAssetsDir?: string;
+  consoleAssetsDir?: string | false;
   /** Admin login tokens and sessions: clock and lifetimes (5 min, 12 h); the events keep-alive (15 s). */
   admin?: AdminAuthOptions & { keepAliveMs?: number };
 }
@@ -285,7 +286,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         mcpUrl: () => `${baseUrl}/mcp`,
         now: adminClock,
       },
-      ...(options.consoleAssetsDir === undefined ? {} : { consoleAssetsDir: options.consoleAssetsDir }),
+      ...(options.consoleAssetsDir === false
+        ? {}
+        : { consoleAssetsDir: options.consoleAssetsDir ?? builtConsole }),
       auth: {
         now: adminClock,
         ...(options.admin?.loginTtlMs === undefined ? {} : { loginTtlMs: options.admin.loginTtlMs }),

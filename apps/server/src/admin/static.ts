@@ -36,8 +36,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** A file name a bundler made unique by content (`index-3f9a1c2b.js`, `app.DvG8x1_k.css`). */
-const HASHED = /[.-][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+/** A file name a bundler made unique by content (`app-KTPPXPDI.js`, `index.3f9a1c2b.css`). */
+const HASHED = /[.-](?=[A-Za-z0-9_]*[0-9A-Z])[A-Za-z0-9_]{8,}\.(js|mjs|css|svg|png|webp|woff2?)$/;
 
 const NOT_BUILT =
   '<!doctype html><meta charset="utf-8"><title>mcpmux</title><p>The mcpmux console is not built: run <code>npm run build</code> (or <code>pnpm --filter @mcpmux/console build</code>), then reload.</p>\n';
@@ -128,8 +128,7 @@ export async function serveConsole(
   if (urlPath !== '/' && urlPath !== '/index.html') {
     const file = await resolveAsset(root, urlPath);
     if (file !== undefined) {
-      const immutable = HASHED.test(file) && urlPath.startsWith('/assets/');
-      return sendFile(req, res, file, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return sendFile(req, res, file, HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
     }
     if (urlPath.startsWith('/assets/')) {
       const body = 'Not found.\n';

@@ -115,10 +115,27 @@ describe('admin login links and the console’s static files', () => {
   });
 });
 
-describe('the console without built assets', () => {
-  it('serves a one-line page saying how to build it', async () => {
+describe('the console’s assets', () => {
+  it('default to the built @mcpmux/console package', async () => {
     const t = await createTestHome({ servers: false });
     const server = await startTestServer(t);
+    try {
+      const res = await raw(`${baseOf(server)}/`, { method: 'GET' });
+      expect(res.status).toBe(200);
+      const script = /<script[^>]+src="(\/[^"]+\.js)"/.exec(res.body)?.[1] ?? '';
+      const js = await raw(`${baseOf(server)}${script}`, { method: 'GET' });
+      expect(js.status).toBe(200);
+      expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    } finally {
+      await server.close();
+      t.cleanup();
+    }
+  });
+
+  it('without any, serve a one-line page saying how to build the console', async () => {
+    const t = await createTestHome({ servers: false });
+    const server = await startTestServer(t, { consoleAssetsDir: false });
     try {
       const res = await raw(`${baseOf(server)}/`, { method: 'GET' });
       expect(res.status).toBe(200);
