@@ -2,7 +2,8 @@
 // Quick start: install and build if needed, create the home (~/.mcpmux or $MCPMUX_HOME) with a
 // "personal" Space, create a "quickstart" client on first run (its key is printed once), then start
 // the home's gateway in the background with `mcpmux start` (the same one every app's stdio bridge
-// uses; its logs go to <home>/logs/gateway.log, never to this terminal) and say what runs.
+// uses; its logs go to <home>/logs/gateway.log, never to this terminal) and say what runs, with a
+// single-use login link to its web console (`mcpmux ui`).
 // Extra arguments go to `mcpmux start` (`npm start -- --port 4000`); `npm start -- --foreground`
 // runs `mcpmux serve` in this terminal instead (Ctrl-C stops it; other arguments go to `serve`).
 import { spawn, spawnSync } from 'node:child_process';
@@ -58,14 +59,21 @@ Client "${CLIENT}" created. Its access key, for apps that connect over HTTP (sho
 }
 
 if (foreground) {
+  console.log(`Console: once the gateway listens, run \`${me} ui\` in another terminal for a login link.\n`);
   const serve = spawn(process.execPath, [cli, 'serve', ...passed], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => serve.kill(signal));
   serve.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
   const started = json(['start', ...passed]);
   const log = join(init.home, 'logs', 'gateway.log');
+  const ui = mcpmux(['ui', '--no-open', '--json']);
+  const console_ =
+    ui.status === 0
+      ? `${JSON.parse(ui.stdout).url}   (works once, for 5 minutes; \`${me} ui\` prints a new one)`
+      : `run \`${me} ui\` for a login link`;
   console.log(`
 mcpmux gateway ${started.started ? 'started' : 'already running'} in the background: ${started.url} (pid ${started.pid})
+  Console:  ${console_}
   Logs:     ${log}
   Status:   ${me} status        Stop: ${me} stop
   Connect:  ${me} connect cursor --client ${CLIENT}   (also claude-desktop, claude-code, vscode, windsurf)

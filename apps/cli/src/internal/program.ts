@@ -14,6 +14,7 @@ import * as serverCmd from './commands/server.js';
 import * as serviceCmd from './commands/service.js';
 import * as spaceCmd from './commands/space.js';
 import * as toolsCmd from './commands/tools.js';
+import * as uiCmd from './commands/ui.js';
 import { Ctx, type GlobalOptions } from './context.js';
 import { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './gateway-process.js';
 import type { CliIo } from './io.js';
@@ -465,6 +466,16 @@ Examples:
     .option(...SPACE_OPTION)
     .option('--dry-run', 'show the plan, change nothing')
     .action(act(connectCmd.importServers));
+
+  // --- ui
+  program
+    .command('ui')
+    .description(
+      "print a single-use login link to the running gateway's web console (expires in 5 minutes) and open it",
+    )
+    .option('--open', 'open the link in the browser (default on a terminal with a display, or macOS)')
+    .option('--no-open', 'only print the link')
+    .action(act(uiCmd.ui));
 
   // --- status / doctor / catalog / completion
   program
