@@ -241,10 +241,13 @@ describe('the gateway server over loopback', () => {
     expect(res.body).not.toContain(t.env.MCPMUX_MASTER_KEY);
   });
 
-  it('answers 404 JSON for other paths and 405 for other methods', async () => {
-    const other = await raw(server.url.replace('/mcp', '/admin'), { method: 'GET' });
-    expect(other.status).toBe(404);
-    expect(JSON.parse(other.body).error).toBeDefined();
+  it('answers 404 JSON for other gateway and API paths and 405 for other methods', async () => {
+    // Other paths belong to the console (its single-page app); these do not.
+    for (const path of ['/mcp/other', '/health/x', '/api/other']) {
+      const other = await raw(server.url.replace('/mcp', path), { method: 'GET' });
+      expect(other.status, path).toBe(404);
+      expect(JSON.parse(other.body).error, path).toBeDefined();
+    }
     const put = await raw(server.url, { method: 'PUT', headers: mcpHeaders(t.keys.alice), body: INIT });
     expect(put.status).toBe(405);
   });

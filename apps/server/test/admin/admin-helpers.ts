@@ -48,5 +48,5 @@ export async function api(
   } catch {
     json = undefined;
   }
-  return { ...res, json: json as Record<string, unknown> & unknown[] };
+  return { ...res, json };
 }
