@@ -44,6 +44,7 @@ describe('web console in Chromium', () => {
   });
 
   afterAll(async () => {
+    if (browser !== undefined && browser.errors.length > 0) console.log('browser errors:', browser.errors);
     for (const s of sessions) await s.close().catch(() => undefined);
     await browser?.close();
     await gateway?.close();

@@ -11,7 +11,7 @@ import { ServerDetailPage, ServersPage } from './pages/servers';
 import { SpacesPage } from './pages/spaces';
 import { href, useRoute } from './router';
 import type { Space } from './types';
-import { ErrorText, useAction } from './ui';
+import { ErrorText, Field, useAction } from './ui';
 import './styles.css';
 
 const NAV: { label: string; path: string }[] = [
@@ -30,8 +30,7 @@ function ActiveSpaceSwitcher() {
   const active = spaces.data?.find((s) => s.active);
   return (
     <div class="switcher">
-      <label>
-        <span class="label">Active Space</span>
+      <Field label="Active Space" class="picker">
         <select
           value={active?.id ?? ''}
           disabled={spaces.data === undefined || action.busy}
@@ -51,7 +50,7 @@ function ActiveSpaceSwitcher() {
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       <ErrorText error={action.error} />
     </div>
   );

@@ -1,6 +1,7 @@
 import { useApi } from './hooks';
 import { href, navigate } from './router';
 import type { Space } from './types';
+import { Field } from './ui';
 
 /** The Space a page shows: the `space` query parameter, else the active Space. */
 export function useViewedSpace(param: string | null): {
@@ -22,8 +23,7 @@ export function SpacePicker(props: {
   keep?: Record<string, string | undefined>;
 }) {
   return (
-    <label class="picker">
-      <span class="label">Space</span>
+    <Field label="Space" class="picker">
       <select
         value={props.value ?? ''}
         onChange={(e) => navigate(href(...props.page, { ...props.keep, space: e.currentTarget.value }))}
@@ -36,6 +36,6 @@ export function SpacePicker(props: {
           </option>
         ))}
       </select>
-    </label>
+    </Field>
   );
 }

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { type ComponentChildren, cloneElement, isValidElement, toChildArray } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 
@@ -139,15 +139,21 @@ export function StateBadge(props: { state: string }) {
   return <span class={`badge ${tone}`}>{props.state}</span>;
 }
 
-/** A labelled form control: `<label>` around the text and the control, so tests and screen readers find it. */
-export function Field(props: { label: string; hint?: string; children: ComponentChildren }) {
+/**
+ * A labelled form control: a `<label for>` naming the one control passed as the child (which gets
+ * the id), so the label's text is the control's whole name (a wrapping label would add a select's
+ * option texts to it).
+ */
+export function Field(props: { label: string; hint?: string; children: ComponentChildren; class?: string }) {
+  const id = useId();
+  const [control, ...rest] = toChildArray(props.children);
   return (
-    <div class="field">
-      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is one of the children */}
-      <label>
-        <span class="label">{props.label}</span>
-        {props.children}
+    <div class={props.class ?? 'field'}>
+      <label for={id} class="label">
+        {props.label}
       </label>
+      {isValidElement(control) ? cloneElement(control, { id }) : control}
+      {rest}
       {props.hint === undefined ? null : <small class="muted">{props.hint}</small>}
     </div>
   );

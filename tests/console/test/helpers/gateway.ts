@@ -1,4 +1,5 @@
 import { createConnection } from 'node:net';
+import { consoleAssetsDir } from '@mcpmux/console';
 import { createLogger, type RunningServer, startServer } from '@mcpmux/server';
 import type { TempHome } from '../../../e2e/test/helpers/home.js';
 import { initHome } from '../../../e2e/test/helpers/setup.js';
@@ -30,6 +31,7 @@ export async function startConsoleGateway(): Promise<ConsoleGateway> {
     env: home.env,
     port: 0,
     logger: createLogger({ level: 'silent' }),
+    consoleAssetsDir,
   });
   const origin = new URL(server.url).origin;
   return {

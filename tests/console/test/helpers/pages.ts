@@ -51,10 +51,10 @@ export async function addCustomServer(page: Page, server: CustomServer): Promise
   await viewSpace(page, server.spaceId);
   await page.getByRole('button', { name: 'Add server' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add server' });
-  await dialog.getByLabel('Server ID').fill(server.id);
-  await dialog.getByLabel('Command').fill(server.command);
-  await dialog.getByLabel('Arguments').fill(server.args.join('\n'));
-  await dialog.getByLabel('Environment').fill(
+  await dialog.getByLabel('Server ID', { exact: true }).fill(server.id);
+  await dialog.getByLabel('Command', { exact: true }).fill(server.command);
+  await dialog.getByLabel('Arguments', { exact: true }).fill(server.args.join('\n'));
+  await dialog.getByLabel('Environment', { exact: true }).fill(
     Object.entries(server.env)
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
@@ -84,11 +84,11 @@ export async function addClient(
   await dialog.getByLabel('Name', { exact: true }).fill(name);
   if (options.pinnedTo !== undefined) {
     await dialog.getByLabel('Pinned to one Space').check();
-    await dialog.getByLabel('Pinned Space').selectOption(options.pinnedTo);
+    await dialog.getByLabel('Pinned Space', { exact: true }).selectOption(options.pinnedTo);
   }
   await dialog.getByRole('button', { name: 'Add client' }).click();
   const shown = page.getByRole('dialog', { name: `Client ${name} added` });
-  const key = await shown.getByLabel('Access key').inputValue();
+  const key = await shown.getByLabel('Access key', { exact: true }).inputValue();
   await shown.getByRole('button', { name: 'Done' }).click();
   await shown.waitFor({ state: 'detached' });
   return key;
@@ -134,23 +134,23 @@ export type MemberPick =
 /** FeatureSet page: adds one member and waits for its row (`row` is the member as the table words it). */
 export async function addMember(page: Page, member: MemberPick, row: string): Promise<void> {
   const form = page.getByRole('form', { name: 'Add member' });
-  await form.getByLabel('Mode').selectOption(member.mode);
+  await form.getByLabel('Mode', { exact: true }).selectOption(member.mode);
   if ('feature' in member) {
-    await form.getByLabel('Member type').selectOption('feature');
+    await form.getByLabel('Member type', { exact: true }).selectOption('feature');
     await form.getByLabel('Feature', { exact: true }).selectOption({ label: member.feature });
   } else if ('set' in member) {
-    await form.getByLabel('Member type').selectOption('featureSet');
+    await form.getByLabel('Member type', { exact: true }).selectOption('featureSet');
     await form.getByLabel('FeatureSet', { exact: true }).selectOption({ label: member.set });
   } else if ('glob' in member) {
-    await form.getByLabel('Member type').selectOption('glob');
-    await form.getByLabel('Kind').selectOption(member.glob.kind);
-    await form.getByLabel('Server pattern').fill(member.glob.server);
-    await form.getByLabel('Name pattern').fill(member.glob.name);
+    await form.getByLabel('Member type', { exact: true }).selectOption('glob');
+    await form.getByLabel('Kind', { exact: true }).selectOption(member.glob.kind);
+    await form.getByLabel('Server pattern', { exact: true }).fill(member.glob.server);
+    await form.getByLabel('Name pattern', { exact: true }).fill(member.glob.name);
   } else {
-    await form.getByLabel('Member type').selectOption('annotation');
+    await form.getByLabel('Member type', { exact: true }).selectOption('annotation');
     const tri = (v: boolean | undefined) => (v === undefined ? '' : String(v));
-    await form.getByLabel('Read-only hint').selectOption(tri(member.annotation.readOnly));
-    await form.getByLabel('Destructive hint').selectOption(tri(member.annotation.destructive));
+    await form.getByLabel('Read-only hint', { exact: true }).selectOption(tri(member.annotation.readOnly));
+    await form.getByLabel('Destructive hint', { exact: true }).selectOption(tri(member.annotation.destructive));
   }
   await form.getByRole('button', { name: 'Add member' }).click();
   await page.getByRole('row', { name: new RegExp(`${member.mode} ${escapeRegExp(row)}`) }).waitFor();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../api';
 import { useApi } from '../hooks';
 import { bump } from '../live';
@@ -222,7 +222,11 @@ export function ClientsPage() {
 function SpaceGrants(props: { client: string; space: Space; grants: Grant[] }) {
   const sets = useApi<FeatureSet[]>(`/api/v1/spaces/${seg(props.space.id)}/featuresets`, ['featuresets']);
   const action = useAction();
-  const granted = new Set(props.grants.filter((g) => g.spaceId === props.space.id).map((g) => g.setId));
+  // What the user just ticked, shown until the refetched grants arrive (a controlled box would flip back).
+  const [pending, setPending] = useState<Record<string, boolean>>({});
+  useEffect(() => setPending({}), [props.grants]);
+  const stored = new Set(props.grants.filter((g) => g.spaceId === props.space.id).map((g) => g.setId));
+  const isGranted = (id: string) => pending[id] ?? stored.has(id);
   return (
     <fieldset class="grants">
       <legend>
@@ -241,16 +245,21 @@ function SpaceGrants(props: { client: string; space: Space; grants: Grant[] }) {
                   <label class="inline">
                     <input
                       type="checkbox"
-                      checked={granted.has(s.id) || s.kind === 'default'}
+                      checked={isGranted(s.id) || s.kind === 'default'}
                       disabled={action.busy || s.kind === 'default'}
                       onChange={(e) => {
                         const on = e.currentTarget.checked;
-                        void action.run(async () => {
-                          const path = `/api/v1/clients/${seg(props.client)}/grants/${seg(props.space.id)}/${seg(s.id)}`;
-                          if (on) await api.put(path);
-                          else await api.delete(path);
-                          bump('grants', 'preview', 'clients');
-                        });
+                        setPending({ ...pending, [s.id]: on });
+                        void action
+                          .run(async () => {
+                            const path = `/api/v1/clients/${seg(props.client)}/grants/${seg(props.space.id)}/${seg(s.id)}`;
+                            if (on) await api.put(path);
+                            else await api.delete(path);
+                            bump('grants', 'preview', 'clients');
+                          })
+                          .then((ok) => {
+                            if (!ok) setPending(({ [s.id]: _, ...rest }) => rest);
+                          });
                       }}
                     />{' '}
                     {s.name}
@@ -431,12 +440,13 @@ export function ClientDetailPage(props: { clientId: string }) {
                   .run(async () => {
                     if (confirm === 'revoke') await api.post(`${base}/revoke`);
                     else await api.delete(base);
-                    bump('clients', 'spaces', 'status');
                   })
                   .then((ok) => {
                     if (!ok) return;
                     setConfirm(null);
+                    // Leave the deleted client's page before refetching (its reads would answer 404).
                     if (confirm === 'delete') navigate(href('clients'));
+                    bump('clients', 'spaces', 'status');
                   })
               }
             >

@@ -84,8 +84,7 @@ function PreviewPanel(props: { space: Space; client: string | null; page: string
   return (
     <section aria-labelledby="preview" class="preview">
       <h2 id="preview">Preview: what a client gets in {props.space.name}</h2>
-      <label class="picker">
-        <span class="label">Preview client</span>
+      <Field label="Preview client" class="picker">
         <select
           value={props.client ?? ''}
           onChange={(e) =>
@@ -101,7 +100,7 @@ function PreviewPanel(props: { space: Space; client: string | null; page: string
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       {props.client === null ? null : (
         <Loaded data={preview.data} error={preview.error} what="the preview">
           {(p) => {

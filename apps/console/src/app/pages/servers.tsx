@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../api';
 import { useApi } from '../hooks';
 import { bump } from '../live';
@@ -203,21 +203,29 @@ function AddServerDialog(props: {
 
 function EnabledToggle(props: { space: string; server: InstalledServer | ServerDetail }) {
   const action = useAction();
+  // The user's choice, shown until the refetched server arrives (a controlled box would flip back).
+  const [pending, setPending] = useState<boolean | undefined>(undefined);
+  useEffect(() => setPending(undefined), [props.server]);
   return (
     <>
       <label class="inline">
         <input
           type="checkbox"
-          checked={props.server.enabled}
+          checked={pending ?? props.server.enabled}
           disabled={action.busy}
           onChange={(e) => {
             const enabled = e.currentTarget.checked;
-            void action.run(async () => {
-              await api.patch(`/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`, {
-                enabled,
+            setPending(enabled);
+            void action
+              .run(async () => {
+                await api.patch(`/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`, {
+                  enabled,
+                });
+                bump('servers', 'status', 'features', 'preview');
+              })
+              .then((ok) => {
+                if (!ok) setPending(undefined);
               });
-              bump('servers', 'status', 'features', 'preview');
-            });
           }}
         />{' '}
         Enabled<span class="offscreen"> {props.server.id}</span>

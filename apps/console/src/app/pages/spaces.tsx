@@ -121,10 +121,8 @@ function DeletionList(props: { title: string; items: string[] }) {
 }
 
 function DeleteSpaceDialog(props: { space: Space; onClose: () => void }) {
-  const deletion = useApi<SpaceDeletion>(`/api/v1/spaces/${seg(props.space.id)}/deletion`, [
-    'spaces',
-    'servers',
-  ]);
+  // Read once when the dialog opens: refetching after the Space is gone would only answer 404.
+  const deletion = useApi<SpaceDeletion>(`/api/v1/spaces/${seg(props.space.id)}/deletion`, []);
   const [confirm, setConfirm] = useState('');
   const action = useAction();
   const id = props.space.id;
@@ -170,8 +168,8 @@ function DeleteSpaceDialog(props: { space: Space; onClose: () => void }) {
             .run(() => api.delete(`/api/v1/spaces/${seg(id)}?confirm=${encodeURIComponent(confirm)}`))
             .then((ok) => {
               if (ok) {
-                bump('spaces', 'status', 'clients', 'grants');
                 props.onClose();
+                bump('spaces', 'status', 'clients', 'grants');
               }
             });
         }}
