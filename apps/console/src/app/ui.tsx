@@ -166,6 +166,106 @@ export function when(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
+/** A display name and the store id derived from it (until the user edits the id). */
+export interface NamedId {
+  name: string;
+  id: string;
+  setName: (name: string) => void;
+  setId: (id: string) => void;
+}
+
+/** State for {@link NameIdFields}. */
+export function useNamedId(): NamedId {
+  const [name, setName] = useState('');
+  const [edited, setId] = useState<string | undefined>(undefined);
+  return { name, id: edited ?? slugify(name), setName, setId };
+}
+
+/** "Name" and "ID" inputs; the ID follows the name (slugified) until edited. */
+export function NameIdFields(props: { named: NamedId; idHint?: string }) {
+  const { named } = props;
+  return (
+    <>
+      <Field label="Name">
+        <input value={named.name} required onInput={(e) => named.setName(e.currentTarget.value)} />
+      </Field>
+      <Field label="ID" hint={props.idHint ?? 'Lowercase letters, digits and -; what the CLI calls it.'}>
+        <input
+          value={named.id}
+          required
+          pattern="[a-z0-9][a-z0-9\-]*"
+          onInput={(e) => named.setId(e.currentTarget.value)}
+        />
+      </Field>
+    </>
+  );
+}
+
+/** A dialog form's error line and its submit and Cancel buttons. */
+export function DialogActions(props: {
+  submit: string;
+  action: { busy: boolean; error: unknown };
+  onCancel: () => void;
+  danger?: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      <ErrorText error={props.action.error} />
+      <div class="actions">
+        <button
+          type="submit"
+          class={props.danger ? 'danger' : 'primary'}
+          disabled={props.action.busy || props.disabled === true}
+        >
+          {props.submit}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** A table's header row; an empty column name is read as "Actions" by screen readers only. */
+export function TableHead(props: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((c) => (
+          <th key={c} scope="col">
+            {c === '' ? <span class="offscreen">Actions</span> : c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A settings form's error line, its submit button and a "Saved." status once it worked. */
+export function SaveActions(props: {
+  submit: string;
+  action: { busy: boolean; error: unknown };
+  saved: boolean;
+}) {
+  return (
+    <>
+      <ErrorText error={props.action.error} />
+      <div class="actions">
+        <button type="submit" disabled={props.action.busy}>
+          {props.submit}
+        </button>
+        {props.saved ? (
+          <span role="status" class="muted">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
 /** A store id from a display name: lowercase letters, digits and "-" (the store's slug rule). */
 export function slugify(name: string): string {
   return name

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { useApi } from '../hooks';
 import type { AuditEntry, Client, Space } from '../types';
-import { ErrorText, Field, Loaded, useAction, when } from '../ui';
+import { ErrorText, Field, Loaded, TableHead, useAction, when } from '../ui';
 
 interface Filters {
   client: string;
@@ -87,18 +87,9 @@ export function ActivityPage() {
           ) : (
             <>
               <table aria-label="Audit log">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Client</th>
-                    <th scope="col">Space</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Feature</th>
-                    <th scope="col">Decision</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">ms</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={['When', 'Client', 'Space', 'Action', 'Feature', 'Decision', 'Outcome', 'ms']}
+                />
                 <tbody>
                   {entries.map((e, i) => (
                     <tr key={`${e.at}/${i}`}>

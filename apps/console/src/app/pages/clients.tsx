@@ -4,7 +4,20 @@ import { useApi } from '../hooks';
 import { bump } from '../live';
 import { href, navigate } from '../router';
 import type { Client, ConnectSnippet, CreatedClient, FeatureSet, Grant, Space } from '../types';
-import { CopyButton, Dialog, ErrorText, Field, Loaded, slugify, useAction, when } from '../ui';
+import {
+  CopyButton,
+  Dialog,
+  DialogActions,
+  ErrorText,
+  Field,
+  Loaded,
+  NameIdFields,
+  SaveActions,
+  TableHead,
+  useAction,
+  useNamedId,
+  when,
+} from '../ui';
 
 /** The access key, shown once, plus per-app connect instructions with copy buttons. */
 function KeyOnce(props: { clientId: string; accessKey: string; connect?: ConnectSnippet[] }) {
@@ -89,14 +102,13 @@ function ModeFields(props: {
 }
 
 function AddClientDialog(props: { spaces: Space[]; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [id, setId] = useState('');
-  const [idEdited, setIdEdited] = useState(false);
+  const named = useNamedId();
   const [mode, setMode] = useState<Client['mode']>('follow-active');
   const [pinned, setPinned] = useState('');
   const [created, setCreated] = useState<CreatedClient | undefined>(undefined);
   const action = useAction();
-  const effectiveId = idEdited ? id : slugify(name);
+  const effectiveId = named.id;
+  const name = named.name;
   if (created !== undefined) {
     return (
       <Dialog title={`Client ${created.client.name} added`} onClose={props.onClose} wide>
@@ -126,19 +138,7 @@ function AddClientDialog(props: { spaces: Space[]; onClose: () => void }) {
           });
         }}
       >
-        <Field label="Name">
-          <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <Field label="ID">
-          <input
-            value={effectiveId}
-            required
-            onInput={(e) => {
-              setIdEdited(true);
-              setId(e.currentTarget.value);
-            }}
-          />
-        </Field>
+        <NameIdFields named={named} />
         <ModeFields
           spaces={props.spaces}
           mode={mode}
@@ -146,15 +146,7 @@ function AddClientDialog(props: { spaces: Space[]; onClose: () => void }) {
           setMode={setMode}
           setPinned={setPinned}
         />
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={action.busy}>
-            Add client
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Add client" action={action} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -184,15 +176,7 @@ export function ClientsPage() {
             <p class="muted">No client yet. Add one to get an access key.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Client</th>
-                  <th scope="col">ID</th>
-                  <th scope="col">Mode</th>
-                  <th scope="col">Keys</th>
-                  <th scope="col">Last used</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Client', 'ID', 'Mode', 'Keys', 'Last used']} />
               <tbody>
                 {list.map((c) => (
                   <tr key={c.id}>
@@ -307,17 +291,7 @@ function ModeForm(props: { client: Client; spaces: Space[] }) {
         <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
       </Field>
       <ModeFields spaces={props.spaces} mode={mode} pinned={pinned} setMode={setMode} setPinned={setPinned} />
-      <ErrorText error={action.error} />
-      <div class="actions">
-        <button type="submit" disabled={action.busy}>
-          Save client
-        </button>
-        {saved ? (
-          <span role="status" class="muted">
-            Saved.
-          </span>
-        ) : null}
-      </div>
+      <SaveActions submit="Save client" action={action} saved={saved} />
     </form>
   );
 }

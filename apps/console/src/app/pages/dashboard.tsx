@@ -1,7 +1,7 @@
 import { useApi } from '../hooks';
 import { href } from '../router';
 import type { Space, Status } from '../types';
-import { Loaded, StateBadge } from '../ui';
+import { Loaded, StateBadge, TableHead } from '../ui';
 
 /** Calls and errors per minute as bars, with the totals in text (the chart is decoration). */
 function MinuteChart(props: { minutes: Status['minutes'] }) {
@@ -88,18 +88,18 @@ export function DashboardPage() {
                   </p>
                 ) : (
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Server</th>
-                        <th scope="col">Space</th>
-                        <th scope="col">State</th>
-                        <th scope="col">Restarts</th>
-                        <th scope="col">Tools</th>
-                        <th scope="col">Prompts</th>
-                        <th scope="col">Resources</th>
-                        <th scope="col">Last error</th>
-                      </tr>
-                    </thead>
+                    <TableHead
+                      columns={[
+                        'Server',
+                        'Space',
+                        'State',
+                        'Restarts',
+                        'Tools',
+                        'Prompts',
+                        'Resources',
+                        'Last error',
+                      ]}
+                    />
                     <tbody>
                       {s.upstreams.map((u) => (
                         <tr key={`${u.spaceId}/${u.serverId}`}>
@@ -127,12 +127,7 @@ export function DashboardPage() {
                   <p class="muted">No client is connected.</p>
                 ) : (
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Client</th>
-                        <th scope="col">Sessions</th>
-                      </tr>
-                    </thead>
+                    <TableHead columns={['Client', 'Sessions']} />
                     <tbody>
                       {sessions.map(([id, n]) => (
                         <tr key={id}>

@@ -16,7 +16,17 @@ import type {
   Selector,
   Space,
 } from '../types';
-import { Dialog, ErrorText, Field, Loaded, slugify, useAction } from '../ui';
+import {
+  Dialog,
+  DialogActions,
+  ErrorText,
+  Field,
+  Loaded,
+  NameIdFields,
+  TableHead,
+  useAction,
+  useNamedId,
+} from '../ui';
 
 const KIND_TITLES: Record<FeatureSetKind, { title: string; about: string }> = {
   all: { title: 'All', about: 'Every tool, prompt and resource of every server in the Space.' },
@@ -112,14 +122,7 @@ function PreviewPanel(props: { space: Space; client: string | null; page: string
                   {props.client} gets {allowed} of {total} features in {props.space.name}.
                 </p>
                 <table aria-label={`Preview for ${props.client}`}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Kind</th>
-                      <th scope="col">Feature</th>
-                      <th scope="col">Result</th>
-                      <th scope="col">Why</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Kind', 'Feature', 'Result', 'Why']} />
                   <tbody>
                     {rows('tool', p.tools)}
                     {rows('prompt', p.prompts)}
@@ -136,11 +139,10 @@ function PreviewPanel(props: { space: Space; client: string | null; page: string
 }
 
 function CreateSetDialog(props: { space: Space; onClose: () => void }) {
-  const [name, setName] = useState('');
+  const named = useNamedId();
   const [description, setDescription] = useState('');
-  const [id, setId] = useState('');
-  const [idEdited, setIdEdited] = useState(false);
-  const effectiveId = idEdited ? id : slugify(name);
+  const effectiveId = named.id;
+  const name = named.name;
   const action = useAction();
   return (
     <Dialog title="Create FeatureSet" onClose={props.onClose}>
@@ -164,31 +166,11 @@ function CreateSetDialog(props: { space: Space; onClose: () => void }) {
             });
         }}
       >
-        <Field label="Name">
-          <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <Field label="ID">
-          <input
-            value={effectiveId}
-            required
-            onInput={(e) => {
-              setIdEdited(true);
-              setId(e.currentTarget.value);
-            }}
-          />
-        </Field>
+        <NameIdFields named={named} />
         <Field label="Description">
           <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </Field>
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={action.busy}>
-            Create FeatureSet
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Create FeatureSet" action={action} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -455,15 +437,7 @@ export function FeatureSetDetailPage(props: { setId: string; space: string | nul
                   <p class="muted">No members yet: this set grants nothing.</p>
                 ) : (
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Mode</th>
-                        <th scope="col">Member</th>
-                        <th scope="col">
-                          <span class="offscreen">Actions</span>
-                        </th>
-                      </tr>
-                    </thead>
+                    <TableHead columns={['Mode', 'Member', '']} />
                     <tbody>
                       {set.members.map((m) => {
                         const text = describeSelector(m.selector, list);

@@ -13,7 +13,17 @@ import type {
   Space,
   TemplatedValues,
 } from '../types';
-import { Dialog, ErrorText, Field, Loaded, StateBadge, useAction } from '../ui';
+import {
+  Dialog,
+  DialogActions,
+  ErrorText,
+  Field,
+  Loaded,
+  SaveActions,
+  StateBadge,
+  TableHead,
+  useAction,
+} from '../ui';
 
 /** `KEY=VALUE` lines -> a record (blank lines skipped). */
 function parsePairs(text: string, what: string): Record<string, string> {
@@ -187,15 +197,7 @@ function AddServerDialog(props: {
             Default-enabled in every Space
           </label>
         </fieldset>
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={action.busy}>
-            Add server
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Add server" action={action} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -330,19 +332,17 @@ export function ServersPage(props: { space: string | null }) {
                   <p class="muted">No server is installed in {space.name}. Add one from the catalog below.</p>
                 ) : (
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Server</th>
-                        <th scope="col">State</th>
-                        <th scope="col">Circuit</th>
-                        <th scope="col">Restarts</th>
-                        <th scope="col">Tools / prompts / resources</th>
-                        <th scope="col">Enabled</th>
-                        <th scope="col">
-                          <span class="offscreen">Actions</span>
-                        </th>
-                      </tr>
-                    </thead>
+                    <TableHead
+                      columns={[
+                        'Server',
+                        'State',
+                        'Circuit',
+                        'Restarts',
+                        'Tools / prompts / resources',
+                        'Enabled',
+                        '',
+                      ]}
+                    />
                     <tbody>
                       {list.map((s) => (
                         <InstalledRow key={s.id} space={space} server={s} />
@@ -605,17 +605,7 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
           <textarea rows={2} value={headers} onInput={(e) => setHeaders(e.currentTarget.value)} />
         </Field>
         {hidden.length === 0 ? null : <p class="muted">Literal values not shown: {hidden.join(', ')}.</p>}
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" disabled={action.busy}>
-            Save configuration
-          </button>
-          {saved ? (
-            <span role="status" class="muted">
-              Saved.
-            </span>
-          ) : null}
-        </div>
+        <SaveActions submit="Save configuration" action={action} saved={saved} />
       </form>
     </section>
   );
@@ -708,14 +698,7 @@ export function ServerDetailPage(props: { serverId: string; space: string | null
                 <p class="muted">None discovered yet (the server has not connected in this Space).</p>
               ) : (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Kind</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Description</th>
-                      <th scope="col">Hints</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Kind', 'Name', 'Description', 'Hints']} />
                   <tbody>
                     {s.features.map((f) => (
                       <tr key={`${f.kind}/${f.name}`}>

@@ -4,15 +4,24 @@ import { useApi } from '../hooks';
 import { bump } from '../live';
 import { href } from '../router';
 import type { Space, SpaceDeletion } from '../types';
-import { Dialog, ErrorText, Field, Loaded, slugify, useAction } from '../ui';
+import {
+  Dialog,
+  DialogActions,
+  ErrorText,
+  Field,
+  Loaded,
+  NameIdFields,
+  TableHead,
+  useAction,
+  useNamedId,
+} from '../ui';
 
 function CreateSpaceDialog(props: { onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [id, setId] = useState('');
-  const [idEdited, setIdEdited] = useState(false);
+  const named = useNamedId();
   const [icon, setIcon] = useState('');
   const action = useAction();
-  const effectiveId = idEdited ? id : slugify(name);
+  const effectiveId = named.id;
+  const name = named.name;
   return (
     <Dialog title="Create Space" onClose={props.onClose}>
       <form
@@ -34,32 +43,11 @@ function CreateSpaceDialog(props: { onClose: () => void }) {
             });
         }}
       >
-        <Field label="Name">
-          <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <Field label="ID" hint="Lowercase letters, digits and -; used by the CLI (--space ID).">
-          <input
-            value={effectiveId}
-            required
-            pattern="[a-z0-9][a-z0-9\-]*"
-            onInput={(e) => {
-              setIdEdited(true);
-              setId(e.currentTarget.value);
-            }}
-          />
-        </Field>
+        <NameIdFields named={named} idHint="Lowercase letters, digits and -; used by the CLI (--space ID)." />
         <Field label="Icon" hint="Optional: an emoji such as 💼 or 🏠.">
           <input value={icon} maxLength={8} onInput={(e) => setIcon(e.currentTarget.value)} />
         </Field>
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={action.busy}>
-            Create Space
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Create Space" action={action} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -92,15 +80,7 @@ function RenameSpaceDialog(props: { space: Space; onClose: () => void }) {
         <Field label="Icon" hint="An emoji, or empty for none.">
           <input value={icon} maxLength={8} onInput={(e) => setIcon(e.currentTarget.value)} />
         </Field>
-        <ErrorText error={action.error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={action.busy}>
-            Save
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Save" action={action} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -218,18 +198,7 @@ export function SpacesPage() {
       <Loaded data={spaces.data} error={spaces.error} what="Spaces">
         {(list) => (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Space</th>
-                <th scope="col">ID</th>
-                <th scope="col">Servers</th>
-                <th scope="col">Clients</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="offscreen">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Space', 'ID', 'Servers', 'Clients', 'Status', '']} />
             <tbody>
               {list.map((s) => (
                 <tr key={s.id} aria-current={s.active ? 'true' : undefined}>
