@@ -150,7 +150,9 @@ export async function addMember(page: Page, member: MemberPick, row: string): Pr
     await form.getByLabel('Member type', { exact: true }).selectOption('annotation');
     const tri = (v: boolean | undefined) => (v === undefined ? '' : String(v));
     await form.getByLabel('Read-only hint', { exact: true }).selectOption(tri(member.annotation.readOnly));
-    await form.getByLabel('Destructive hint', { exact: true }).selectOption(tri(member.annotation.destructive));
+    await form
+      .getByLabel('Destructive hint', { exact: true })
+      .selectOption(tri(member.annotation.destructive));
   }
   await form.getByRole('button', { name: 'Add member' }).click();
   await page.getByRole('row', { name: new RegExp(`${member.mode} ${escapeRegExp(row)}`) }).waitFor();
