@@ -264,7 +264,7 @@ describe('web console in Chromium', () => {
     await confirm.waitFor();
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
-    expect((await focused()).text).toBe('Delete Keyboard');
+    await expect.poll(async () => (await focused()).text).toBe('Delete Keyboard');
   });
 
   it('renders every page without an error in the browser console (screenshots by page)', async () => {

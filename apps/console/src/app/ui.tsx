@@ -20,7 +20,12 @@ export function Dialog(props: {
     dialog.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), select, textarea')?.focus();
     return () => {
       if (dialog.open) dialog.close();
-      if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
+      // Back to what opened the dialog, once the dialog has left the page (removing a focused
+      // element would otherwise leave focus on the body).
+      const back = opener.current;
+      setTimeout(() => {
+        if (back instanceof HTMLElement && back.isConnected) back.focus();
+      }, 0);
     };
   }, []);
   return (
