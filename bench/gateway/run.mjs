@@ -543,3 +543,6 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
+// The v1 SDK's legacy SSE client (mcp-hub's sessions) can leave EventSource reconnect timers (every
+// 3 s, to a port nobody listens on any more) that keep Node alive after a full run: exit when done.
+process.exit(process.exitCode ?? 0);
