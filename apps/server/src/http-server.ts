@@ -55,7 +55,11 @@ export interface HttpLogger {
 /** What the HTTP layer needs from the gateway. */
 export interface SessionConnector {
   /** Serves one downstream session over `transport` for `clientId` (the gateway's `connect`). */
-  connect(transport: Transport, auth: { clientId: string }): Promise<{ close(): Promise<void> }>;
+  connect(
+    transport: Transport,
+    auth: { clientId: string },
+    options?: { eras?: 'any' | 'legacy' },
+  ): Promise<{ close(): Promise<void> }>;
   /**
    * Serves one MCP 2026-07-28 exchange (no session) for `clientId` (the gateway's `fetch`). Without
    * it, such requests are answered as 2025 requests without a session (400).
@@ -441,7 +445,8 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       sessions.delete(transport.sessionId);
     };
     try {
-      session.gateway = await options.gateway.connect(transport, { clientId });
+      // An HTTP session is 2025-era by construction: 2026-07-28 requests never open one.
+      session.gateway = await options.gateway.connect(transport, { clientId }, { eras: 'legacy' });
     } catch (err) {
       sessions.delete(transport.sessionId);
       await transport.close();

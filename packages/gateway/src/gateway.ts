@@ -80,6 +80,17 @@ export interface GatewayOptions {
   observer?: GatewayObserver;
 }
 
+/** Options of {@link Gateway.connect}. */
+export interface GatewayConnectOptions {
+  /**
+   * The protocol eras the connection may speak. `'any'` (default): its opening message picks
+   * (`initialize`: 2025, a `_meta` envelope: 2026-07-28), as on stdio and the gateway socket.
+   * `'legacy'`: 2025 only, for a channel that is a 2025 session by construction (an HTTP session,
+   * whose 2026 requests go to {@link Gateway.fetch}); it skips the era detection.
+   */
+  eras?: 'any' | 'legacy';
+}
+
 /** One served downstream session. */
 export interface GatewaySession {
   /** The client this session acts for. */
@@ -124,7 +135,11 @@ export interface Gateway {
    * `connectTimeoutMs`).
    * @throws `UNAUTHORIZED` when the client does not exist; `FORBIDDEN` after `close`.
    */
-  connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession>;
+  connect(
+    transport: Transport,
+    auth: { clientId: string },
+    options?: GatewayConnectOptions,
+  ): Promise<GatewaySession>;
   /**
    * Serves one MCP 2026-07-28 HTTP exchange for `clientId` (a POST whose JSON-RPC message carries the
    * per-request `_meta` envelope; no session): its Space and policy are resolved for this request,
@@ -328,7 +343,11 @@ class GatewayCore implements Gateway {
     return this.ready;
   }
 
-  async connect(transport: Transport, auth: { clientId: string }): Promise<GatewaySession> {
+  async connect(
+    transport: Transport,
+    auth: { clientId: string },
+    options: GatewayConnectOptions = {},
+  ): Promise<GatewaySession> {
     if (this.closed) throw new McpmuxError('FORBIDDEN', 'The gateway is closed.');
     // A session never waits for upstreams to connect: its first list request does (bounded).
     await this.ensureReady();
@@ -352,44 +371,57 @@ class GatewayCore implements Gateway {
       session.initialized = true;
       this.observe('sessionOpened', sessionEvent(session));
     };
-    let current: Server | undefined;
     this.sessions.add(session);
-    // The opening message picks the era (`initialize`: 2025, a `_meta` envelope: 2026-07-28) and one
-    // server is pinned for the connection (a `server/discover` probe may get one of its own first).
-    const handle = serveStdio(
-      ({ era }) => {
-        const server = new Server(this.serverInfo, {
-          capabilities: era === 'legacy' ? LEGACY_CAPABILITIES : MODERN_CAPABILITIES,
-          cacheHints: LIST_CACHE_HINTS,
-        });
-        current = server;
-        session.outlet = serverOutlet(server);
-        registerHandlers(server, session, this.handlers, era === 'legacy' ? session : undefined);
-        server.onclose = () => {
-          if (current === server) this.sessions.drop(session);
-        };
-        if (era === 'legacy') {
-          server.oninitialized = () => {
-            session.protocolVersion = server.getNegotiatedProtocolVersion();
-            opened();
-          };
-        } else {
-          session.protocolVersion = MODERN_PROTOCOL_VERSION;
+    let current: Server | undefined;
+    const serverFor = (era: 'legacy' | 'modern'): Server => {
+      const server = new Server(this.serverInfo, {
+        capabilities: era === 'legacy' ? LEGACY_CAPABILITIES : MODERN_CAPABILITIES,
+        cacheHints: LIST_CACHE_HINTS,
+      });
+      current = server;
+      session.outlet = serverOutlet(server);
+      registerHandlers(server, session, this.handlers, era === 'legacy' ? session : undefined);
+      server.onclose = () => {
+        if (current === server) this.sessions.drop(session);
+      };
+      if (era === 'legacy') {
+        server.oninitialized = () => {
+          session.protocolVersion = server.getNegotiatedProtocolVersion();
           opened();
-        }
-        return server;
-      },
-      {
-        transport: checkedTransport(transport, () => this.sessions.drop(session)),
+        };
+      } else {
+        session.protocolVersion = MODERN_PROTOCOL_VERSION;
+        opened();
+      }
+      return server;
+    };
+    const checked = checkedTransport(transport, () => this.sessions.drop(session));
+    let close: () => Promise<void>;
+    if (options.eras === 'legacy') {
+      // A 2025-era channel (an HTTP session): one server, connected directly.
+      const server = serverFor('legacy');
+      try {
+        await server.connect(checked);
+      } catch (err) {
+        this.sessions.drop(session);
+        throw err;
+      }
+      close = () => server.close();
+    } else {
+      // The opening message picks the era (`initialize`: 2025, a `_meta` envelope: 2026-07-28) and
+      // one server is pinned for the connection (a `server/discover` probe may get its own first).
+      const handle = serveStdio(({ era }) => serverFor(era), {
+        transport: checked,
         onerror: (error) => this.logger.debug({ err: error.message }, 'gateway: downstream connection error'),
-      },
-    );
+      });
+      close = () => handle.close();
+    }
     if (session.spaceId !== '') void this.spaces.warm(session.spaceId);
     return {
       clientId: session.clientId,
       id: session.id,
       close: async () => {
-        await handle.close();
+        await close();
         this.sessions.drop(session);
       },
     };

@@ -3,6 +3,7 @@ export {
   GATEWAY_PROTOCOL_VERSION,
   type Gateway,
   type GatewayBackoffOptions,
+  type GatewayConnectOptions,
   type GatewayOptions,
   type GatewayReport,
   type GatewaySession,
