@@ -41,6 +41,21 @@ const SESSION_PARAMS: Record<string, z.ZodType | undefined> = {
   }),
 };
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True for `tools/call` params the full schema accepts, decided without it (most calls). */
+function isPlainToolCall(params: unknown): boolean {
+  if (!isObject(params) || typeof params.name !== 'string') return false;
+  if (params.arguments !== undefined && !isObject(params.arguments)) return false;
+  const meta = params._meta;
+  if (meta === undefined) return true;
+  if (!isObject(meta)) return false;
+  const token = meta.progressToken;
+  return token === undefined || typeof token === 'string' || typeof token === 'number';
+}
+
 /** The answer to a JSON-RPC request whose params are invalid. */
 export interface InvalidParamsAnswer {
   jsonrpc: '2.0';
@@ -69,6 +84,7 @@ export function invalidParamsAnswer(
   if (typeof message !== 'object' || message === null) return undefined;
   const { id, method, params } = message as { id?: unknown; method?: unknown; params?: unknown };
   if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  if (method === 'tools/call' && isPlainToolCall(params)) return undefined; // the hot path, without zod
   const schema = PARAMS[method] ?? (era === 'legacy' ? SESSION_PARAMS[method] : undefined);
   if (schema === undefined) return undefined;
   const checked = schema.safeParse(params);
