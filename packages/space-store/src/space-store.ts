@@ -15,6 +15,7 @@ import type {
   FeatureSetPatch,
   Grant,
   Installation,
+  InstallationPatch,
   InstalledServer,
   InstallOptions,
   InstallServerInput,
@@ -188,6 +189,30 @@ export interface SpaceStore {
    * @throws `NOT_FOUND` for an unknown Space, or a server neither installed nor default-enabled.
    */
   setEnabled(spaceId: string, serverId: string, enabled: boolean): Promise<void>;
+
+  /**
+   * Changes the per-Space configuration of an installed server, in one transaction that watchers
+   * see as an `installation` change of the Space (a running gateway then reconnects the upstream
+   * with the new config: its config hash changed). For a default-enabled server without a local row,
+   * records one (enabled, default alias). Writing the overrides it already has is a no-op (no change).
+   *
+   * @param patch.overrides - `env` / `headers` merged key by key into the current overrides (a
+   *   string sets a key, `null` removes it, `null` for the map removes them all); `args` and
+   *   `timeoutSeconds` replace the current override (`null` removes it). Same rules as the
+   *   overrides of {@link SpaceStore.install}: values may hold `${secret:NAME}` / `${env:NAME}`
+   *   references, never literal values for declared secret inputs; no `${secret:NAME}` in `args`;
+   *   `env`/`args` only for stdio servers, `headers` only for HTTP/SSE ones.
+   * @returns the installation as stored afterwards.
+   * @throws `INVALID_INPUT` (bad patch, as for `install`; `data.field` names it); `NOT_FOUND` for an
+   *   unknown Space or server, or a server neither installed in the Space nor default-enabled.
+   * @example
+   * ```ts
+   * await store.updateInstallation('work', 'github', {
+   *   overrides: { env: { GITHUB_TOKEN: '${secret:GITHUB_TOKEN}', DEBUG: null } },
+   * });
+   * ```
+   */
+  updateInstallation(spaceId: string, serverId: string, patch: InstallationPatch): Promise<Installation>;
 
   /** The Space's installation rows (explicit installs and local customisations of default-enabled servers). */
   listInstallations(spaceId: string): Promise<Installation[]>;

@@ -24,6 +24,11 @@ const TemplatedMapSchema = z.record(
   z.string().min(1, 'names must not be empty'),
   z.string().max(8192, 'must be at most 8192 characters'),
 );
+/** A templated map in a patch: a `null` value removes the key. */
+const NullableTemplatedMapSchema = z.record(
+  z.string().min(1, 'names must not be empty'),
+  z.string().max(8192, 'must be at most 8192 characters').nullable(),
+);
 const TimeoutSchema = z
   .number()
   .int('must be a whole number of seconds')
@@ -296,6 +301,42 @@ export const InstallOptionsSchema = z.object({
 });
 /** See {@link InstallOptionsSchema}. */
 export type InstallOptions = z.input<typeof InstallOptionsSchema>;
+
+/**
+ * Patch of an installation's {@link InstallationOverrides} (`SpaceStore.updateInstallation`).
+ * Fields left out keep their value. `env` and `headers` are merged key by key into the current
+ * overrides: a string sets a key, `null` removes it (the definition's value applies again), and
+ * `null` for the whole map removes every override of that map. `args` replaces the current override
+ * (`null`: back to the definition's args); `timeoutSeconds` likewise (`null`: back to the
+ * definition's timeout). Values follow the rules of {@link InstallationOverridesSchema}.
+ *
+ * @example
+ * ```ts
+ * InstallationOverridesPatchSchema.parse({ env: { API_KEY: '${secret:API_KEY}', DEBUG: null }, timeoutSeconds: null });
+ * ```
+ */
+export const InstallationOverridesPatchSchema = z.object({
+  args: z.array(z.string().max(8192, 'must be at most 8192 characters')).nullable().optional(),
+  env: NullableTemplatedMapSchema.nullable().optional(),
+  headers: NullableTemplatedMapSchema.nullable().optional(),
+  timeoutSeconds: TimeoutSchema.nullable().optional(),
+});
+/** See {@link InstallationOverridesPatchSchema}. */
+export type InstallationOverridesPatch = z.input<typeof InstallationOverridesPatchSchema>;
+
+/**
+ * Patch of `SpaceStore.updateInstallation`: what to change in one Space's installation of a server.
+ *
+ * @example
+ * ```ts
+ * InstallationPatchSchema.parse({ overrides: { headers: { Authorization: 'Bearer ${secret:TOKEN}' } } });
+ * ```
+ */
+export const InstallationPatchSchema = z.object({
+  overrides: InstallationOverridesPatchSchema.optional(),
+});
+/** See {@link InstallationPatchSchema}. */
+export type InstallationPatch = z.input<typeof InstallationPatchSchema>;
 
 /**
  * A server as one Space runs it: the definition merged with the Space's overrides. Config values

@@ -533,6 +533,111 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         expect((await store.effectiveServers('work'))[0]).toMatchObject({ alias: 'search' });
       });
 
+      it('updates an installation’s overrides: merges env, removes a key with null, replaces args, and changes the config hash', async () => {
+        await store.createServer({
+          id: 'fs',
+          transport: { type: 'stdio', command: 'fs-mcp', args: ['/a'], env: { A: '1' } },
+          timeoutSeconds: 30,
+        });
+        await store.install('work', 'fs', { overrides: { env: { B: '2', C: '3' }, timeoutSeconds: 5 } });
+        const [before] = await store.effectiveServers('work');
+        const updated = await store.updateInstallation('work', 'fs', {
+          overrides: { env: { B: '${secret:B}', C: null, D: '${env:HOME}' }, args: ['/b'] },
+        });
+        expect(updated.overrides).toEqual({
+          args: ['/b'],
+          env: { B: '${secret:B}', D: '${env:HOME}' },
+          timeoutSeconds: 5,
+        });
+        expect((await store.listInstallations('work'))[0]?.overrides).toEqual(updated.overrides);
+        const [after] = await store.effectiveServers('work');
+        expect(after).toMatchObject({
+          timeoutSeconds: 5,
+          transport: { args: ['/b'], env: { A: '1', B: '${secret:B}', D: '${env:HOME}' } },
+        });
+        expect(after?.definitionHash).not.toBe(before?.definitionHash);
+        // null removes a whole override: the definition's args, env and timeout apply again.
+        await store.updateInstallation('work', 'fs', {
+          overrides: { env: null, args: null, timeoutSeconds: null },
+        });
+        expect((await store.listInstallations('work'))[0]?.overrides).toEqual({});
+        const [reset] = await store.effectiveServers('work');
+        expect(reset).toMatchObject({ timeoutSeconds: 30, transport: { args: ['/a'], env: { A: '1' } } });
+      });
+
+      it('refuses in updateInstallation what install refuses, naming the field, and changes nothing', async () => {
+        await store.createServer({
+          id: 'gh',
+          transport: stdio('gh-mcp', { GITHUB_TOKEN: '${secret:GITHUB_TOKEN}' }),
+          inputs: [{ name: 'GITHUB_TOKEN', secret: true }],
+        });
+        await store.createServer({ id: 'web', transport: { type: 'http', url: 'https://w.example/mcp' } });
+        await store.install('work', 'gh');
+        await store.install('work', 'web');
+        const before = await visibleState(store);
+        const revision = await store.revision();
+        await expectError(
+          () =>
+            store.updateInstallation('work', 'gh', { overrides: { env: { GITHUB_TOKEN: 'ghp_literal' } } }),
+          'INVALID_INPUT',
+          /overrides\.env\.GITHUB_TOKEN: .*secret/,
+        );
+        await expectError(
+          () => store.updateInstallation('work', 'gh', { overrides: { args: ['--token=${secret:T}'] } }),
+          'INVALID_INPUT',
+          /overrides\.args\.0: .*secrets never go in command-line arguments/,
+        );
+        await expectError(
+          () => store.updateInstallation('work', 'gh', { overrides: { headers: { A: 'b' } } }),
+          'INVALID_INPUT',
+          /overrides\.headers: .*stdio/,
+        );
+        await expectError(
+          () => store.updateInstallation('work', 'web', { overrides: { env: { A: 'b' } } }),
+          'INVALID_INPUT',
+          /overrides\.env: .*use header overrides/,
+        );
+        await expectError(
+          () => store.updateInstallation('work', 'web', { overrides: { timeoutSeconds: 0 } }),
+          'INVALID_INPUT',
+          /timeoutSeconds/,
+        );
+        expect(await visibleState(store)).toEqual(before);
+        expect(await store.revision()).toBe(revision);
+        await store.updateInstallation('work', 'gh', {
+          overrides: { env: { GITHUB_TOKEN: '${env:MY_TOKEN}' } },
+        });
+        await store.updateInstallation('work', 'web', {
+          overrides: { headers: { Authorization: 'Bearer ${secret:TOKEN}' } },
+        });
+        expect((await store.effectiveServers('work')).map((e) => e.transport)).toMatchObject([
+          { env: { GITHUB_TOKEN: '${env:MY_TOKEN}' } },
+          { headers: { Authorization: 'Bearer ${secret:TOKEN}' } },
+        ]);
+      });
+
+      it('overrides a default-enabled server in one Space with a local row, and refuses a server not in the Space', async () => {
+        await store.createSpace({ id: 'home' });
+        await store.createServer({ id: 'search', transport: stdio('s', { K: '1' }), defaultEnabled: true });
+        await store.createServer({ id: 'fs', transport: stdio() });
+        const inst = await store.updateInstallation('work', 'search', { overrides: { env: { K: '2' } } });
+        expect(inst).toMatchObject({
+          alias: 'search',
+          prefix: true,
+          enabled: true,
+          overrides: { env: { K: '2' } },
+        });
+        expect(await store.listInstallations('work')).toEqual([inst]);
+        expect((await store.effectiveServers('work'))[0]?.transport).toMatchObject({ env: { K: '2' } });
+        expect((await store.effectiveServers('home'))[0]?.transport).toMatchObject({ env: { K: '1' } });
+        await expectError(
+          () => store.updateInstallation('work', 'fs', { overrides: { env: { A: '1' } } }),
+          'NOT_FOUND',
+        );
+        await expectError(() => store.updateInstallation('nope', 'search', {}), 'NOT_FOUND');
+        await expectError(() => store.updateInstallation('work', 'nope', {}), 'NOT_FOUND');
+      });
+
       it('refuses to make a server default-enabled when its alias is taken in a Space', async () => {
         await store.createServer({ id: 'fs', transport: stdio() });
         await store.createServer({ id: 'other', transport: stdio() });
@@ -1051,6 +1156,25 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         stop();
         await store.createSpace({ id: 'home' });
         expect(seen).toHaveLength(2);
+      });
+
+      it('tells watchers an installation’s overrides changed in its Space, and nothing when they did not', async () => {
+        await store.createSpace({ id: 'work' });
+        await store.createServer({ id: 'fs', transport: stdio() });
+        await store.install('work', 'fs', { overrides: { env: { A: '1' } } });
+        const seen: StoreChange[] = [];
+        const stop = store.watch((c) => seen.push(c));
+        const revision = await store.revision();
+        await store.updateInstallation('work', 'fs', { overrides: { env: { A: '1' } } });
+        await store.updateInstallation('work', 'fs', {});
+        expect(await store.revision()).toBe(revision);
+        await store.updateInstallation('work', 'fs', { overrides: { env: { A: '2' } } });
+        await waitFor(() => seen.length >= 1);
+        expect(seen).toHaveLength(1);
+        expect([...(seen[0]?.kinds ?? [])]).toEqual(['installation']);
+        expect(seen[0]?.spaceIds).toEqual(['work']);
+        expect(seen[0]?.revision).toBeGreaterThan(revision);
+        stop();
       });
 
       it('records credential changes for a Space or globally, and refuses an unknown Space', async () => {

@@ -34,6 +34,8 @@ import {
   type Grant,
   type Installation,
   type InstallationOverrides,
+  type InstallationPatch,
+  InstallationPatchSchema,
   type InstalledServer,
   type InstallOptions,
   InstallOptionsSchema,
@@ -66,6 +68,7 @@ import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { findCycle, MemberSchema } from './featureset-shapes.js';
 import * as t from './schema.js';
 import {
+  applyOverridesPatch,
   configHash,
   defaultAlias,
   isReference,
@@ -871,6 +874,56 @@ export class SqliteSpaceStore implements SpaceStore {
         })
         .run();
       this.change('installation', sp);
+    });
+  }
+
+  async updateInstallation(
+    spaceId: string,
+    serverId: string,
+    patch: InstallationPatch,
+  ): Promise<Installation> {
+    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
+    const sv = parseOrThrow(IdSchema, serverId, 'server id');
+    const p = parseOrThrow(InstallationPatchSchema, patch, 'patch');
+    return this.write(() => {
+      this.requireSpace(sp);
+      const server = this.requireServer(sv);
+      const row = this.db
+        .select()
+        .from(t.installations)
+        .where(and(eq(t.installations.spaceId, sp), eq(t.installations.serverId, sv)))
+        .get();
+      if (row === undefined && !server.defaultEnabled) throw notFound('installation', sv, sp);
+      // A default-enabled server without a local row runs as defined: a row records the overrides.
+      const current: Installation = row
+        ? this.toInstallation(row)
+        : {
+            spaceId: sp,
+            serverId: sv,
+            alias: defaultAlias(sv),
+            prefix: true,
+            enabled: true,
+            overrides: {},
+            installedAt: server.createdAt,
+          };
+      const overrides =
+        p.overrides === undefined ? current.overrides : applyOverridesPatch(current.overrides, p.overrides);
+      this.checkOverrides(server, overrides);
+      if (stableStringify(overrides) === stableStringify(current.overrides)) return current;
+      if (row === undefined) {
+        this.db
+          .insert(t.installations)
+          .values({ ...current, overrides })
+          .run();
+      } else {
+        this.db
+          .update(t.installations)
+          .set({ overrides })
+          .where(and(eq(t.installations.spaceId, sp), eq(t.installations.serverId, sv)))
+          .run();
+      }
+      this.change('installation', sp);
+      return { ...current, overrides };
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ALIAS_MAX_LENGTH } from '@mcpmux/core';
-import type { InstallationOverrides, ServerTransport } from '../types.js';
+import type { InstallationOverrides, InstallationOverridesPatch, ServerTransport } from '../types.js';
 
 /** The default alias of a server: its id truncated to 24 characters. */
 export function defaultAlias(serverId: string): string {
@@ -37,6 +37,41 @@ export function mergeTransport(
     };
   }
   return { ...transport, headers: { ...transport.headers, ...overrides.headers } };
+}
+
+/** A templated map with a patch merged in: a string sets a key, `null` removes it. */
+function patchMap(
+  current: Record<string, string> | undefined,
+  patch: Record<string, string | null> | null | undefined,
+): Record<string, string> | undefined {
+  if (patch === undefined) return current;
+  if (patch === null) return undefined;
+  const out = new Map(Object.entries(current ?? {}));
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) out.delete(k);
+    else out.set(k, v);
+  }
+  return out.size === 0 ? undefined : Object.fromEntries(out);
+}
+
+/**
+ * An installation's overrides with a patch applied (see `InstallationOverridesPatchSchema`): `env`
+ * and `headers` merged key by key (`null` removes a key, or the whole map), `args` and
+ * `timeoutSeconds` replaced (`null` removes them). Empty maps are dropped. Pure.
+ */
+export function applyOverridesPatch(
+  current: InstallationOverrides,
+  patch: InstallationOverridesPatch,
+): InstallationOverrides {
+  const args = patch.args === undefined ? current.args : (patch.args ?? undefined);
+  const timeoutSeconds =
+    patch.timeoutSeconds === undefined ? current.timeoutSeconds : (patch.timeoutSeconds ?? undefined);
+  return {
+    ...opt('args', args),
+    ...opt('env', patchMap(current.env, patch.env)),
+    ...opt('headers', patchMap(current.headers, patch.headers)),
+    ...opt('timeoutSeconds', timeoutSeconds),
+  };
 }
 
 /** The hash identifying a merged, unresolved server config. */
