@@ -220,11 +220,21 @@ export const InstallBody = z
   })
   .optional();
 
-/** `PATCH /spaces/:space/servers/:server`. */
+/** Overrides in a patch: a value sets the key, `null` removes it (the definition's value applies again). */
+const TemplatedMapPatch = z.record(
+  z.string().min(1, 'names must not be empty'),
+  z.string().max(8192, 'must be at most 8192 characters').nullable(),
+);
+
+/**
+ * `PATCH /spaces/:space/servers/:server`: enable/disable, and the per-Space `env` (stdio) or
+ * `headers` (HTTP/SSE) overrides, merged into the current ones (`null` removes a key). Values may
+ * hold `${secret:NAME}` / `${env:NAME}` references, never credentials.
+ */
 export const SpaceServerPatchBody = z.strictObject({
   enabled: z.boolean().optional(),
-  env: TemplatedMap.optional(),
-  headers: TemplatedMap.optional(),
+  env: TemplatedMapPatch.optional(),
+  headers: TemplatedMapPatch.optional(),
 });
 
 /** `:space/:server/secrets/:name`. */

@@ -144,6 +144,43 @@ describe('admin API routes over a real home and gateway', () => {
     expect((await api(server, s, 'DELETE', '/api/v1/servers/gh')).status).toBe(404);
   });
 
+  it('changes a server’s per-Space env overrides (merged, null removes a key) and refuses a literal credential', async () => {
+    const path = '/api/v1/spaces/work/servers/beta';
+    const overrides = async () =>
+      ((await api(server, s, 'GET', path)).json as { overrides: { env?: Record<string, string | null> } })
+        .overrides;
+    expect(await overrides()).toEqual({});
+    const set = await api(server, s, 'PATCH', path, {
+      env: { GREETING: 'hello', API_TOKEN: '${secret:API_TOKEN}' },
+    });
+    expect(set.status).toBe(204);
+    // Literal values are stored but never shown back; references are.
+    expect(await overrides()).toEqual({ env: { GREETING: null, API_TOKEN: '${secret:API_TOKEN}' } });
+    expect((await api(server, s, 'PATCH', path, { env: { GREETING: null, REGION: 'eu' } })).status).toBe(204);
+    expect(await overrides()).toEqual({ env: { API_TOKEN: '${secret:API_TOKEN}', REGION: null } });
+
+    const literal = await api(server, s, 'PATCH', path, { env: { API_TOKEN: 'ghp_abcdefabcdefabcdef' } });
+    expect(literal.status).toBe(400);
+    expect((literal.json as { error: { message: string } }).error.message).toContain(
+      '--env API_TOKEN looks like a credential; never pass secrets as arguments',
+    );
+    expect(literal.body).not.toContain('ghp_abcdefabcdefabcdef');
+    const wrongTransport = await api(server, s, 'PATCH', path, { headers: { 'X-Region': 'eu' } });
+    expect(wrongTransport.status).toBe(400);
+    expect((wrongTransport.json as { error: { message: string } }).error.message).toContain(
+      'runs over stdio; use env overrides instead',
+    );
+    expect(await overrides()).toEqual({ env: { API_TOKEN: '${secret:API_TOKEN}', REGION: null } });
+    expect(
+      (await api(server, s, 'PATCH', '/api/v1/spaces/work/servers/alpha', { env: { A: 'b' } })).status,
+    ).toBe(404);
+    expect(
+      (await api(server, s, 'PATCH', path, { env: { API_TOKEN: null, REGION: null, GREETING: null } }))
+        .status,
+    ).toBe(204);
+    expect(await overrides()).toEqual({});
+  });
+
   it('restarts an upstream of a Space', async () => {
     const before = server.gateway.status().upstreams.find((u) => u.serverId === 'alpha');
     expect(before?.state).toBe('ready');

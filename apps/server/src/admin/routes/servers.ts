@@ -120,6 +120,11 @@ async function lastLogLines(logDir: string, spaceId: string, serverId: string): 
   }
 }
 
+/** The entries of an overrides patch that set a value (`null` removes a key and holds nothing to check). */
+function setValues(map: Record<string, string | null> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).filter((e): e is [string, string] => e[1] !== null));
+}
+
 function secretTarget(space: string, server: string): SecretTarget {
   return space === '_default' ? { serverId: server, global: true } : { serverId: server, spaceId: space };
 }
@@ -303,7 +308,8 @@ export const serverRoutes: AdminRoute[] = [
   route({
     method: 'PATCH',
     path: '/spaces/:space/servers/:server',
-    summary: 'Enable or disable a server in a Space (also a default-enabled one, locally)',
+    summary:
+      'Enable or disable a server in a Space (also a default-enabled one, locally), and change its per-Space env or header overrides (merged into the current ones; null removes a key; credentials only as secret references)',
     tag: 'Servers',
     status: 204,
     params: SpaceServerParams,
@@ -311,14 +317,15 @@ export const serverRoutes: AdminRoute[] = [
     handler: async ({ params, body, deps }) => {
       await requireSpace(deps.store, params.space);
       await requireServer(deps.store, params.server);
-      refuseLiteralSecrets(body.env ?? {}, '--env', params.server);
-      refuseLiteralSecrets(body.headers ?? {}, '--header', params.server);
+      refuseLiteralSecrets(setValues(body.env), '--env', params.server);
+      refuseLiteralSecrets(setValues(body.headers), '--header', params.server);
       if (body.env !== undefined || body.headers !== undefined) {
-        throw new McpmuxError(
-          'INVALID_INPUT',
-          'Per-Space env and headers are set when the server is installed; uninstall it and add it again with them (`mcpmux server add ID --space S --env K=V`).',
-          { data: { field: body.env !== undefined ? 'env' : 'headers' } },
-        );
+        await deps.store.updateInstallation(params.space, params.server, {
+          overrides: {
+            ...(body.env === undefined ? {} : { env: body.env }),
+            ...(body.headers === undefined ? {} : { headers: body.headers }),
+          },
+        });
       }
       if (body.enabled !== undefined) await deps.store.setEnabled(params.space, params.server, body.enabled);
       return undefined;
