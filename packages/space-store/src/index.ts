@@ -1,3 +1,15 @@
+export {
+  type AuthorizationCodeInput,
+  AuthorizationCodeInputSchema,
+  type CodeExchangeInput,
+  CodeExchangeInputSchema,
+  type OAuthClient,
+  type OAuthClientInput,
+  OAuthClientInputSchema,
+  type OAuthClientKind,
+  OAuthClientKindSchema,
+  type OAuthTokenSet,
+} from './oauth-types.js';
 export type { DeleteSpaceOptions, SpaceStore } from './space-store.js';
 export {
   type AccessKeyInfo,

@@ -1,4 +1,11 @@
 import type {
+  AuthorizationCodeInput,
+  CodeExchangeInput,
+  OAuthClient,
+  OAuthClientInput,
+  OAuthTokenSet,
+} from './oauth-types.js';
+import type {
   AccessKeyInfo,
   AuditEvent,
   AuditEventInput,
@@ -279,7 +286,7 @@ export interface SpaceStore {
    */
   updateClient(id: string, patch: ClientPatch): Promise<Client>;
 
-  /** Deletes a client with its keys and grants. @throws `NOT_FOUND` */
+  /** Deletes a client with its keys, grants and OAuth tokens. @throws `NOT_FOUND` */
   deleteClient(id: string): Promise<void>;
 
   /** The client's keys (prefix and dates only), newest first. @throws `NOT_FOUND` */
@@ -291,12 +298,17 @@ export interface SpaceStore {
    */
   rotateAccessKey(clientId: string, opts?: RotateKeyOptions): Promise<string>;
 
-  /** Revokes every key of the client (it can no longer authenticate). @throws `NOT_FOUND` */
+  /**
+   * Revokes every key of the client and every OAuth token acting as it, in one transaction (it can
+   * no longer authenticate). @throws `NOT_FOUND`
+   */
   revokeAccessKeys(clientId: string): Promise<void>;
 
   /**
    * The client holding this key, or `undefined` when the key is unknown, revoked or expired.
    * Compares hashes in constant time and records last use (at most once a minute per key).
+   * Also accepts an OAuth access token (`mcpmux_at_...`, see {@link SpaceStore.exchangeAuthorizationCode})
+   * while it is unexpired and unrevoked.
    */
   authenticate(accessKey: string): Promise<Client | undefined>;
 
@@ -311,6 +323,48 @@ export interface SpaceStore {
 
   /** The client's grants, in one Space or all. @throws `NOT_FOUND` for an unknown client. */
   listGrants(clientId: string, spaceId?: string): Promise<Grant[]>;
+
+  // -- OAuth: apps signing in to /mcp (DESIGN §11) ----------------------------------------------
+
+  /**
+   * Registers an app that signs in with OAuth: by Dynamic Client Registration (a generated
+   * `client_id`) or by a Client ID Metadata Document (the `client_id` is its URL; registering the
+   * same URL again refreshes its name and redirect URIs).
+   * @throws `INVALID_INPUT` for a bad redirect URI, a CIMD client without its URL, a DCR client with an id.
+   */
+  registerOAuthClient(input: OAuthClientInput): Promise<OAuthClient>;
+
+  /** The OAuth client with this `client_id`, or `undefined`. */
+  getOAuthClient(id: string): Promise<OAuthClient | undefined>;
+
+  /**
+   * Issues a single-use authorization code (valid 2 minutes) for what the admin approved: the app
+   * becomes the mcpmux client `clientId`. Returned once; only its SHA-256 is stored.
+   * @throws `NOT_FOUND` for an unknown OAuth client or mcpmux client; `INVALID_INPUT` for a bad
+   *   challenge or a redirect URI the app did not register.
+   */
+  createAuthorizationCode(input: AuthorizationCodeInput): Promise<string>;
+
+  /**
+   * The token endpoint's `authorization_code` grant: checks the code (single use, unexpired, same
+   * app and redirect URI) and the PKCE S256 verifier, then issues an access token (1 h) and a
+   * refresh token. A code used twice revokes the tokens it issued.
+   * @throws `UNAUTHORIZED` with `data.oauthError: 'invalid_grant'` when refused (nothing issued).
+   */
+  exchangeAuthorizationCode(input: CodeExchangeInput): Promise<OAuthTokenSet>;
+
+  /**
+   * The `refresh_token` grant with rotation: the old refresh token stops working and new tokens are
+   * issued. Presenting an already rotated refresh token revokes every token of its family.
+   * @throws `UNAUTHORIZED` with `data.oauthError: 'invalid_grant'` when refused.
+   */
+  refreshOAuthTokens(refreshToken: string, oauthClientId: string): Promise<OAuthTokenSet>;
+
+  /**
+   * RFC 7009 revocation: revokes an access token, or a refresh token with its whole family. Unknown
+   * tokens, and tokens of another app when `oauthClientId` is given, are ignored (no error).
+   */
+  revokeOAuthToken(token: string, oauthClientId?: string): Promise<void>;
 
   // -- Discovered-feature cache -----------------------------------------------------------------
 

@@ -190,3 +190,63 @@ export const changes = sqliteTable('changes', {
   spaceId: text('space_id'),
   at: ms('at').notNull(),
 });
+
+// OAuth: apps that sign in to mcpmux (DESIGN §11). Codes and tokens are stored as SHA-256 only.
+
+export const oauthClients = sqliteTable('oauth_clients', {
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<'dcr' | 'cimd'>().notNull(),
+  name: text('name').notNull(),
+  redirectUris: text('redirect_uris', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+});
+
+export const oauthCodes = sqliteTable(
+  'oauth_codes',
+  {
+    hash: text('hash').primaryKey(),
+    oauthClientId: text('oauth_client_id')
+      .notNull()
+      .references(() => oauthClients.id, { onDelete: 'cascade' }),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    redirectUri: text('redirect_uri').notNull(),
+    codeChallenge: text('code_challenge').notNull(),
+    resource: text('resource'),
+    scope: text('scope'),
+    familyId: text('family_id').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    usedAt: ms('used_at'),
+  },
+  (t) => [index('oauth_codes_client').on(t.clientId), index('oauth_codes_expires').on(t.expiresAt)],
+);
+
+export const oauthTokens = sqliteTable(
+  'oauth_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    hash: text('hash').notNull(),
+    kind: text('kind').$type<'access' | 'refresh'>().notNull(),
+    oauthClientId: text('oauth_client_id')
+      .notNull()
+      .references(() => oauthClients.id, { onDelete: 'cascade' }),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    familyId: text('family_id').notNull(),
+    scope: text('scope'),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    rotatedAt: ms('rotated_at'),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('oauth_tokens_hash').on(t.hash),
+    check('oauth_tokens_kind', sql`kind in ('access', 'refresh')`),
+    index('oauth_tokens_client').on(t.clientId),
+    index('oauth_tokens_family').on(t.familyId),
+  ],
+);

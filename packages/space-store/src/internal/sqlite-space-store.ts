@@ -4,6 +4,16 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { z } from 'zod';
+import {
+  type AuthorizationCodeInput,
+  AuthorizationCodeInputSchema,
+  type CodeExchangeInput,
+  CodeExchangeInputSchema,
+  type OAuthClient,
+  type OAuthClientInput,
+  OAuthClientInputSchema,
+  type OAuthTokenSet,
+} from '../oauth-types.js';
 import type { DeleteSpaceOptions, SpaceStore } from '../space-store.js';
 import {
   type AccessKeyInfo,
@@ -66,6 +76,7 @@ import {
 import { refuseSecretInArgv } from './argv-secrets.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { findCycle, MemberSchema } from './featureset-shapes.js';
+import { ACCESS_TOKEN_PREFIX, type GrantOutcome, invalidGrant, OAuthRows } from './oauth.js';
 import * as t from './schema.js';
 import {
   applyOverridesPatch,
@@ -190,6 +201,7 @@ export class SqliteSpaceStore implements SpaceStore {
   private changesInTx = 0;
   private writesSincePrune = 0;
   private closed = false;
+  private readonly oauth: OAuthRows;
 
   /** @internal Use `openSqliteSpaceStore`. */
   constructor(
@@ -204,6 +216,11 @@ export class SqliteSpaceStore implements SpaceStore {
     this.random = options.random ?? ((n) => randomBytes(n));
     this.policyCacheEnabled = options.policyCache ?? true;
     this.tx = database.transaction((fn: () => unknown) => fn()) as unknown as TxFn;
+    this.oauth = new OAuthRows(
+      (source) => this.stmt(source),
+      () => this.nowMs(),
+      (n) => this.random(n),
+    );
   }
 
   /**
@@ -1373,11 +1390,18 @@ export class SqliteSpaceStore implements SpaceStore {
     await this.write(() => {
       this.requireClient(cid);
       this.revokeAll(cid);
+      this.oauth.revokeForClient(cid);
       this.change('client');
     });
   }
 
   async authenticate(accessKey: string): Promise<Client | undefined> {
+    if (typeof accessKey === 'string' && accessKey.startsWith(ACCESS_TOKEN_PREFIX)) {
+      return this.read(() => {
+        const clientId = this.oauth.accessTokenClient(accessKey);
+        return clientId === undefined ? undefined : this.findClient(clientId);
+      });
+    }
     if (
       typeof accessKey !== 'string' ||
       accessKey.length !== KEY_LENGTH ||
@@ -1416,6 +1440,69 @@ export class SqliteSpaceStore implements SpaceStore {
       }
     }
     return found.client;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // OAuth (DESIGN §11)
+
+  async registerOAuthClient(input: OAuthClientInput): Promise<OAuthClient> {
+    const v = parseOrThrow(OAuthClientInputSchema, input, 'oauth client');
+    return this.write(() => this.oauth.register(v.kind, v.id, v.name, v.redirectUris));
+  }
+
+  async getOAuthClient(id: string): Promise<OAuthClient | undefined> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 2000) return undefined;
+    return this.read(() => this.oauth.findClient(id));
+  }
+
+  async createAuthorizationCode(input: AuthorizationCodeInput): Promise<string> {
+    const v = parseOrThrow(AuthorizationCodeInputSchema, input, 'authorization');
+    return this.write(() => {
+      const app = this.oauth.findClient(v.oauthClientId);
+      if (app === undefined) {
+        throw new McpmuxError(
+          'NOT_FOUND',
+          `OAuth client "${v.oauthClientId}" is not registered. Start the sign-in again from the app.`,
+          {
+            data: { entity: 'oauth-client', id: v.oauthClientId },
+          },
+        );
+      }
+      if (!app.redirectUris.includes(v.redirectUri)) {
+        throw invalid('authorization.redirectUri', 'is not one of the redirect URIs the app registered');
+      }
+      this.requireClient(v.clientId);
+      return this.oauth.createCode(v);
+    });
+  }
+
+  /** Runs a grant in a write transaction, then throws its refusal AFTER the commit (revocations stick). */
+  private async grantTokens(fn: () => GrantOutcome): Promise<OAuthTokenSet> {
+    const outcome = await this.write(fn);
+    if (!outcome.ok) throw invalidGrant(outcome.message);
+    return outcome.tokens;
+  }
+
+  async exchangeAuthorizationCode(input: CodeExchangeInput): Promise<OAuthTokenSet> {
+    const r = CodeExchangeInputSchema.safeParse(input);
+    if (!r.success) {
+      throw invalidGrant(
+        `${r.error.issues[0]?.path.join('.') ?? 'input'}: ${r.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+    return this.grantTokens(() => this.oauth.exchangeCode(r.data));
+  }
+
+  async refreshOAuthTokens(refreshToken: string, oauthClientId: string): Promise<OAuthTokenSet> {
+    if (typeof refreshToken !== 'string' || typeof oauthClientId !== 'string') {
+      throw invalidGrant('refresh_token and client_id are required.');
+    }
+    return this.grantTokens(() => this.oauth.refresh(refreshToken, oauthClientId));
+  }
+
+  async revokeOAuthToken(token: string, oauthClientId?: string): Promise<void> {
+    if (typeof token !== 'string') return;
+    await this.write(() => this.oauth.revoke(token, oauthClientId));
   }
 
   // ---------------------------------------------------------------------------------------------
