@@ -104,6 +104,25 @@ describe('web console in Chromium', () => {
     expect(html).not.toContain(personalToken);
   });
 
+  it('changes and removes a per-Space environment override from the server page', async () => {
+    // Personal is active and Laptop is connected (previous test); the label names the resource URI.
+    const laptop = sessions[0] as McpSession;
+    await openPage(page, 'Servers');
+    await viewSpace(page, 'personal');
+    await page.getByRole('link', { name: 'env-echo', exact: true }).click();
+    const env = page.getByLabel('Environment overrides');
+    await env.fill('FIXTURE_LABEL=renamed');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await waitFor(async () => (await laptop.resourceUris()).includes('fixture://renamed/notes'), {
+      what: 'the upstream restarted with the override',
+    });
+    // A literal value is not shown again; its button removes the override: the definition's value is back.
+    await page.getByRole('button', { name: 'Remove the override FIXTURE_LABEL' }).click();
+    await waitFor(async () => (await laptop.resourceUris()).includes('fixture://echo/notes'), {
+      what: 'the override removed',
+    });
+  });
+
   it("changes a connected SDK client's tool list when the active Space is switched on the Spaces page", async () => {
     // A server only Work has, so the two Spaces' tool lists differ.
     await addCustomServer(page, {

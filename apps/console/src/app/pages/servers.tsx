@@ -38,6 +38,21 @@ function parsePairs(text: string, what: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The patch for an overrides map: what the form holds, plus `null` for each key that was shown and
+ * is gone from the form (the API merges key by key; keys it hides, literal values, stay untouched).
+ */
+function withRemovals(
+  before: Record<string, string | null> | undefined,
+  after: Record<string, string>,
+): Record<string, string | null> {
+  const patch: Record<string, string | null> = { ...after };
+  for (const [key, value] of Object.entries(before ?? {})) {
+    if (value !== null && !(key in after)) patch[key] = null;
+  }
+  return patch;
+}
+
 /** `Header: value` lines -> a record. */
 function parseHeaders(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -587,8 +602,12 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
           void action
             .run(async () => {
               const body: Record<string, unknown> = {};
-              if (env !== formatPairs(overrides.env, '=')) body.env = parsePairs(env, 'Environment');
-              if (headers !== formatPairs(overrides.headers, ': ')) body.headers = parseHeaders(headers);
+              if (env !== formatPairs(overrides.env, '=')) {
+                body.env = withRemovals(overrides.env, parsePairs(env, 'Environment'));
+              }
+              if (headers !== formatPairs(overrides.headers, ': ')) {
+                body.headers = withRemovals(overrides.headers, parseHeaders(headers));
+              }
               await api.patch(`/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`, body);
               bump('servers', 'status');
             })
@@ -604,7 +623,30 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
         <Field label="Header overrides" hint="Name: value per line (HTTP servers).">
           <textarea rows={2} value={headers} onInput={(e) => setHeaders(e.currentTarget.value)} />
         </Field>
-        {hidden.length === 0 ? null : <p class="muted">Literal values not shown: {hidden.join(', ')}.</p>}
+        {hidden.length === 0 ? null : (
+          <p class="muted">
+            Literal values not shown:{' '}
+            {hidden.map((key) => (
+              <button
+                type="button"
+                key={key}
+                aria-label={`Remove the override ${key}`}
+                onClick={() =>
+                  void action
+                    .run(async () => {
+                      const field = key in (overrides.env ?? {}) ? 'env' : 'headers';
+                      const path = `/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server.id)}`;
+                      await api.patch(path, { [field]: { [key]: null } });
+                      bump('servers', 'status');
+                    })
+                    .then(setSaved)
+                }
+              >
+                {key} ✕
+              </button>
+            ))}
+          </p>
+        )}
         <SaveActions submit="Save configuration" action={action} saved={saved} />
       </form>
     </section>
