@@ -75,6 +75,16 @@ export interface AdminHttpHandler {
   handle(req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void>;
 }
 
+/** Serves mcpmux's OAuth endpoints (`/.well-known/oauth-*`, `/oauth/*`) and names them in 401s. */
+export interface OAuthHttpHandler {
+  /** True for the paths it serves. */
+  handles(path: string): boolean;
+  /** Serves one request whose Host the HTTP server has checked; `search` is the query without `?`. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void>;
+  /** The `WWW-Authenticate` value of a 401 on `/mcp` (`Bearer resource_metadata="..."`). */
+  challenge(req: IncomingMessage): string;
+}
+
 /** Options of {@link createMcpHttpServer}. */
 export interface McpHttpServerOptions {
   /** Serves each new session (the gateway). */
@@ -140,6 +150,11 @@ export interface McpHttpServerOptions {
    * none: those paths answer 404.
    */
   admin?: AdminHttpHandler;
+  /**
+   * mcpmux as the OAuth authorization server of `/mcp`: serves its endpoints, and 401s on `/mcp`
+   * name its protected-resource metadata. Default none (401s say `Bearer` only).
+   */
+  oauth?: OAuthHttpHandler;
   /** On `close()`, how long in-flight requests may take to finish before sessions close, in ms. Default 5,000. */
   drainMs?: number;
   /** Milliseconds clock. Default `Date.now`. */
@@ -679,6 +694,14 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       return sendError(res, 503, RPC.SERVER_ERROR, 'The server is shutting down.', { connection: 'close' });
     }
     if (!isMcp && !isHealth && !isMetrics) {
+      if (options.oauth?.handles(path) === true) {
+        if (!hostAllowed(req)) {
+          req.resume();
+          authFailed('bad_host');
+          return sendError(res, 403, RPC.FORBIDDEN, 'Forbidden: Host is not allowed.');
+        }
+        return options.oauth.handle(req, res, path, q === -1 ? '' : url.slice(q + 1));
+      }
       if (options.admin?.handles(path) === true) {
         if (!hostAllowed(req)) {
           req.resume();
@@ -709,6 +732,15 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     if ('reason' in authenticated) {
       req.resume();
       authFailed(authenticated.reason);
+      if (options.oauth !== undefined) {
+        return sendError(
+          res,
+          401,
+          RPC.UNAUTHORIZED,
+          'Unauthorized: a valid access key is required (Bearer), or an OAuth sign-in: apps that sign in with OAuth discover it from the WWW-Authenticate header; for the others, `mcpmux client add APP` prints a key.',
+          { 'www-authenticate': options.oauth.challenge(req) },
+        );
+      }
       return sendError(res, 401, RPC.UNAUTHORIZED, 'Unauthorized: a valid access key is required (Bearer).', {
         'www-authenticate': 'Bearer',
       });

@@ -34,6 +34,7 @@ import { combineObservers } from './internal/observers.js';
 import { createSocketServer, type SocketServer } from './internal/socket-server.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { createGatewayMetrics, createSessionTally } from './metrics.js';
+import { createOAuthServer, type OAuthServer, type OAuthServerOptions } from './oauth/oauth-server.js';
 import { DEFAULT_MAX_LINE_BYTES } from './stdio.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -85,6 +86,8 @@ export interface StartServerOptions {
   consoleAssetsDir?: string | false;
   /** Admin login tokens and sessions: clock and lifetimes (5 min, 12 h); the events keep-alive (15 s). */
   admin?: AdminAuthOptions & { keepAliveMs?: number };
+  /** OAuth for apps signing in to `/mcp`: rate limit and (tests) loopback metadata documents. Default on. */
+  oauth?: Pick<OAuthServerOptions, 'cimd' | 'rateLimitPerMinute' | 'now'>;
 }
 
 /** A running gateway server. */
@@ -102,6 +105,8 @@ export interface RunningServer {
   http: McpHttpServer;
   /** The admin API and console (`/`, `/login`, `/api/v1`). */
   admin: AdminApi;
+  /** The OAuth authorization server of `/mcp` and its pending consent requests. */
+  oauth: OAuthServer;
   /** A single-use admin login link (what `mcpmux ui` gets over the socket), valid for 5 minutes. */
   adminLoginLink(): { url: string; expiresAt: string };
   /**
@@ -315,6 +320,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     await gateway.start();
     const g = gateway;
+    const oauth = createOAuthServer({ store: opened.store, ...options.oauth });
     http = createMcpHttpServer({
       ...settings,
       gateway: g,
@@ -346,6 +352,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
       logger: logger.child({ component: 'http' }),
       admin,
+      oauth,
     });
     const h = http;
     const unwatch = opened.store.watch((change) => {
@@ -410,6 +417,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       gateway: g,
       http: h,
       admin,
+      oauth,
       adminLoginLink,
       close: () => {
         closing ??= (async () => {

@@ -96,7 +96,9 @@ describe('the gateway server over loopback', () => {
   it('answers 401 with a JSON body without a key', async () => {
     const res = await raw(server.url, { headers: mcpHeaders(undefined), body: INIT });
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.headers['www-authenticate']).toMatch(
+      /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"$/,
+    );
     expect(JSON.parse(res.body).error.message).toMatch(/access key/);
   });
 

@@ -168,6 +168,22 @@ describe('OAuth in the SQLite store', () => {
     await expectError(() => store.refreshOAuthTokens(second.refreshToken, appId), 'UNAUTHORIZED');
   });
 
+  it('a family revoked by refresh-token reuse is a client change watchers hear of (auth caches drop it)', async () => {
+    const { code, verifier } = await signIn();
+    const first = await store.exchangeAuthorizationCode({
+      code,
+      oauthClientId: appId,
+      redirectUri: REDIRECT,
+      codeVerifier: verifier,
+    });
+    await store.refreshOAuthTokens(first.refreshToken, appId);
+    const kinds: string[] = [];
+    const stop = store.watch((change) => kinds.push(...change.kinds));
+    await expectError(() => store.refreshOAuthTokens(first.refreshToken, appId), 'UNAUTHORIZED');
+    stop();
+    expect(kinds).toContain('client');
+  });
+
   it('revoking a refresh token (RFC 7009) ends its family; unknown tokens are ignored', async () => {
     const { code, verifier } = await signIn();
     const t = await store.exchangeAuthorizationCode({

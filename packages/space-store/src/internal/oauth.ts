@@ -74,6 +74,8 @@ export class OAuthRows {
     private readonly stmt: (source: string) => BetterSqlite3.Statement,
     private readonly nowMs: () => number,
     private readonly random: (n: number) => Uint8Array,
+    /** Records a `client` change, so that caches of authentication in every process drop revoked tokens. */
+    private readonly revoked: () => void,
   ) {}
 
   private secret(prefix: string): string {
@@ -188,10 +190,10 @@ export class OAuthRows {
   }
 
   revokeFamily(familyId: string): void {
-    this.stmt('UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(
-      this.nowMs(),
-      familyId,
-    );
+    const r = this.stmt(
+      'UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
+    ).run(this.nowMs(), familyId);
+    if (r.changes > 0) this.revoked();
   }
 
   /** Revokes every OAuth token acting as the mcpmux client, and its pending codes. */
@@ -262,11 +264,13 @@ export class OAuthRows {
     if (row === undefined) return;
     if (oauthClientId !== undefined && row.oauth_client_id !== oauthClientId) return;
     if (kind === 'refresh') this.revokeFamily(row.family_id);
-    else
-      this.stmt('UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+    else {
+      const r = this.stmt('UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
         this.nowMs(),
         row.id,
       );
+      if (r.changes > 0) this.revoked();
+    }
   }
 
   findToken(token: string, kind: 'access' | 'refresh'): TokenRow | undefined {

@@ -220,6 +220,7 @@ export class SqliteSpaceStore implements SpaceStore {
       (source) => this.stmt(source),
       () => this.nowMs(),
       (n) => this.random(n),
+      () => this.change('client'),
     );
   }
 
