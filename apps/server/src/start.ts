@@ -275,6 +275,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : createGatewayMetrics({ upstreams: () => gateway?.status().upstreams ?? [] });
     // The admin API and console, with its live events and per-minute counts.
     const adminClock = options.admin?.now ?? Date.now;
+    const oauth = createOAuthServer({ store: opened.store, ...options.oauth });
     let baseUrl = '';
     const admin = createAdminApi({
       deps: {
@@ -290,6 +291,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         activity: createActivityCounter(adminClock),
         mcpUrl: () => `${baseUrl}/mcp`,
         now: adminClock,
+        consent: oauth,
       },
       ...(options.consoleAssetsDir === false
         ? {}
@@ -320,7 +322,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     await gateway.start();
     const g = gateway;
-    const oauth = createOAuthServer({ store: opened.store, ...options.oauth });
     http = createMcpHttpServer({
       ...settings,
       gateway: g,

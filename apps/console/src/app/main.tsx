@@ -5,6 +5,7 @@ import { useApi } from './hooks';
 import { bump, startLive, stopLive } from './live';
 import { ActivityPage } from './pages/activity';
 import { ClientDetailPage, ClientsPage } from './pages/clients';
+import { ConsentPage } from './pages/consent';
 import { DashboardPage } from './pages/dashboard';
 import { FeatureSetDetailPage, FeatureSetsPage } from './pages/featuresets';
 import { ServerDetailPage, ServersPage } from './pages/servers';
@@ -63,6 +64,7 @@ function LoginExpired() {
       <p>
         Your console session has expired or this browser is not logged in. Run <code>mcpmux ui</code> in a
         terminal for a new login link, then open it.
+        {location.hash.startsWith('#/consent/') ? ' Then reload this page to finish signing in the app.' : ''}
       </p>
     </main>
   );
@@ -93,6 +95,8 @@ function Page() {
       return second === undefined ? <ClientsPage /> : <ClientDetailPage clientId={second} />;
     case 'activity':
       return <ActivityPage />;
+    case 'consent':
+      return <ConsentPage requestId={second ?? ''} />;
     default:
       return (
         <>

@@ -18,6 +18,7 @@ import { sendApiError, sendJson, sendThrown } from './http.js';
 import { API_BASE, openApiDocument } from './openapi.js';
 import { type AdminRoute, compilePath, type PathMatcher, route, validate } from './route.js';
 import { clientRoutes } from './routes/clients.js';
+import { consentRoutes } from './routes/consent.js';
 import { featureSetRoutes } from './routes/featuresets.js';
 import { serverRoutes } from './routes/servers.js';
 import { sessionCookie, sessionRoutes } from './routes/session.js';
@@ -131,6 +132,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     ...serverRoutes,
     ...featureSetRoutes,
     ...clientRoutes,
+    ...consentRoutes,
   ];
   let document: unknown;
   table.push(

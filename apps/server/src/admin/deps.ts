@@ -1,6 +1,7 @@
 import type { Gateway } from '@mcpmux/gateway';
 import type { SpaceStore } from '@mcpmux/space-store';
 import type { Vault } from '@mcpmux/vault';
+import type { OAuthServer } from '../oauth/oauth-server.js';
 import type { ActivityCounter } from './activity.js';
 
 /** What the admin API's handlers use: the same store, vault and gateway the CLI and `/mcp` use. */
@@ -20,4 +21,6 @@ export interface AdminDeps {
   mcpUrl(): string;
   /** Milliseconds clock. */
   now(): number;
+  /** Pending OAuth sign-ins for the consent page. Default none (the consent routes answer 404). */
+  consent?: Pick<OAuthServer, 'getConsent' | 'approve' | 'deny'>;
 }
