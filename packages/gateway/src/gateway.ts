@@ -299,6 +299,7 @@ class GatewayCore implements Gateway {
         });
         return { config: { ...server, transport: config }, secretValues };
       },
+      oauthVault: vault,
       callTimeoutMs: options.callTimeoutMs ?? 60_000,
       connectTimeoutMs,
       idleMs: options.idleUpstreamMs ?? 600_000,

@@ -15,6 +15,12 @@ export type { GatewayLogger } from './internal/logger.js';
 export { exposedName, MAX_EXPOSED_NAME_LENGTH } from './internal/naming.js';
 export { type ProbeServerContext, probeServer } from './internal/probe-server.js';
 export { isModernProtocolVersion } from './internal/protocol-version.js';
+export { signInAgainMessage } from './internal/upstream/oauth.js';
+export {
+  type SignInUpstreamOptions,
+  type SignInUpstreamResult,
+  signInUpstream,
+} from './internal/upstream/oauth-login.js';
 export type { UpstreamState, UpstreamStatus } from './internal/upstream/types.js';
 export type {
   CallObservation,

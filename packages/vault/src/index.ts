@@ -14,6 +14,14 @@ export {
   type SelectKeyProviderOptions,
   selectKeyProvider,
 } from './key-providers.js';
+export {
+  deleteUpstreamOAuth,
+  readUpstreamOAuth,
+  UPSTREAM_OAUTH_SECRET,
+  type UpstreamOAuthRecord,
+  UpstreamOAuthRecordSchema,
+  writeUpstreamOAuth,
+} from './oauth.js';
 export { createRedactor, MIN_REDACTED_LENGTH, REDACTED } from './redact.js';
 export {
   assertNoSecretInArgv,

@@ -6,6 +6,7 @@ import * as connectCmd from './commands/connect.js';
 import * as daemonCmd from './commands/daemon.js';
 import * as featuresetCmd from './commands/featureset.js';
 import * as homeCmd from './commands/home.js';
+import * as loginCmd from './commands/login.js';
 import * as logsCmd from './commands/logs.js';
 import { DEFAULT_LOG_LINES } from './commands/logs.js';
 import * as secretCmd from './commands/secret.js';
@@ -466,6 +467,23 @@ Examples:
     .option(...SPACE_OPTION)
     .option('--dry-run', 'show the plan, change nothing')
     .action(act(connectCmd.importServers));
+
+  // --- login / logout
+  program
+    .command('login')
+    .description('sign in to a hosted HTTP server with OAuth (tokens go to the vault, per Space)')
+    .argument('<server>', 'server id')
+    .option(...SPACE_OPTION)
+    .option('--open', 'open the sign-in page in the browser (default on a terminal with a display, or macOS)')
+    .option('--no-open', 'only print the sign-in link')
+    .option('--timeout <seconds>', 'how long to wait for the browser (default 300)', positiveInt('--timeout'))
+    .action(act(loginCmd.login));
+  program
+    .command('logout')
+    .description('forget the OAuth sign-in of a server in a Space (deletes its tokens)')
+    .argument('<server>', 'server id')
+    .option(...SPACE_OPTION)
+    .action(act(loginCmd.logout));
 
   // --- ui
   program

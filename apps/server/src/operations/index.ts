@@ -6,6 +6,7 @@ export {
   accessKeyEnv,
   appConfigPath,
   appLabel,
+  appSignsIn,
   appSpeaksHttp,
   type ConnectPlan,
   type ConnectSnippet,
@@ -39,6 +40,15 @@ export {
   searchCatalog,
 } from './catalog.js';
 export { requireClient, requireServer, requireSpace, targetSpace } from './lookup.js';
+export {
+  type LoginUpstreamOptions,
+  type LoginUpstreamResult,
+  loginUpstream,
+  logoutUpstream,
+  type OAuthLoginTarget,
+  type OAuthStatus,
+  oauthStatus,
+} from './oauth-login.js';
 export { checkSecretName, removeSecret, resolveSecretScope, type SecretTarget } from './secrets.js';
 export {
   commitServerAdd,

@@ -2,6 +2,7 @@ import { McpmuxError } from '@mcpmux/core';
 import {
   commitServerAdd,
   deleteServerEverywhere,
+  oauthStatus,
   planServerAdd,
   requireServer,
   uninstallServer,
@@ -220,11 +221,12 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
   return ctx.withHome(async ({ store, vault }) => {
     const space = await targetSpace(store, opts.space);
     const def = await requireServer(store, id);
-    const [effective, installs, secrets, discovered] = await Promise.all([
+    const [effective, installs, secrets, discovered, oauth] = await Promise.all([
       store.effectiveServers(space.id),
       store.listInstallations(space.id),
       vault.list({ serverId: id }),
       store.listDiscovered(space.id, { serverId: id }),
+      oauthStatus(vault, space.id, id),
     ]);
     const eff = effective.find((e) => e.serverId === id);
     const inst = installs.find((i) => i.serverId === id);
@@ -246,6 +248,7 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
       effective: eff ? { alias: eff.alias, prefix: eff.prefix, transport: eff.transport } : null,
       secrets: secretNames,
       features: discovered.map((f) => ({ kind: f.kind, name: f.name, available: f.available })),
+      oauth,
     };
     if (ctx.json) {
       ctx.out.data(data);
@@ -267,6 +270,11 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
     );
     if (inst && Object.keys(inst.overrides).length > 0)
       o.line(`Overrides:  ${JSON.stringify(inst.overrides)}`);
+    if (def.transport.type === 'http') {
+      o.line(
+        `Sign-in:    ${oauth.signedIn ? `signed in (OAuth${oauth.refreshable ? ', refreshed by the gateway' : ''})` : oauth.expired ? `expired, sign in again: mcpmux login ${id} --space ${space.id}` : `not signed in (\`mcpmux login ${id} --space ${space.id}\` if it needs OAuth)`}`,
+      );
+    }
     o.line(`Secrets:    ${secretNames.map((s) => `${s.name} [${s.scope}]`).join(', ') || 'none'}`);
     const available = discovered.filter((f) => f.available);
     o.line(

@@ -66,7 +66,7 @@ async function requestLoginLink(socketPath: string, protocol: string): Promise<z
 }
 
 /** The platform's opener for a file or URL. */
-function opener(platform: NodeJS.Platform): { command: string; args: string[] } {
+export function opener(platform: NodeJS.Platform): { command: string; args: string[] } {
   if (platform === 'darwin') return { command: 'open', args: [] };
   if (platform === 'win32') return { command: 'explorer.exe', args: [] };
   return { command: 'xdg-open', args: [] };
@@ -92,7 +92,7 @@ async function openInBrowser(ctx: Ctx, url: string): Promise<boolean> {
 }
 
 /** True when a browser can be opened here: a terminal on macOS or Windows, or with a display. */
-function canOpen(ctx: Ctx): boolean {
+export function canOpen(ctx: Ctx): boolean {
   const platform = ctx.io.platform ?? process.platform;
   if (!ctx.io.isTTY) return false;
   return (

@@ -12,6 +12,7 @@ import {
   type Implementation,
   type JSONRPCMessage,
   type McpSubscription,
+  type OAuthClientProvider,
   type ProgressCallback,
   type Prompt,
   ProtocolError,
@@ -26,6 +27,7 @@ import {
   StreamableHTTPClientTransport,
   type Tool,
   type Transport,
+  UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { paramHeadersFor } from '../param-headers.js';
 import { tracedUpstreamRequest } from '../tracing.js';
@@ -88,6 +90,18 @@ export interface ConnectionContext {
   baseEnv: Record<string, string>;
   now: () => number;
   timers: UpstreamTimers;
+  /**
+   * The OAuth client of an HTTP upstream signed in with `mcpmux login` (undefined when it is not);
+   * `onSignInRequired` receives the message to show when its tokens can no longer be refreshed.
+   */
+  authProviderFor?:
+    | ((
+        spaceId: string,
+        serverId: string,
+        url: string,
+        onSignInRequired: (message: string) => void,
+      ) => Promise<OAuthClientProvider | undefined>)
+    | undefined;
 }
 
 interface InFlight {
@@ -259,6 +273,8 @@ export class UpstreamConnection implements Upstream {
   /** 2026-07-28 servers: the level sent in each request's `_meta` (they have no `logging/setLevel`). */
   private logLevel: string | undefined;
   private readonly pendingKinds = new Set<Kind>();
+  /** Set when the upstream's OAuth sign-in can no longer be refreshed: the message to show. */
+  private signInRequired: string | undefined;
 
   constructor(
     spaceId: string,
@@ -492,7 +508,7 @@ export class UpstreamConnection implements Upstream {
     return promise;
   }
 
-  private createTransport(): Transport {
+  private createTransport(authProvider: OAuthClientProvider | undefined): Transport {
     const t = this.resolved.transport;
     if (t.type === 'stdio') {
       if (this.ctx.logDir !== undefined) {
@@ -517,7 +533,11 @@ export class UpstreamConnection implements Upstream {
     if (t.type === 'http') {
       const schemaOf = (name: unknown): unknown =>
         this._catalog?.tools.find((x) => x.name === name)?.inputSchema;
-      return new UpstreamHttpTransport(new URL(t.url), { requestInit }, schemaOf);
+      return new UpstreamHttpTransport(
+        new URL(t.url),
+        authProvider === undefined ? { requestInit } : { requestInit, authProvider },
+        schemaOf,
+      );
     }
     return new SSEClientTransport(new URL(t.url), { requestInit });
   }
@@ -598,7 +618,20 @@ export class UpstreamConnection implements Upstream {
   private async connectOnce(): Promise<void> {
     const generation = ++this.generation;
     this.setState('connecting');
-    const transport = this.createTransport();
+    const t = this.resolved.transport;
+    let authProvider: OAuthClientProvider | undefined;
+    try {
+      authProvider =
+        t.type === 'http'
+          ? await this.ctx.authProviderFor?.(this.spaceId, this.serverId, t.url, (message) =>
+              this.onSignInRequired(message),
+            )
+          : undefined;
+    } catch (error) {
+      this.recordFailure(this.redact(`failed to start: ${errorMessage(error)}`));
+      throw this.unavailable();
+    }
+    const transport = this.createTransport(authProvider);
     const client = this.createClient(generation);
     this.transport = transport;
     this.client = client;
@@ -644,6 +677,18 @@ export class UpstreamConnection implements Upstream {
       const reason = this.describeFailure(transport, `failed to start: ${errorMessage(error)}`);
       this.verdict = undefined; // the server may have changed: probe again next time
       await this.teardown();
+      const signIn =
+        this.signInRequired ??
+        (error instanceof UnauthorizedError
+          ? `the server requires an OAuth sign-in: mcpmux login ${this.serverId} --space ${this.spaceId}`
+          : undefined);
+      if (signIn !== undefined) {
+        // Restarting cannot help: wait for `mcpmux login` (a new sign-in makes a new connection).
+        this.lastReason = signIn;
+        this._lastError = signIn;
+        this.setState('circuit-open');
+        throw this.unavailable();
+      }
       this.recordFailure(reason);
       throw this.unavailable();
     }
@@ -711,6 +756,17 @@ export class UpstreamConnection implements Upstream {
         // recordFailure already scheduled the next attempt or opened the circuit.
       });
     }, delay);
+  }
+
+  /** The OAuth tokens are gone or refused: stop using this connection until the user signs in again. */
+  private onSignInRequired(message: string): void {
+    this.signInRequired = message;
+    if (this._state !== 'ready') return; // connecting: `connectOnce` reports it
+    this.failInFlight(message);
+    this.lastReason = message;
+    this._lastError = message;
+    void this.teardown().catch(() => undefined);
+    this.setState('circuit-open');
   }
 
   private failInFlight(reason: string): void {

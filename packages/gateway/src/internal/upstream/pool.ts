@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
+import { readUpstreamOAuth, type Vault } from '@mcpmux/vault';
 import type { Implementation } from '@modelcontextprotocol/client';
 import { type ConnectionKey, connectionKey, type UpstreamKey, upstreamKey } from '../keys.js';
 import {
@@ -13,6 +14,7 @@ import {
   type UpstreamLogger,
   type UpstreamTimers,
 } from './connection.js';
+import { VaultOAuthProvider } from './oauth.js';
 import type {
   ServerRequestHandler,
   Upstream,
@@ -72,6 +74,12 @@ export function pickInheritedEnv(env: Record<string, string | undefined>): Recor
   return out;
 }
 
+/** The first redirect URI of a stored client registration, if any. */
+function registeredRedirect(info: Record<string, unknown> | undefined): string | undefined {
+  const uris = info?.redirect_uris;
+  return Array.isArray(uris) && typeof uris[0] === 'string' ? uris[0] : undefined;
+}
+
 /** Options of {@link createUpstreamPool}. */
 export interface UpstreamPoolOptions {
   /** Resolves secrets and env references of a server for a Space; called on every `acquire` and `sync`. */
@@ -105,6 +113,11 @@ export interface UpstreamPoolOptions {
   baseEnv?: Record<string, string | undefined>;
   /** Clock in ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The vault holding OAuth sign-ins of HTTP upstreams (`mcpmux login`): a signed-in upstream gets
+   * an OAuth client that refreshes its tokens. Default: none (no OAuth).
+   */
+  oauthVault?: Vault;
   /** Timers. Default the global `setTimeout`/`clearTimeout` (unref'd). */
   timers?: UpstreamTimers;
 }
@@ -188,6 +201,28 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
     now: options.now ?? Date.now,
     timers: options.timers ?? DEFAULT_TIMERS,
   };
+  const oauthVault = options.oauthVault;
+  if (oauthVault !== undefined) {
+    ctx.authProviderFor = async (spaceId, serverId, url, onSignInRequired) => {
+      const record = await readUpstreamOAuth(oauthVault, { spaceId, serverId });
+      if (record === undefined) return undefined;
+      return new VaultOAuthProvider({
+        vault: oauthVault,
+        spaceId,
+        serverId,
+        serverUrl: url,
+        registeredRedirectUrl: registeredRedirect(record.clientInformation),
+        onSignInRequired,
+        now: ctx.now,
+      });
+    };
+  }
+
+  /** The sign-in (`mcpmux login`) an HTTP upstream's connection belongs to: a new login, a new connection. */
+  const loginIdOf = async (spaceId: string, server: UpstreamServerConfig): Promise<string | undefined> => {
+    if (oauthVault === undefined || server.transport.type !== 'http') return undefined;
+    return (await readUpstreamOAuth(oauthVault, { spaceId, serverId: server.serverId }))?.loginId;
+  };
 
   /** Every live connection by key. */
   const byKey = new Map<ConnectionKey, UpstreamConnection>();
@@ -203,8 +238,19 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
     await conn.shutdown('closed');
   };
 
-  const keyOf = (spaceId: string, serverId: string, config: UpstreamServerConfig): ConnectionKey =>
-    connectionKey(spaceId, serverId, hashResolvedConfig(config));
+  const keyOf = (
+    spaceId: string,
+    serverId: string,
+    config: UpstreamServerConfig,
+    loginId: string | undefined,
+  ): ConnectionKey => {
+    const hash = hashResolvedConfig(config);
+    return connectionKey(
+      spaceId,
+      serverId,
+      loginId === undefined ? hash : createHash('sha256').update(`${hash}:${loginId}`).digest('hex'),
+    );
+  };
 
   return {
     async acquire(spaceId: string, server: UpstreamServerConfig): Promise<Upstream> {
@@ -218,7 +264,7 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
         );
       }
       const { config, secretValues } = await options.resolveConfig(spaceId, server);
-      const key = keyOf(spaceId, server.serverId, config);
+      const key = keyOf(spaceId, server.serverId, config, await loginIdOf(spaceId, config));
       let conn = byKey.get(key);
       if (conn === undefined || conn.state === 'closed') {
         conn = new UpstreamConnection(spaceId, server.serverId, key, config, secretValues, ctx);
@@ -247,7 +293,8 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPoolHa
         }
         let key: ConnectionKey | undefined;
         try {
-          key = keyOf(spaceId, server.serverId, (await options.resolveConfig(spaceId, server)).config);
+          const { config } = await options.resolveConfig(spaceId, server);
+          key = keyOf(spaceId, server.serverId, config, await loginIdOf(spaceId, config));
         } catch {
           key = undefined; // a secret went missing: the old credentials must not stay in use
         }
