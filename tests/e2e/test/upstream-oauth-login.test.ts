@@ -98,6 +98,8 @@ function filesUnder(dir: string): string[] {
 describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
   let home: TempHome;
   let fixture: Fixture;
+  /** Access tokens live 30 s, inside the gateway's refresh margin: every use refreshes first. */
+  let shortLived: Fixture;
   let gateway: RunningGateway;
   let work: McpSession;
   let personal: McpSession;
@@ -105,6 +107,7 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
 
   beforeAll(async () => {
     fixture = await startFixture();
+    shortLived = await startFixture({ ACCESS_TTL_SECONDS: '30' });
     home = await initHome();
     await runCli(home, ['space', 'create', 'work', '--name', 'Work']);
     for (const space of ['work', 'personal']) {
@@ -121,6 +124,17 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
     }
     cliOutput.push(await login(home, 'hosted', 'work', 'alice'));
     cliOutput.push(await login(home, 'hosted', 'personal', 'bob'));
+    await runCli(home, [
+      'server',
+      'add',
+      'short',
+      '--url',
+      `${shortLived.base}/mcp`,
+      '--space',
+      'work',
+      '--no-connect',
+    ]);
+    cliOutput.push(await login(home, 'short', 'work', 'carol'));
     const workKey = await addClient(home, 'work-ide', ['--pinned', 'work']);
     await runCli(home, ['client', 'grant', 'work-ide', 'all', '--space', 'work']);
     const personalKey = await addClient(home, 'home-ide', ['--pinned', 'personal']);
@@ -135,6 +149,7 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
     await personal?.close();
     await stopAllGateways();
     fixture?.child.kill();
+    shortLived?.child.kill();
     home?.remove();
   });
 
@@ -156,6 +171,14 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
     expect((await fixture.stats()).refreshes).toBeGreaterThan(before);
   });
 
+  it('refreshes an access token about to expire before using it', async () => {
+    const before = await shortLived.stats();
+    expect(await work.callText('short_whoami')).toBe('user=carol');
+    const after = await shortLived.stats();
+    expect(after.refreshes).toBeGreaterThan(before.refreshes);
+    expect(after.unauthorized).toBe(before.unauthorized); // never sent the old token
+  });
+
   it('asks for a new sign-in when the refresh is refused, instead of restarting', async () => {
     await fixture.control('refuse-refresh');
     await fixture.control('expire');
@@ -169,8 +192,8 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
   });
 
   it('writes no token to any file of the home, the CLI output or the gateway log', async () => {
-    const { issued } = await fixture.stats();
-    expect(issued.length).toBeGreaterThan(4);
+    const issued = [...(await fixture.stats()).issued, ...(await shortLived.stats()).issued];
+    expect(issued.length).toBeGreaterThan(6);
     const texts = [
       ...filesUnder(home.dir).map((f) => readFileSync(f).toString('latin1')),
       ...cliOutput,
