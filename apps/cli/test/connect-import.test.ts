@@ -236,7 +236,7 @@ describe('connect', () => {
     }
   });
 
-  it('--http writes the gateway URL with the key read from the environment or the app secret input, never the key', async () => {
+  it('--http writes the gateway URL with the key read from the environment for key apps, the URL only for apps that sign in with OAuth', async () => {
     const key = (await sb.ok(['client', 'add', 'web'])).stdout.trim().split('\n').at(-1) ?? '';
     expect(key).toMatch(/^mcpmux_/);
     const dir = apps(sb.dir);
@@ -253,11 +253,11 @@ describe('connect', () => {
       serverUrl: 'http://127.0.0.1:45818/mcp',
       headers: { Authorization: 'Bearer ${env:MCPMUX_ACCESS_KEY_WEB}' },
     });
-    await sb.ok(['connect', 'claude-code', '--client', 'web', '--http']);
+    const code = await sb.ok(['connect', 'claude-code', '--client', 'web', '--http']);
+    expect(code.stdout).toMatch(/signs in with OAuth on first use.*consent page/);
     expect(read('claude-code').mcpServers.mcpmux).toEqual({
       type: 'http',
       url: 'http://127.0.0.1:45818/mcp',
-      headers: { Authorization: 'Bearer ${MCPMUX_ACCESS_KEY_WEB}' },
     });
 
     // A running gateway's address wins over the default (gateway.json naming a live pid).
@@ -274,12 +274,8 @@ describe('connect', () => {
     );
     await sb.ok(['connect', 'vscode', '--client', 'web', '--http']);
     const vscode = read('vscode');
-    expect(vscode.servers.mcpmux).toEqual({
-      type: 'http',
-      url: 'http://127.0.0.1:45999/mcp',
-      headers: { Authorization: 'Bearer ${input:mcpmux-access-key}' },
-    });
-    expect(vscode.inputs).toEqual([expect.objectContaining({ id: 'mcpmux-access-key', password: true })]);
+    expect(vscode.servers.mcpmux).toEqual({ type: 'http', url: 'http://127.0.0.1:45999/mcp' });
+    expect(vscode.inputs).toBeUndefined();
     expect(
       (await sb.json<{ changed: boolean }>(['connect', 'vscode', '--client', 'web', '--http'])).changed,
     ).toBe(false);
@@ -301,5 +297,15 @@ describe('connect', () => {
     expect(imported.servers).toEqual([
       expect.objectContaining({ action: 'skip', reason: 'this is mcpmux itself' }),
     ]);
+    // So is an OAuth app's URL-only entry (the running gateway's URL, or the default one).
+    for (const app of ['claude-code', 'vscode'] as const) {
+      const back = await sb.json<{ servers: { action: string; reason?: string }[] }>([
+        'import',
+        dir[app].path,
+      ]);
+      expect(back.servers).toEqual([
+        expect.objectContaining({ action: 'skip', reason: 'this is mcpmux itself' }),
+      ]);
+    }
   });
 });

@@ -6,6 +6,7 @@ export {
   accessKeyEnv,
   appConfigPath,
   appLabel,
+  appSignsIn,
   appSpeaksHttp,
   type ConnectPlan,
   type ConnectTarget,

@@ -47,6 +47,11 @@ interface AppProfile {
    * when the app's config file cannot name a remote server.
    */
   httpEntry?(endpoint: HttpEndpoint): Record<string, unknown>;
+  /**
+   * True when the app signs in to HTTP MCP servers with OAuth (discovery from the 401, registration,
+   * PKCE): its `--http` entry is the URL only, and the admin approves the app in the console.
+   */
+  signsIn?: boolean;
 }
 
 const bearer = (reference: string) => ({ Authorization: `Bearer ${reference}` });
@@ -78,16 +83,18 @@ const APPS: Record<AppId, AppProfile> = {
     key: 'mcpServers',
     path: (h) => join(h, '.claude.json'),
     entry: (l) => ({ type: 'stdio', command: l.command, args: l.args, env: {} }),
-    // Claude Code expands ${NAME} (and ${NAME:-default}) in command, args, env, url and headers.
-    httpEntry: (e) => ({ type: 'http', url: e.url, headers: bearer(`\${${e.keyEnv}}`) }),
+    // Claude Code signs in with OAuth (DCR, loopback redirect): the URL only.
+    httpEntry: (e) => ({ type: 'http', url: e.url }),
+    signsIn: true,
   },
   vscode: {
     label: 'VS Code',
     key: 'servers',
     path: (h, p, e) => join(appData(h, p, e), 'Code', 'User', 'mcp.json'),
     entry: (l) => ({ type: 'stdio', command: l.command, args: l.args }),
-    // VS Code asks once for ${input:ID} (a password input, kept in its secret storage).
-    httpEntry: (e) => ({ type: 'http', url: e.url, headers: bearer(`\${input:${VSCODE_KEY_INPUT}}`) }),
+    // VS Code signs in with OAuth (DCR or a Client ID Metadata Document): the URL only.
+    httpEntry: (e) => ({ type: 'http', url: e.url }),
+    signsIn: true,
   },
   windsurf: {
     label: 'Windsurf',
@@ -112,6 +119,14 @@ export function appLabel(app: AppId): string {
 /** True when `connect APP --http` can write the app's config (its file can name a remote server). */
 export function appSpeaksHttp(app: AppId): boolean {
   return APPS[app].httpEntry !== undefined;
+}
+
+/**
+ * True when the app signs in to the gateway with OAuth, so `connect APP --http` writes its URL only
+ * (no key) and the admin approves the app on the console's consent page on first use.
+ */
+export function appSignsIn(app: AppId): boolean {
+  return APPS[app].signsIn === true;
 }
 
 /**
@@ -248,7 +263,9 @@ export function planConnect(
   const servers = { ...((current as Record<string, unknown> | undefined) ?? {}) };
   const entry = isHttp(target) ? (profile.httpEntry?.(target) ?? {}) : profile.entry(target);
   const next: Record<string, unknown> = { ...config, [profile.key]: { ...servers, [name]: entry } };
-  if (isHttp(target) && app === 'vscode') next.inputs = withKeyInput(config.inputs, target);
+  if (isHttp(target) && app === 'vscode' && profile.signsIn !== true) {
+    next.inputs = withKeyInput(config.inputs, target);
+  }
   if (
     JSON.stringify(servers[name]) === JSON.stringify(entry) &&
     JSON.stringify(next.inputs) === JSON.stringify(config.inputs)
@@ -304,13 +321,15 @@ const stringRecord = (v: unknown): Record<string, string> => {
 };
 
 /**
- * True for an entry that reaches mcpmux itself (never imported back): the stdio bridge, or the
- * gateway's URL with the key reference `connect --http` writes.
+ * True for an entry that reaches mcpmux itself (never imported back): the stdio bridge, the
+ * gateway's URL with the key reference `connect --http` writes, or one of `selfUrls`.
  */
-function isMcpmuxBridge(entry: Record<string, unknown>): boolean {
+function isMcpmuxBridge(entry: Record<string, unknown>, selfUrls: readonly string[]): boolean {
   const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
   const text = [String(entry.command ?? ''), ...args].join(' ');
   if (/mcpmux/.test(text) && args.includes('stdio') && args.includes('--client')) return true;
+  const url = entry.url ?? entry.serverUrl;
+  if (typeof url === 'string' && selfUrls.includes(url)) return true;
   const auth = Object.values(stringRecord(entry.headers)).join(' ');
   return auth.includes('MCPMUX_ACCESS_KEY_') || auth.includes(`\${input:${VSCODE_KEY_INPUT}}`);
 }
@@ -322,6 +341,8 @@ function isMcpmuxBridge(entry: Record<string, unknown>): boolean {
 export function readAppServers(
   text: string,
   path: string,
+  /** The gateway's own URLs (an OAuth app's `--http` entry carries no key to recognise it by). */
+  selfUrls: readonly string[] = [],
 ): { servers: ImportedServer[]; skipped: SkippedEntry[] } {
   const config = parseConfigObject(text, path);
   const mcp = config.mcp as Record<string, unknown> | undefined;
@@ -342,7 +363,7 @@ export function readAppServers(
       continue;
     }
     const entry = value as Record<string, unknown>;
-    if (isMcpmuxBridge(entry)) {
+    if (isMcpmuxBridge(entry, selfUrls)) {
       skipped.push({ name, reason: 'this is mcpmux itself' });
       continue;
     }

@@ -7,6 +7,7 @@ export {
   appConfigPath,
   appLabel,
   appSignsIn,
+  appSignsIn,
   appSpeaksHttp,
   type ConnectPlan,
   type ConnectSnippet,

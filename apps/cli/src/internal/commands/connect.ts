@@ -7,6 +7,7 @@ import {
   accessKeyEnv,
   appConfigPath,
   appLabel,
+  appSignsIn,
   appSpeaksHttp,
   type ConnectTarget,
   extractSecrets,
@@ -129,8 +130,8 @@ export async function connect(
       const url = 'url' in target ? target.url : DEFAULT_GATEWAY_URL;
       ctx.out.line(`${appLabel(app)} now reaches the mcpmux gateway at ${url} as client ${opts.client}.`);
       ctx.out.line(
-        app === 'vscode'
-          ? `VS Code asks for the access key once and keeps it in its secret storage (input "mcpmux-access-key").`
+        appSignsIn(app)
+          ? `${appLabel(app)} signs in with OAuth on first use (no key in the file): approve it on the console's consent page (run \`mcpmux ui\` to open the console) and choose client ${opts.client} there, or a new one.`
           : `It reads the access key from the environment variable ${keyEnv}: set it where ${appLabel(app)} starts (the key was printed by \`mcpmux client add ${opts.client}\`; \`mcpmux client key rotate ${opts.client}\` prints a new one).`,
       );
       ctx.out.line(
@@ -181,7 +182,12 @@ export async function importServers(
       { data: { entity: 'file', path } },
     );
   }
-  const { servers, skipped } = readAppServers(text, path);
+  const { readGatewayInfo } = await loadServer();
+  const running = (await readGatewayInfo(ctx.home))?.url;
+  const { servers, skipped } = readAppServers(text, path, [
+    DEFAULT_GATEWAY_URL,
+    ...(running === undefined ? [] : [running]),
+  ]);
   return ctx.withHome(async ({ store, vault }) => {
     const { assertNoSecretInArgv } = await loadVault();
     const space = await targetSpace(store, opts.space);
