@@ -191,6 +191,11 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
     expect(stdout).toMatch(/Sign-in: +expired, sign in again: mcpmux login hosted --space work/);
   });
 
+  it('reaches the server again after a new login, without restarting the gateway', async () => {
+    cliOutput.push(await login(home, 'hosted', 'work', 'alice'));
+    expect(await work.callText('hosted_whoami')).toBe('user=alice');
+  });
+
   it('writes no token to any file of the home, the CLI output or the gateway log', async () => {
     const issued = [...(await fixture.stats()).issued, ...(await shortLived.stats()).issued];
     expect(issued.length).toBeGreaterThan(6);
