@@ -7,7 +7,6 @@ export {
   appConfigPath,
   appLabel,
   appSignsIn,
-  appSignsIn,
   appSpeaksHttp,
   type ConnectPlan,
   type ConnectSnippet,
