@@ -6,6 +6,7 @@ import { addClient, CLI_BIN, fixturePath, runCli } from './helpers/cli.js';
 import { connectHttp, type McpSession } from './helpers/client.js';
 import { type RunningGateway, startGateway, stopAllGateways } from './helpers/gateway.js';
 import type { TempHome } from './helpers/home.js';
+import { waitFor } from './helpers/processes.js';
 import { initHome } from './helpers/setup.js';
 
 // `mcpmux login SERVER --space S` against a local OAuth-protected MCP server (tests/e2e/fixtures/
@@ -193,7 +194,10 @@ describe('mcpmux login: OAuth sign-in to a hosted upstream, per Space', () => {
 
   it('reaches the server again after a new login, without restarting the gateway', async () => {
     cliOutput.push(await login(home, 'hosted', 'work', 'alice'));
-    expect(await work.callText('hosted_whoami')).toBe('user=alice');
+    // The running gateway sees the new sign-in through the store (polled) and reconnects.
+    await waitFor(async () => (await work.callText('hosted_whoami').catch(() => '')) === 'user=alice', {
+      what: 'the gateway to reconnect with the new sign-in',
+    });
   });
 
   it('writes no token to any file of the home, the CLI output or the gateway log', async () => {

@@ -72,18 +72,48 @@ export class VaultOAuthProvider implements OAuthClientProvider {
     return (this.options.now ?? Date.now)();
   }
 
+  /** The sign-in this provider works for (the first one it read); a gateway provider never writes over another. */
+  private loginId: string | undefined;
+
+  /**
+   * A sign-in being made (`mcpmux login`): its record stays here until the tokens arrive and is
+   * written to the vault once, complete. The running gateway is told of every vault write; a half-made
+   * record would let it connect in the middle of the sign-in and stay on "sign in again".
+   */
+  private draft: UpstreamOAuthRecord | undefined;
+
   private async load(): Promise<UpstreamOAuthRecord | undefined> {
-    return readUpstreamOAuth(this.options.vault, this.scope);
+    if (this.draft !== undefined) return this.draft;
+    const record = await readUpstreamOAuth(this.options.vault, this.scope);
+    if (record !== undefined) this.loginId ??= record.loginId;
+    return record;
   }
 
+  /**
+   * Read-modify-write of the sign-in record. The gateway's (non-interactive) provider writes only to
+   * the sign-in it started with: it never re-creates one that `mcpmux logout`/`login` removed, and
+   * never writes over a newer login's record with its own stale view (a login running while the
+   * gateway's upstream fails would otherwise lose its tokens).
+   */
   private async update(change: (record: UpstreamOAuthRecord) => UpstreamOAuthRecord): Promise<void> {
-    const current = (await this.load()) ?? {
+    const stored = await readUpstreamOAuth(this.options.vault, this.scope);
+    if (this.options.interactive === undefined) {
+      if (stored === undefined || (this.loginId !== undefined && stored.loginId !== this.loginId)) return;
+    }
+    const current = stored ?? {
       v: 1 as const,
       loginId: randomBytes(12).toString('base64url'),
       serverUrl: this.options.serverUrl,
       signedInAt: this.now(),
     };
-    await writeUpstreamOAuth(this.options.vault, this.scope, change(current));
+    this.loginId ??= current.loginId;
+    const next = change(this.draft ?? current);
+    if (this.options.interactive !== undefined && next.tokens === undefined) {
+      this.draft = next;
+      return;
+    }
+    this.draft = undefined;
+    await writeUpstreamOAuth(this.options.vault, this.scope, next);
   }
 
   get redirectUrl(): string {
