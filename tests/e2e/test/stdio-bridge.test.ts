@@ -256,9 +256,15 @@ describe('stdio bridge: every app relays to the one gateway of the home', () => 
     await runCli(home, ['restart']);
     await waitFor(() => code.toolsChanged > changed, { what: 'tools/list_changed after the reconnection' });
     updated.length = 0;
-    // The replayed subscribe reached the new gateway and its new upstream; its answer never reached the app.
-    expect(await code.callText('notifier_touch')).toBe('updated');
-    await waitFor(() => updated.includes(uri), { what: 'resources/updated after the restart' });
+    // The replayed subscribe reaches the new gateway and its new upstream (its answer never reaches the
+    // app, which cannot tell when it landed): touch until an update arrives.
+    await waitFor(
+      async () => {
+        expect(await code.callText('notifier_touch')).toBe('updated');
+        return updated.includes(uri);
+      },
+      { what: 'resources/updated after the restart' },
+    );
     // The replayed level holds: the upstream sends debug before error, so a delivered debug comes first.
     logged.length = 0;
     await code.callText('notifier_log');
