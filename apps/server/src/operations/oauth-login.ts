@@ -17,6 +17,8 @@ export interface LoginUpstreamOptions {
   timeoutMs?: number;
   /** Environment for `${env:NAME}` references in the server's headers. Default none. */
   env?: Record<string, string | undefined>;
+  /** Cancels the wait for the browser (the console's sign-in, when a newer one starts). */
+  signal?: AbortSignal;
 }
 
 /** What `mcpmux login` reports. */
@@ -91,6 +93,7 @@ export async function loginUpstream(
     ...(config.headers === undefined ? {} : { headers: config.headers }),
     onAuthorizationUrl: options.onAuthorizationUrl,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   return { serverId: target.serverId, spaceId: space.id, ...result };
 }

@@ -29,6 +29,8 @@ export interface SignInUpstreamOptions {
   timeoutMs?: number;
   /** The client name and version sent in `initialize`. */
   clientInfo?: { name: string; version: string };
+  /** Cancels the wait for the browser (the sign-in then fails with `UNAUTHORIZED`, nothing stored). */
+  signal?: AbortSignal;
 }
 
 /** What {@link signInUpstream} reports: who answered, never a token. */
@@ -79,7 +81,7 @@ export async function signInUpstream(options: SignInUpstreamOptions): Promise<Si
     } catch (error) {
       if (!(error instanceof UnauthorizedError)) throw unreachable(options.serverId, error);
     }
-    const params = await listener.callback(options.timeoutMs ?? 300_000, provider);
+    const params = await listener.callback(options.timeoutMs ?? 300_000, provider, options.signal);
     const transport = new StreamableHTTPClientTransport(url, { authProvider: provider, requestInit });
     try {
       await transport.finishAuth(params);
@@ -120,7 +122,7 @@ function refused(serverId: string, error: unknown): McpmuxError {
 
 interface Loopback {
   server: Server;
-  callback(timeoutMs: number, provider: VaultOAuthProvider): Promise<URLSearchParams>;
+  callback(timeoutMs: number, provider: VaultOAuthProvider, signal?: AbortSignal): Promise<URLSearchParams>;
 }
 
 async function listenLoopback(): Promise<Loopback> {
@@ -128,6 +130,11 @@ async function listenLoopback(): Promise<Loopback> {
   let notify: (() => void) | undefined;
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (u.pathname === '/favicon.ico') {
+      // The browser asks for one on the callback page: no icon, and no error in its console.
+      res.writeHead(204).end();
+      return;
+    }
     if (u.pathname !== '/callback') {
       res.writeHead(404, { 'content-type': 'text/html' }).end(PAGE('Not found.'));
       return;
@@ -149,9 +156,20 @@ async function listenLoopback(): Promise<Loopback> {
   });
   return {
     server,
-    callback: (timeoutMs, provider) =>
+    callback: (timeoutMs, provider, signal) =>
       new Promise<URLSearchParams>((resolve, reject) => {
+        const cancelled = () => {
+          notify = undefined;
+          clearTimeout(timer);
+          reject(
+            new McpmuxError(
+              'UNAUTHORIZED',
+              'The sign-in was cancelled (a newer one started): finish that one.',
+            ),
+          );
+        };
         const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', cancelled);
           notify = undefined;
           reject(
             new McpmuxError(
@@ -167,6 +185,7 @@ async function listenLoopback(): Promise<Loopback> {
           if (params === undefined) return;
           notify = undefined;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', cancelled);
           if (!params.has('code')) {
             // The error fields come from the authorization server; name only the code.
             reject(
@@ -179,6 +198,11 @@ async function listenLoopback(): Promise<Loopback> {
           }
           resolve(params);
         };
+        if (signal?.aborted === true) {
+          cancelled();
+          return;
+        }
+        signal?.addEventListener('abort', cancelled, { once: true });
         notify();
       }),
   };
