@@ -6,6 +6,7 @@ import { createGateway, type Gateway, type GatewayObserver } from '@mcpmux/gatew
 import { createActivityCounter } from './admin/activity.js';
 import { type AdminApi, createAdminApi } from './admin/admin-api.js';
 import type { AdminAuthOptions } from './admin/auth.js';
+import { createUpstreamSignIns } from './admin/sign-ins.js';
 import { createCallLog } from './call-log.js';
 import { readHomeConfig } from './config.js';
 import {
@@ -277,6 +278,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const adminClock = options.admin?.now ?? Date.now;
     const oauth = createOAuthServer({ store: opened.store, ...options.oauth });
     let baseUrl = '';
+    const signIns = createUpstreamSignIns({
+      store: opened.store,
+      vault: opened.vault,
+      env: gatewayEnv(options.env),
+    });
     const admin = createAdminApi({
       deps: {
         store: opened.store,
@@ -292,6 +298,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         mcpUrl: () => `${baseUrl}/mcp`,
         now: adminClock,
         consent: oauth,
+        signIns,
       },
       ...(options.consoleAssetsDir === false
         ? {}
@@ -424,6 +431,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         closing ??= (async () => {
           await removeGatewayInfo(home, process.pid);
           unwatch();
+          signIns.close();
           admin.close();
           // Closing the socket listener also removes the socket file.
           await Promise.all([s.close(), h.close()]);

@@ -3,6 +3,7 @@ import type { SpaceStore } from '@mcpmux/space-store';
 import type { Vault } from '@mcpmux/vault';
 import type { OAuthServer } from '../oauth/oauth-server.js';
 import type { ActivityCounter } from './activity.js';
+import type { UpstreamSignIns } from './sign-ins.js';
 
 /** What the admin API's handlers use: the same store, vault and gateway the CLI and `/mcp` use. */
 export interface AdminDeps {
@@ -23,4 +24,6 @@ export interface AdminDeps {
   now(): number;
   /** Pending OAuth sign-ins for the consent page. Default none (the consent routes answer 404). */
   consent?: Pick<OAuthServer, 'getConsent' | 'approve' | 'deny'>;
+  /** The console's sign-ins to OAuth upstreams. Default none (the sign-in routes answer 404). */
+  signIns?: UpstreamSignIns;
 }

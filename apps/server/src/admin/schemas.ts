@@ -210,6 +210,24 @@ export const SpaceServerDetailSchema = SpaceServerRowSchema.extend({
   ),
   secrets: z.array(z.object({ name: z.string(), scope: z.string() })),
   log: z.array(z.string()),
+  /** HTTP servers: whether the Space holds an OAuth sign-in (never a token). */
+  oauth: z
+    .object({
+      signedIn: z.boolean(),
+      expired: z.boolean(),
+      signedInAt: z.number().optional(),
+      expiresAt: z.number().optional(),
+      refreshable: z.boolean(),
+    })
+    .optional(),
+});
+
+/** `POST /spaces/:space/servers/:server/sign-in`: the authorization URL to open. */
+export const SignInStartedSchema = z.object({ url: z.string() });
+/** `GET /spaces/:space/servers/:server/sign-in`. */
+export const SignInStateSchema = z.object({
+  state: z.enum(['idle', 'waiting', 'done', 'failed']),
+  message: z.string().optional(),
 });
 
 /** `PUT /spaces/:space/servers/:server`: install an existing definition. */

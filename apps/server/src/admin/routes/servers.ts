@@ -5,6 +5,7 @@ import type { ServerDefinition, SpaceStore } from '@mcpmux/space-store';
 import { z } from 'zod';
 import { CATALOG } from '../../operations/catalog.js';
 import { requireServer, requireSpace } from '../../operations/lookup.js';
+import { oauthStatus } from '../../operations/oauth-login.js';
 import { checkSecretName, removeSecret, type SecretTarget } from '../../operations/secrets.js';
 import { commitServerAdd, planServerAdd, refuseLiteralSecrets } from '../../operations/server-add.js';
 import { deleteServerEverywhere, uninstallServer } from '../../operations/servers.js';
@@ -19,6 +20,8 @@ import {
   ServerAddedSchema,
   ServerParams,
   ServerRowSchema,
+  SignInStartedSchema,
+  SignInStateSchema,
   SpaceParams,
   SpaceServerDetailSchema,
   SpaceServerParams,
@@ -133,6 +136,16 @@ async function checkSecretSpace(store: SpaceStore, space: string): Promise<void>
   if (space !== '_default') await requireSpace(store, space);
 }
 
+function signInsOf(deps: AdminDeps): NonNullable<AdminDeps['signIns']> {
+  if (deps.signIns === undefined) {
+    throw new McpmuxError(
+      'NOT_FOUND',
+      'This gateway does not run sign-ins: use `mcpmux login SERVER` instead.',
+    );
+  }
+  return deps.signIns;
+}
+
 /** Catalog and server routes. */
 export const serverRoutes: AdminRoute[] = [
   route({
@@ -242,10 +255,11 @@ export const serverRoutes: AdminRoute[] = [
           { data: { entity: 'installation', id: params.server } },
         );
       }
-      const [discovered, secrets, log] = await Promise.all([
+      const [discovered, secrets, log, oauth] = await Promise.all([
         store.listDiscovered(params.space, { serverId: params.server }),
         vault.list({ serverId: params.server }),
         lastLogLines(deps.logDir, params.space, params.server),
+        found.row.transport === 'http' ? oauthStatus(vault, params.space, params.server) : undefined,
       ]);
       const o = found?.installation?.overrides ?? {};
       return {
@@ -271,6 +285,7 @@ export const serverRoutes: AdminRoute[] = [
           .filter((s) => 'global' in s.scope || s.scope.spaceId === params.space)
           .map((s) => ({ name: s.name, scope: 'global' in s.scope ? 'global' : s.scope.spaceId })),
         log,
+        ...(oauth === undefined ? {} : { oauth }),
       };
     },
   }),
@@ -343,6 +358,31 @@ export const serverRoutes: AdminRoute[] = [
       await requireServer(deps.store, params.server);
       await deps.gateway.restartUpstream(params.space, params.server);
       return undefined;
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/spaces/:space/servers/:server/sign-in',
+    summary:
+      'Start an OAuth sign-in to an HTTP server in a Space (cancels a running one); answers the authorization URL to open, the sign-in finishes when the browser comes back',
+    tag: 'Servers',
+    status: 200,
+    params: SpaceServerParams,
+    response: SignInStartedSchema,
+    handler: async ({ params, deps }) => signInsOf(deps).start(params.space, params.server),
+  }),
+  route({
+    method: 'GET',
+    path: '/spaces/:space/servers/:server/sign-in',
+    summary: "The state of the console's latest sign-in to a server in a Space",
+    tag: 'Servers',
+    status: 200,
+    params: SpaceServerParams,
+    response: SignInStateSchema,
+    handler: async ({ params, deps }) => {
+      await requireSpace(deps.store, params.space);
+      await requireServer(deps.store, params.server);
+      return signInsOf(deps).state(params.space, params.server);
     },
   }),
   route({
