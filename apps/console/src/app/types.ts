@@ -112,6 +112,25 @@ export interface ServerDetail extends InstalledServer {
   /** Credentials stored for this server: in the Space, or global (`_default`). */
   secrets: ({ name: string; scope: string } | string)[];
   log: string[];
+  transport: 'stdio' | 'http' | 'sse';
+  /** HTTP servers: whether the Space holds an OAuth sign-in. */
+  oauth?: OAuthStatus;
+}
+
+/** A server's OAuth sign-in in a Space (never a token). */
+export interface OAuthStatus {
+  signedIn: boolean;
+  /** A sign-in was stored but its tokens were refused: sign in again. */
+  expired: boolean;
+  signedInAt?: number;
+  expiresAt?: number;
+  refreshable: boolean;
+}
+
+/** `GET /spaces/:space/servers/:server/sign-in`: the console's latest sign-in. */
+export interface SignInState {
+  state: 'idle' | 'waiting' | 'done' | 'failed';
+  message?: string;
 }
 
 /** A FeatureSet member's selector (the store's `Member`). */

@@ -10,6 +10,7 @@ import type {
   ServerAdded,
   ServerDefinition,
   ServerDetail,
+  SignInState,
   Space,
   TemplatedValues,
 } from '../types';
@@ -654,6 +655,90 @@ function ConfigForm(props: { space: string; server: ServerDetail }) {
 }
 
 /** One installed server: state, circuit, config, credentials, discovered features, recent stderr. */
+/** What the server detail says of a sign-in. */
+function signInText(oauth: ServerDetail['oauth']): string {
+  if (oauth === undefined || (!oauth.signedIn && !oauth.expired)) return 'Not signed in';
+  if (oauth.expired) return 'Sign-in expired: sign in again';
+  return 'Signed in';
+}
+
+/**
+ * The OAuth sign-in of an HTTP server in a Space: its state, and a button that starts a sign-in in
+ * the gateway and opens the authorization page in a new tab, then follows the sign-in until done.
+ */
+function SignIn(props: { space: string; server: string; oauth: ServerDetail['oauth'] }) {
+  const path = `/api/v1/spaces/${seg(props.space)}/servers/${seg(props.server)}/sign-in`;
+  const [progress, setProgress] = useState<SignInState | undefined>(undefined);
+  const action = useAction();
+  const waiting = progress?.state === 'waiting';
+  useEffect(() => {
+    if (!waiting) return;
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const next = await api.get<SignInState>(path);
+        if (!alive) return;
+        if (next.state === 'waiting') {
+          timer = setTimeout(() => void poll(), 1000);
+          return;
+        }
+        setProgress(next);
+        bump('servers');
+      } catch (error) {
+        if (alive) setProgress({ state: 'failed', message: (error as Error).message });
+      }
+    };
+    timer = setTimeout(() => void poll(), 1000);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [waiting, path]);
+  const start = () => {
+    // Opened now, inside the click, so no popup blocker stops it; it goes to the URL once known.
+    const tab = window.open('', '_blank');
+    if (tab !== null) tab.opener = null;
+    void action.run(async () => {
+      try {
+        const { url } = await api.post<{ url: string }>(path);
+        if (tab === null) window.open(url, '_blank', 'noopener');
+        else tab.location.href = url;
+        setProgress({ state: 'waiting' });
+      } catch (error) {
+        tab?.close();
+        throw error;
+      }
+    });
+  };
+  return (
+    <section aria-labelledby="sign-in">
+      <h2 id="sign-in">Sign-in</h2>
+      <p>
+        <span>{signInText(props.oauth)}</span>
+        {props.oauth?.signedInAt === undefined || !props.oauth.signedIn ? null : (
+          <span class="muted"> since {new Date(props.oauth.signedInAt).toLocaleString()}</span>
+        )}
+      </p>
+      <div class="actions">
+        <button type="button" disabled={action.busy} onClick={start}>
+          {props.oauth?.signedIn === true ? 'Sign in again' : 'Sign in'}
+        </button>
+      </div>
+      {progress === undefined ? null : progress.state === 'waiting' ? (
+        <p role="status">Waiting for the sign-in in the browser tab…</p>
+      ) : progress.state === 'failed' ? (
+        <p role="alert" class="error">
+          Sign-in failed: {progress.message ?? 'no reason given'}
+        </p>
+      ) : (
+        <p role="status">{progress.message ?? 'Done.'}</p>
+      )}
+      <ErrorText error={action.error} />
+    </section>
+  );
+}
+
 export function ServerDetailPage(props: { serverId: string; space: string | null }) {
   const { spaces, space } = useViewedSpace(props.space);
   const path = space === undefined ? null : `/api/v1/spaces/${seg(space.id)}/servers/${seg(props.serverId)}`;
@@ -726,6 +811,9 @@ export function ServerDetailPage(props: { serverId: string; space: string | null
               </button>
             </div>
             <ErrorText error={action.error} />
+            {s.transport === 'http' ? (
+              <SignIn key={`${space!.id}/${s.id}`} space={space!.id} server={s.id} oauth={s.oauth} />
+            ) : null}
             <ConfigForm key={`${space!.id}/${s.id}`} space={space!.id} server={s} />
             <Credentials
               space={space!.id}
