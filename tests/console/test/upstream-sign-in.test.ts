@@ -101,4 +101,43 @@ describe('the console signs in to an OAuth-protected upstream from the server pa
     });
     expect(await s.callText('hosted_whoami')).toBe('user=bob');
   });
+
+  it('cancels a running sign-in when Sign in is pressed again: only the newest one completes', async () => {
+    const held: string[] = [];
+    await browser.context.route(`${upstream.base}/authorize**`, async (route) => {
+      held.push(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>held by the test</p>' });
+    });
+    const tabs: Page[] = [];
+    for (let i = 0; i < 2; i++) {
+      const opened = browser.context.waitForEvent('page');
+      // A background tab gets no animation frames, which a click waits for.
+      await page.bringToFront();
+      // "Sign in again" while signed in; a started sign-in replaces the stored one ("Sign in").
+      await page.getByRole('button', { name: /^Sign in/ }).click();
+      const tab = await opened;
+      await tab.getByText('held by the test').waitFor();
+      tabs.push(tab);
+    }
+    await browser.context.unroute(`${upstream.base}/authorize**`);
+    expect(held).toHaveLength(2);
+
+    // The first sign-in's loopback listener is gone: the browser could not finish it.
+    const first = new URL(held[0] ?? '');
+    first.searchParams.set('login_as', 'carol');
+    const redirect = await fetch(first, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    await expect(fetch(redirect.headers.get('location') ?? '')).rejects.toThrow();
+
+    const second = new URL(held[1] ?? '');
+    second.searchParams.set('login_as', 'alice');
+    await tabs[1]?.goto(second.href);
+    await tabs[1]?.getByText('Signed in.').waitFor();
+    for (const tab of tabs) await tab.close();
+    await page.getByText('Signed in to server "hosted".').waitFor();
+    const s = session as McpSession;
+    await waitFor(async () => (await s.callText('hosted_whoami').catch(() => '')) === 'user=alice', {
+      what: 'the gateway to reconnect with the newest sign-in',
+    });
+  });
 });

@@ -41,7 +41,8 @@ export interface SignInUpstreamResult {
 }
 
 const PAGE = (text: string): string =>
-  `<!doctype html><meta charset="utf-8"><title>mcpmux</title><p>${text}</p>`;
+  // No favicon request: the listener may be closed by the time the browser would ask for one.
+  `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>mcpmux</title><p>${text}</p>`;
 
 /**
  * Signs in to an OAuth-protected upstream and stores the result in the vault for (Space, server),
