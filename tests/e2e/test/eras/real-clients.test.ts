@@ -114,6 +114,11 @@ for (const kind of ['http', 'stdio'] as const) {
     it('tells a 2025 server that asks the 2026 app for sampling or elicitation that the era is why', async () => {
       const { client } = await connectApp(kind);
       try {
+        // The previous test switched back to the personal Space; the gateway sees that through the store.
+        await waitFor(
+          async () => (await client.listTools()).tools.some((t) => t.name === 'everything_echo'),
+          { what: 'the personal Space again' },
+        );
         for (const tool of [
           'everything_trigger-sampling-request',
           'everything_trigger-elicitation-request',
