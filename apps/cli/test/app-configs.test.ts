@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   appConfigPath,
   extractSecrets,
@@ -8,7 +7,8 @@ import {
   readAppServers,
   slugFromName,
   stripJsonc,
-} from '../src/internal/app-configs.js';
+} from '@mcpmux/server/operations';
+import { describe, expect, it } from 'vitest';
 
 const launch = { command: '/usr/bin/node', args: ['/opt/mcpmux/bin.js', 'stdio', '--client', 'cursor'] };
 

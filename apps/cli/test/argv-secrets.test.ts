@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGateway } from '@mcpmux/gateway';
+import { ARGV_FROM_ENV_SCRIPT, CATALOG, findCatalogEntry } from '@mcpmux/server/operations';
 import { openSqliteSpaceStore } from '@mcpmux/space-store/sqlite';
 import { assertNoSecretInArgv, createEnvKeyProvider, resolveServerConfig } from '@mcpmux/vault';
 import { openSqliteVault } from '@mcpmux/vault/sqlite';
@@ -13,8 +14,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ARGV_FROM_ENV_SCRIPT } from '../src/internal/argv-from-env.js';
-import { CATALOG, findCatalogEntry } from '../src/internal/catalog.js';
 import { type Sandbox, workSandbox } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'argv-report.mjs');

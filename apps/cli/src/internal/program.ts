@@ -1,6 +1,6 @@
 import { McpmuxError } from '@mcpmux/core';
+import { APP_IDS } from '@mcpmux/server/operations';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { APP_IDS } from './app-configs.js';
 import * as clientCmd from './commands/client.js';
 import * as connectCmd from './commands/connect.js';
 import * as daemonCmd from './commands/daemon.js';

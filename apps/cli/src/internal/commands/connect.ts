@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
-import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-store';
 import {
   type AppId,
   accessKeyEnv,
@@ -10,15 +9,16 @@ import {
   appSignsIn,
   appSpeaksHttp,
   type ConnectTarget,
+  describeTransport,
   extractSecrets,
   type ImportedServer,
   isAppId,
   type LaunchCommand,
   planConnect,
   readAppServers,
-} from '../app-configs.js';
+} from '@mcpmux/server/operations';
+import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-store';
 import { homePath } from '../bridge/args.js';
-import { describeTransport } from '../catalog.js';
 import { readIfExists, writeWithBackup } from '../config-files.js';
 import { type Ctx, requireClient, targetSpace } from '../context.js';
 import { loadServer, loadVault } from '../deps.js';

@@ -2,9 +2,15 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isMcpmuxError, McpmuxError } from '@mcpmux/core';
+import {
+  APP_IDS,
+  appConfigPath,
+  appLabel,
+  describeTransport,
+  parseConfigObject,
+  searchCatalog,
+} from '@mcpmux/server/operations';
 import type { Command } from 'commander';
-import { APP_IDS, appConfigPath, appLabel, parseConfigObject } from '../app-configs.js';
-import { describeTransport, searchCatalog } from '../catalog.js';
 import { completionScript } from '../completion.js';
 import { readIfExists } from '../config-files.js';
 import { type Ctx, shortDate } from '../context.js';

@@ -2,13 +2,13 @@ import { McpmuxError } from '@mcpmux/core';
 import {
   commitServerAdd,
   deleteServerEverywhere,
+  describeTransport,
   oauthStatus,
   planServerAdd,
   requireServer,
   uninstallServer,
 } from '@mcpmux/server/operations';
 import type { EffectiveServer } from '@mcpmux/space-store';
-import { describeTransport } from '../catalog.js';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
 import { loadGateway, type VaultPort } from '../deps.js';
 
