@@ -64,7 +64,7 @@ export interface SessionConnector {
    * Serves one MCP 2026-07-28 exchange (no session) for `clientId` (the gateway's `fetch`). Without
    * it, such requests are answered as 2025 requests without a session (400).
    */
-  fetch?(request: Request, auth: { clientId: string }): Promise<Response>;
+  fetch?(request: Request, auth: { clientId: string }, options?: { parsedBody?: unknown }): Promise<Response>;
 }
 
 /** Serves the paths besides `/mcp`, `/health` and `/metrics` (the admin API and console). */
@@ -582,9 +582,13 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       res.on('close', () => {
         if (!res.writableFinished) gone.abort();
       });
-      const response = await fetchModern.call(options.gateway, toWebRequest(req, text, gone.signal), {
-        clientId,
-      });
+      // The body was read, limited and parsed above: the gateway does not parse it again.
+      const response = await fetchModern.call(
+        options.gateway,
+        toWebRequest(req, text, gone.signal),
+        { clientId },
+        { parsedBody: parsed },
+      );
       return sendWebResponse(res, response);
     }
 

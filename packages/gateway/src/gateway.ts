@@ -80,6 +80,12 @@ export interface GatewayOptions {
   observer?: GatewayObserver;
 }
 
+/** Options of {@link Gateway.fetch}. */
+export interface GatewayFetchOptions {
+  /** The request's JSON body when the caller has parsed it already (it is not read again). */
+  parsedBody?: unknown;
+}
+
 /** Options of {@link Gateway.connect}. */
 export interface GatewayConnectOptions {
   /**
@@ -147,7 +153,7 @@ export interface Gateway {
    * authenticated the client and checked Host/Origin.
    * @throws `UNAUTHORIZED` when the client does not exist; `FORBIDDEN` after `close`.
    */
-  fetch(request: Request, auth: { clientId: string }): Promise<Response>;
+  fetch(request: Request, auth: { clientId: string }, options?: GatewayFetchOptions): Promise<Response>;
   /** Upstream states, sessions and reports. */
   status(): GatewayStatus;
   /**
@@ -428,9 +434,9 @@ class GatewayCore implements Gateway {
     };
   }
 
-  fetch(request: Request, auth: { clientId: string }): Promise<Response> {
+  fetch(request: Request, auth: { clientId: string }, options: GatewayFetchOptions = {}): Promise<Response> {
     if (this.closed) return Promise.reject(new McpmuxError('FORBIDDEN', 'The gateway is closed.'));
-    return this.ensureReady().then(() => this.modernHttp.fetch(request, auth.clientId));
+    return this.ensureReady().then(() => this.modernHttp.fetch(request, auth.clientId, options.parsedBody));
   }
 
   async restartUpstream(spaceId: string, serverId: string): Promise<void> {

@@ -4,6 +4,7 @@ export {
   type Gateway,
   type GatewayBackoffOptions,
   type GatewayConnectOptions,
+  type GatewayFetchOptions,
   type GatewayOptions,
   type GatewayReport,
   type GatewaySession,

@@ -81,12 +81,14 @@ export class ModernHttp {
    * progress and `subscriptions/listen`).
    * @throws `UNAUTHORIZED` when the client does not exist.
    */
-  async fetch(request: Request, clientId: string): Promise<Response> {
-    let body: unknown;
-    try {
-      body = await request.clone().json();
-    } catch {
-      body = undefined; // the handler answers what is not JSON
+  async fetch(request: Request, clientId: string, parsedBody?: unknown): Promise<Response> {
+    let body: unknown = parsedBody;
+    if (body === undefined) {
+      try {
+        body = await request.clone().json();
+      } catch {
+        body = undefined; // the handler answers what is not JSON
+      }
     }
     const invalid = invalidParamsAnswer(body, 'modern');
     if (invalid !== undefined) return jsonResponse(200, invalid);
