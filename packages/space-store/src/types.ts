@@ -429,6 +429,13 @@ export const ClientSchema = z.object({
   mode: ClientModeSchema,
   /** Set exactly when `mode` is `pinned`. */
   pinnedSpaceId: SlugSchema.optional(),
+  /**
+   * Lean mode (DESIGN §14): the client's `tools/list` shows the gateway's search, describe and call
+   * meta-tools plus {@link pinnedTools} instead of every tool it may use. Default `false`.
+   */
+  lean: z.boolean(),
+  /** Exposed tool names (`<alias>_<tool>`) a lean client still sees listed directly; at most 100. */
+  pinnedTools: z.array(z.string()),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -448,6 +455,10 @@ export const ClientInputSchema = z.object({
   name: text(200).min(1, 'must not be empty').optional(),
   mode: ClientModeSchema.optional(),
   pinnedSpaceId: SlugSchema.optional(),
+  /** Lean mode (see {@link ClientSchema}). */
+  lean: z.boolean().optional(),
+  /** Tools a lean client still sees listed (exposed names, at most 100, each 1-128 characters). */
+  pinnedTools: z.array(text(128).min(1, 'must not be empty')).max(100, 'at most 100 pinned tools').optional(),
   keyExpiresAt: z.date().optional(),
 });
 /** See {@link ClientInputSchema}. */
@@ -465,6 +476,10 @@ export const ClientPatchSchema = z.object({
   name: text(200).min(1, 'must not be empty').optional(),
   mode: ClientModeSchema.optional(),
   pinnedSpaceId: SlugSchema.optional(),
+  /** Lean mode (see {@link ClientSchema}). */
+  lean: z.boolean().optional(),
+  /** Tools a lean client still sees listed (exposed names, at most 100, each 1-128 characters). */
+  pinnedTools: z.array(text(128).min(1, 'must not be empty')).max(100, 'at most 100 pinned tools').optional(),
 });
 /** See {@link ClientPatchSchema}. */
 export type ClientPatch = z.input<typeof ClientPatchSchema>;

@@ -874,6 +874,26 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
         expect(keys.filter((k) => k.revokedAt !== undefined)).toHaveLength(2);
       });
 
+      it('keeps lean mode and pinned tools, and changes them only when a patch names them', async () => {
+        const { client } = await store.createClient({ id: 'cursor' });
+        expect(client).toMatchObject({ lean: false, pinnedTools: [] });
+        const lean = await store.updateClient('cursor', {
+          lean: true,
+          pinnedTools: ['gh_search', 'gh_search'],
+        });
+        expect(lean).toMatchObject({ lean: true, pinnedTools: ['gh_search'] });
+        const renamed = await store.updateClient('cursor', { name: 'Cursor' });
+        expect(renamed).toMatchObject({ lean: true, pinnedTools: ['gh_search'] });
+        expect(await store.getClient('cursor')).toMatchObject({ lean: true, pinnedTools: ['gh_search'] });
+        await expectError(
+          () => store.updateClient('cursor', { pinnedTools: [''] }),
+          'INVALID_INPUT',
+          /pinnedTools/,
+        );
+        const created = await store.createClient({ id: 'claude', lean: true, pinnedTools: ['a_b'] });
+        expect(created.client).toMatchObject({ lean: true, pinnedTools: ['a_b'] });
+      });
+
       it('pins a client to a Space and switches it back to follow-active', async () => {
         const { client } = await store.createClient({ id: 'claude', pinnedSpaceId: 'work' });
         expect(client).toMatchObject({ mode: 'pinned', pinnedSpaceId: 'work' });

@@ -93,6 +93,9 @@ export const clients = sqliteTable('clients', {
   name: text('name').notNull(),
   mode: text('mode').$type<'follow-active' | 'pinned'>().notNull(),
   pinnedSpaceId: text('pinned_space_id').references(() => spaces.id, { onDelete: 'restrict' }),
+  lean: integer('lean', { mode: 'boolean' }).notNull().default(false),
+  /** JSON array of exposed tool names. */
+  pinnedTools: text('pinned_tools').notNull().default('[]'),
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
 });

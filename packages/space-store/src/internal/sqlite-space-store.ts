@@ -1239,6 +1239,8 @@ export class SqliteSpaceStore implements SpaceStore {
       name: row.name,
       mode: row.mode,
       ...opt('pinnedSpaceId', row.pinnedSpaceId),
+      lean: row.lean,
+      pinnedTools: JSON.parse(row.pinnedTools) as string[],
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
@@ -1286,6 +1288,8 @@ export class SqliteSpaceStore implements SpaceStore {
           name: v.name ?? v.id,
           mode,
           pinnedSpaceId: v.pinnedSpaceId ?? null,
+          lean: v.lean ?? false,
+          pinnedTools: JSON.stringify([...new Set(v.pinnedTools ?? [])]),
           createdAt: now,
           updatedAt: now,
         })
@@ -1328,7 +1332,16 @@ export class SqliteSpaceStore implements SpaceStore {
       }
       this.db
         .update(t.clients)
-        .set({ ...opt('name', p.name), mode, pinnedSpaceId: pinned, updatedAt: new Date(this.nowMs()) })
+        .set({
+          ...opt('name', p.name),
+          ...opt('lean', p.lean),
+          ...(p.pinnedTools === undefined
+            ? {}
+            : { pinnedTools: JSON.stringify([...new Set(p.pinnedTools)]) }),
+          mode,
+          pinnedSpaceId: pinned,
+          updatedAt: new Date(this.nowMs()),
+        })
         .where(eq(t.clients.id, cid))
         .run();
       this.change('client');
