@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { SqliteDatabase } from './internal/sqlite-database.js';
 import { SqliteSpaceStore, type SqliteSpaceStoreOptions } from './internal/sqlite-space-store.js';
 
-export { SqliteSpaceStore, type SqliteSpaceStoreOptions };
+export { SqliteDatabase, SqliteSpaceStore, type SqliteSpaceStoreOptions };
 
 /** The table in which the store records the migrations it applied (its own, not drizzle's default). */
 export const MIGRATIONS_TABLE = '__mcpmux_space_store_migrations';
@@ -14,6 +15,43 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 /** Where a SQLite store lives: a file path (or `:memory:`), or an open better-sqlite3 connection. */
 export type SqliteSpaceStoreSource = { path: string } | { database: Database.Database };
+
+/**
+ * Opens a SQLite file (or `:memory:`) as a {@link SqliteDatabase}, the `SqlDatabase` the store and
+ * the vault share: WAL mode, `synchronous=FULL`, `foreign_keys=ON` and `busy_timeout`. Applies no
+ * migrations (the store and the vault each apply their own).
+ *
+ * @param source - `{ path }` (created if missing) or `{ database }` (an open connection; not closed by `close()`).
+ * @param options.busyTimeoutMs - how long a statement waits for another process's lock; default 5000.
+ * @example
+ * ```ts
+ * const db = openSqliteDatabase({ path: '/home/me/.mcpmux/mcpmux.db' });
+ * const n = await db.read((c) => c.get<{ n: number }>('SELECT count(*) AS n FROM spaces'));
+ * ```
+ */
+export function openSqliteDatabase(
+  source: SqliteSpaceStoreSource,
+  options: { busyTimeoutMs?: number } = {},
+): SqliteDatabase {
+  const owns = 'path' in source;
+  const database = 'path' in source ? new Database(source.path) : source.database;
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  try {
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Switching a new file to WAL takes an exclusive lock without consulting the busy handler, so
+    // two processes opening a fresh database at once can see SQLITE_BUSY here: retry until the timeout.
+    retrySync(() => database.pragma('journal_mode = WAL'), {
+      timeoutMs: busyTimeoutMs,
+      retryIf: isSqliteBusy,
+    });
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+  } catch (e) {
+    if (owns) database.close();
+    throw e;
+  }
+  return new SqliteDatabase(database, owns);
+}
 
 /**
  * Applies the package's pending migrations to `database` in one `BEGIN IMMEDIATE` transaction
