@@ -188,3 +188,37 @@ describe('mcpmux serve logging', () => {
     expect(r.stderr).toContain('trace, debug, info, warn, error');
   });
 });
+
+describe('mcpmux serve on a busy port', () => {
+  it('names the running gateway (URL, pid, home) and what to do, in one line without a stack', async () => {
+    const other = sandbox();
+    try {
+      await other.ok(['init']);
+      const first = await serve(sb, []);
+      try {
+        const url = first.url ?? '';
+        const port = new URL(url).port;
+        // The same home: one gateway per home.
+        const again = await sb.cli(['serve', '--port', port]);
+        expect(again.code).not.toBe(0);
+        expect(again.stderr).toContain(
+          `a gateway is already running for this home (pid ${process.pid}, ${url})`,
+        );
+        expect(again.stderr).toContain('`mcpmux stop`');
+        // Another home on the same port: the holder is named, with its home.
+        const taken = await other.cli(['serve', '--port', port]);
+        expect(taken.code).not.toBe(0);
+        const lines = taken.stderr.split('\n').filter((l) => l.startsWith('error:'));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(`already running at ${url} (pid ${process.pid}, home ${sb.home})`);
+        expect(lines[0]).toContain('--port');
+        expect(lines[0]).toContain(`\`mcpmux stop --home ${sb.home}\``);
+        expect(taken.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+      } finally {
+        await first.stop();
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+});

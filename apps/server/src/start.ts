@@ -32,6 +32,7 @@ import {
 import { gatewayEnv } from './internal/env.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
 import { combineObservers } from './internal/observers.js';
+import { findPortHolder } from './internal/port-holder.js';
 import { createSocketServer, type SocketServer } from './internal/socket-server.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { createGatewayMetrics, createSessionTally } from './metrics.js';
@@ -200,10 +201,25 @@ async function portInUse(home: string, host: string, port: number, cause: unknow
     );
   }
   if (await isMcpmuxAt(url)) {
+    // Another home's gateway: name its process and, when /proc says, its home (never this one's).
+    const holder = await findPortHolder(port).catch(() => undefined);
+    const own = gatewaySocketPath(home);
+    const homes = (holder?.gatewayHomes ?? []).filter((h) => gatewaySocketPath(h) !== own);
+    const other = homes.length === 1 ? homes[0] : undefined;
+    const who =
+      holder === undefined ? '' : ` (pid ${holder.pid}${other === undefined ? '' : `, home ${other}`})`;
     return new McpmuxError(
       'CONFLICT',
-      `a gateway of another mcpmux home is already running at ${url}; use --port, or stop it with \`mcpmux stop --home THAT_HOME\`.`,
-      { data: { ...data, url }, cause },
+      `a gateway of another mcpmux home is already running at ${url}${who}; use --port, or stop it with \`mcpmux stop --home ${other ?? 'THAT_HOME'}\`.`,
+      {
+        data: {
+          ...data,
+          url,
+          ...(holder === undefined ? {} : { pid: holder.pid }),
+          ...(other === undefined ? {} : { home: other }),
+        },
+        cause,
+      },
     );
   }
   return new McpmuxError(

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -295,8 +295,9 @@ describe('gateway start and stop', () => {
       const err = await startTestServer(t, { port: first.port }).catch((e: unknown) => e);
       expect(isMcpmuxError(err, 'CONFLICT')).toBe(true);
       expect((err as Error).message).toBe(
-        `a gateway of another mcpmux home is already running at ${first.url}; use --port, or stop it with \`mcpmux stop --home THAT_HOME\`.`,
+        `a gateway of another mcpmux home is already running at ${first.url} (pid ${process.pid}, home ${resolve(other.home)}); use --port, or stop it with \`mcpmux stop --home ${resolve(other.home)}\`.`,
       );
+      expect((err as Error).message).not.toMatch(/EADDRINUSE|\n\s+at /);
       // The failed start left nothing behind: the next one works.
       expect(existsSync(join(t.home, 'gateway.json'))).toBe(false);
       expect(existsSync(join(t.home, 'gateway.sock'))).toBe(false);
