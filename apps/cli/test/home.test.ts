@@ -33,6 +33,54 @@ describe('status', () => {
     expect(human.stdout).toMatch(/Gateway/);
   });
 
+  it('shows what it can, then a malformed or wrong MCPMUX_MASTER_KEY as one line saying to fix or unset it', async () => {
+    await sb.ok(['init']);
+    await sb.ok(['space', 'create', 'work']);
+    const good = sb.env.MCPMUX_MASTER_KEY;
+    const unlocked = await sb.cli(['status']);
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toMatch(
+      /Vault\s+unlocks \(key from the environment variable MCPMUX_MASTER_KEY\)/,
+    );
+
+    sb.env.MCPMUX_MASTER_KEY = 'not-a-key-4242';
+    const malformed = await sb.cli(['status']);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stdout).toMatch(/Home\s+/);
+    expect(malformed.stdout).toMatch(/Active Space\s+personal \(of 2: personal, work\)/);
+    expect(malformed.stdout).toMatch(/Gateway\s+not running/);
+    expect(malformed.stdout).toMatch(/Vault\s+locked/);
+    const lines = malformed.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: .*MCPMUX_MASTER_KEY is set but malformed/);
+    expect(lines[0]).toContain('unset MCPMUX_MASTER_KEY');
+    expect(lines[0]).not.toMatch(/restore/i);
+    expect(malformed.stderr).not.toContain('not-a-key-4242');
+    const json = await sb.cli(['status', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      activeSpace: 'personal',
+      spaces: ['personal', 'work'],
+      vault: { unlocked: false },
+    });
+
+    // Well-formed but not the vault's key: the variable is named, and the fix is in it.
+    sb.env.MCPMUX_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+    const wrong = await sb.cli(['status']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/Active Space\s+personal/);
+    expect(wrong.stderr).toMatch(
+      /^error: The master key from the environment variable MCPMUX_MASTER_KEY does not unlock this vault/,
+    );
+    expect(wrong.stderr).toContain('unset MCPMUX_MASTER_KEY');
+    // Other vault commands fail closed with the same advice.
+    const list = await sb.cli(['secret', 'list']);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain('unset MCPMUX_MASTER_KEY');
+    sb.env.MCPMUX_MASTER_KEY = good;
+    expect((await sb.cli(['secret', 'list'])).code).toBe(0);
+  });
+
   it('asks for init when there is no home', async () => {
     const r = await sb.cli(['status']);
     expect(r.code).toBe(1);

@@ -161,6 +161,38 @@ describe('selectKeyProvider', () => {
     expect(readFileSync(join(home, 'keys', 'master.key'), 'utf8')).toHaveLength(44);
   });
 
+  it('refuses a malformed MCPMUX_MASTER_KEY before any vault is read, saying to fix or unset the variable', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'keys'), { mode: 0o700 });
+    writeFileSync(join(home, 'keys', 'master.key'), randomKeyText(), { mode: 0o600 });
+    const bad = 'not-a-key-4242';
+    for (const prefer of [undefined, 'env'] as const) {
+      const err = await thrown(() =>
+        selectKeyProvider({ env: { MCPMUX_MASTER_KEY: bad }, home, keychain, ...(prefer ? { prefer } : {}) }),
+      );
+      expect(err.code).toBe('VAULT_LOCKED');
+      expect(err.message).toMatch(/MCPMUX_MASTER_KEY is set but malformed/);
+      expect(err.message).toMatch(/fix it/i);
+      expect(err.message).toContain('unset MCPMUX_MASTER_KEY');
+      expect(err.message).not.toMatch(/restore/i);
+      expect(`${err.message} ${JSON.stringify(err)}`).not.toContain(bad);
+    }
+    // The key file is untouched; without the variable the vault's own key is used.
+    expect((await selectKeyProvider({ env: {}, home, keychain })).kind).toBe('keyfile');
+  });
+
+  it('names the variable as the source of a key that does not unlock the vault', async () => {
+    const home = tempDir();
+    const path = join(home, 'mcpmux.db');
+    await (
+      await openSqliteVault({ path, keyProvider: createKeyFileKeyProvider(join(home, 'keys', 'k')) })
+    ).close();
+    const provider = await selectKeyProvider({ env: { MCPMUX_MASTER_KEY: randomKeyText() }, home, keychain });
+    expect(provider.describe()).toContain('MCPMUX_MASTER_KEY');
+    const err = await expectLocked(path, provider);
+    expect(err.message).toContain('MCPMUX_MASTER_KEY');
+  });
+
   it('warns through the given logger when it falls back to the key file', async () => {
     const home = tempDir();
     const logger = captureLogger();

@@ -26,17 +26,35 @@ export const DEFAULT_SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
 type Random = (n: number) => Uint8Array;
 const defaultRandom: Random = (n) => randomBytes(n);
 
-function decodeKey(text: string, source: string): Buffer {
+/** True when `text` (trimmed) is base64 of exactly 32 bytes, the only shape a master key has. */
+function isKeyText(text: string): boolean {
   const trimmed = text.trim();
-  const key = Buffer.from(trimmed, 'base64');
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed) || key.length !== KEY_LENGTH) {
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed) && Buffer.from(trimmed, 'base64').length === KEY_LENGTH;
+}
+
+function decodeKey(text: string, source: string): Buffer {
+  if (!isKeyText(text)) {
     throw new McpmuxError(
       'VAULT_LOCKED',
       `The master key from ${source} is not base64 of 32 bytes; nothing was decrypted.`,
       { data: { source } },
     );
   }
-  return key;
+  return Buffer.from(text.trim(), 'base64');
+}
+
+/**
+ * The error for a master-key variable that is set but malformed. The variable overrides every other
+ * key source, so the fix is in the variable itself: correct it or unset it. Never contains the value.
+ */
+function malformedVariable(name: string): McpmuxError {
+  return new McpmuxError(
+    'VAULT_LOCKED',
+    `The environment variable ${name} is set but malformed: it is not base64 of 32 bytes, so nothing was decrypted. ` +
+      `Fix it (the key the vault was created with; a new one is made by \`openssl rand -base64 32\`), ` +
+      `or unset it (\`unset ${name}\`) to use the OS keychain or the key file.`,
+    { data: { source: `env:${name}`, reason: 'malformed', field: name } },
+  );
 }
 
 /**
@@ -47,7 +65,8 @@ function decodeKey(text: string, source: string): Buffer {
  * @param value - The variable's value, or `undefined` when unset.
  * @param name - The variable's name for messages; default `MCPMUX_MASTER_KEY`.
  * @returns A provider whose `getMasterKey` throws `VAULT_LOCKED` if the value is missing or is not
- *   base64 of 32 bytes (the message never contains the value).
+ *   base64 of 32 bytes (the message names the variable, says to fix or unset it, and never contains
+ *   the value). Its `describe()` names the variable.
  * @example
  * ```ts
  * const provider = createEnvKeyProvider(process.env.MCPMUX_MASTER_KEY);
@@ -64,7 +83,8 @@ export function createEnvKeyProvider(value: string | undefined, name: string = M
           data: { source: `env:${name}` },
         });
       }
-      return decodeKey(value, source);
+      if (!isKeyText(value)) throw malformedVariable(name);
+      return Buffer.from(value.trim(), 'base64');
     },
     describe: () => source,
   };
@@ -385,7 +405,8 @@ export interface SelectKeyProviderOptions {
  * Chooses the master-key provider. The documented order:
  *
  * 1. `prefer`, when given (fails if that kind cannot be used);
- * 2. `MCPMUX_MASTER_KEY` in `env` (a malformed value fails closed; it does not fall through);
+ * 2. `MCPMUX_MASTER_KEY` in `env` (a malformed value fails closed here, with `VAULT_LOCKED` saying to
+ *    fix or unset the variable; it does not fall through);
  * 3. the OS keychain, when it is reachable and already holds the mcpmux key;
  * 4. the passphrase, when given;
  * 5. the key file `<home>/keys/master.key`, when it already exists;
@@ -397,7 +418,9 @@ export interface SelectKeyProviderOptions {
  * the key against its key-check record and fails with `VAULT_LOCKED` when it is wrong or missing.
  *
  * @param options - See {@link SelectKeyProviderOptions}.
- * @throws `INVALID_INPUT` when `prefer` names a provider without its input (no passphrase, no variable).
+ * @throws `INVALID_INPUT` when `prefer` names a provider without its input (no passphrase, no variable);
+ *   `VAULT_LOCKED` (data `reason: 'malformed'`) when `MCPMUX_MASTER_KEY` is set but is not base64 of
+ *   32 bytes (the message says to fix or unset it and never contains the value).
  * @example
  * ```ts
  * const keyProvider = await selectKeyProvider({ env: process.env, home, logger: console });
@@ -425,6 +448,7 @@ export async function selectKeyProvider(options: SelectKeyProviderOptions): Prom
           data: { field: MASTER_KEY_ENV },
         });
       }
+      if (!isKeyText(envValue)) throw malformedVariable(MASTER_KEY_ENV);
       return createEnvKeyProvider(envValue);
     case 'passphrase':
       if (options.passphrase === undefined) {
@@ -438,7 +462,12 @@ export async function selectKeyProvider(options: SelectKeyProviderOptions): Prom
     case undefined:
       break;
   }
-  if (envValue !== undefined && envValue !== '') return createEnvKeyProvider(envValue);
+  if (envValue !== undefined && envValue !== '') {
+    // Checked here, before any vault is read: the vault would add where ITS key lives, which is not
+    // the fix when the variable itself is broken.
+    if (!isKeyText(envValue)) throw malformedVariable(MASTER_KEY_ENV);
+    return createEnvKeyProvider(envValue);
+  }
   const state = await probeKeychain(service, account);
   if (state === 'present') return keychain();
   if (options.passphrase !== undefined) return passphrase(options.passphrase);

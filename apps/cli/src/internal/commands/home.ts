@@ -10,6 +10,7 @@ import {
   parseConfigObject,
   searchCatalog,
 } from '@mcpmux/server/operations';
+import type { OpenSqliteVaultOptions } from '@mcpmux/vault/sqlite';
 import type { Command } from 'commander';
 import { completionScript } from '../completion.js';
 import { readIfExists } from '../config-files.js';
@@ -117,7 +118,8 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
 
 /**
  * `status`: home, active Space, servers, clients, and the home's gateway (from `gateway.json` and
- * `/health`). Reads the store only, so it works when the vault cannot be unlocked.
+ * `/health`), all read without the vault key; then whether the vault unlocks with this shell's key
+ * source. A locked vault is printed last as one `error:` line on stderr, exit code 1.
  */
 export async function status(ctx: Ctx): Promise<number> {
   const { DATABASE_FILE } = await loadServer();
@@ -148,10 +150,17 @@ export async function status(ctx: Ctx): Promise<number> {
         servers: effective.map((e) => e.serverId),
         definedServers: defs.length,
       };
-    } finally {
+    } catch (e) {
       await store.close();
+      throw e;
     }
   })();
+  let vault: VaultState;
+  try {
+    vault = await checkVault(ctx, store.database);
+  } finally {
+    await store.close();
+  }
   // DESIGN §7: `gateway` is exactly { running, url, pid, version } | null; the rest stands beside it.
   const data = {
     home: ctx.home,
@@ -165,6 +174,7 @@ export async function status(ctx: Ctx): Promise<number> {
     servers,
     definedServers,
     clients,
+    vault,
     ...(gateway === null
       ? {}
       : {
@@ -177,7 +187,7 @@ export async function status(ctx: Ctx): Promise<number> {
   };
   if (ctx.json) {
     ctx.out.data(data);
-    return 0;
+    return vault.unlocked ? 0 : 1;
   }
   const o = ctx.out;
   const rows: [string, string][] = [
@@ -219,8 +229,39 @@ export async function status(ctx: Ctx): Promise<number> {
       ]);
     }
   }
+  rows.push(['Vault', vault.unlocked ? `unlocks (key from ${vault.keySource})` : o.color.red('locked')]);
   for (const [k, v] of rows) o.line(`${o.color.bold(k.padEnd(13))}${v}`.trimEnd());
+  if (!vault.unlocked) {
+    o.note(`error: ${vault.error}`);
+    return 1;
+  }
   return 0;
+}
+
+/** Whether this shell's key source unlocks the home's vault (what every vault command needs). */
+type VaultState = { unlocked: true; keySource: string } | { unlocked: false; error: string };
+
+/**
+ * Opens the home's vault on the store's connection with the key provider this environment selects
+ * (as `openHome` does, without a logger) and closes it again. Never throws: a failure is the
+ * one-line error that a vault command would print.
+ */
+async function checkVault(
+  ctx: Ctx,
+  database: Extract<OpenSqliteVaultOptions, { database: unknown }>['database'],
+): Promise<VaultState> {
+  try {
+    const [{ selectKeyProvider }, { openSqliteVault }] = await Promise.all([
+      loadVault(),
+      import('@mcpmux/vault/sqlite'),
+    ]);
+    const keyProvider = await selectKeyProvider({ env: ctx.io.env, home: ctx.home });
+    const vault = await openSqliteVault({ database, keyProvider });
+    await vault.close();
+    return { unlocked: true, keySource: keyProvider.describe() };
+  } catch (e) {
+    return { unlocked: false, error: errorLine(e, ctx.io.env).slice('error: '.length) };
+  }
 }
 
 interface Check {
@@ -282,8 +323,10 @@ export async function doctor(ctx: Ctx): Promise<number> {
     add({
       check: 'vault',
       status: 'fail',
-      message: errorLine(e).slice(7),
-      fix: 'set MCPMUX_MASTER_KEY or unlock the OS keychain',
+      message: errorLine(e, ctx.io.env).slice(7),
+      fix: ctx.io.env.MCPMUX_MASTER_KEY
+        ? 'fix or unset MCPMUX_MASTER_KEY'
+        : 'set MCPMUX_MASTER_KEY or unlock the OS keychain',
     });
   }
   if (!checks.some((c) => c.check === 'home' && c.status === 'fail')) {
@@ -346,7 +389,7 @@ export async function doctor(ctx: Ctx): Promise<number> {
       add({
         check: 'store',
         status: 'fail',
-        message: errorLine(e).slice(7),
+        message: errorLine(e, ctx.io.env).slice(7),
         fix: isMcpmuxError(e, 'VAULT_LOCKED') ? 'check the vault key provider' : 'see the message',
       });
     }
@@ -375,7 +418,7 @@ export async function doctor(ctx: Ctx): Promise<number> {
       add({
         check: `app ${app}`,
         status: 'fail',
-        message: errorLine(e).slice(7),
+        message: errorLine(e, ctx.io.env).slice(7),
         fix: `fix or move ${path}`,
       });
     }
