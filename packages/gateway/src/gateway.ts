@@ -110,7 +110,7 @@ export interface GatewaySession {
 /** A problem the gateway reports without failing (resource clash, ignored prefix opt-out, failed upstream). */
 export interface GatewayReport {
   spaceId: string;
-  kind: 'resource-clash' | 'prefix-ignored' | 'upstream-failed';
+  kind: 'resource-clash' | 'prefix-ignored' | 'meta-tool-clash' | 'upstream-failed';
   message: string;
 }
 

@@ -9,6 +9,7 @@ import {
   type Tool,
   UriTemplate,
 } from '@modelcontextprotocol/server';
+import type { LeanListing } from './lean/meta-tools.js';
 import { exposedName } from './naming.js';
 import type { UpstreamCatalog } from './upstream/types.js';
 
@@ -47,12 +48,14 @@ export interface View {
   /** Servers with at least one feature this client may use (log messages go only to these). */
   readonly visibleServers: Set<string>;
   readonly fingerprints: ViewFingerprints;
+  /** Set when the client is in lean mode: what its `tools/list` shows instead of {@link tools}. */
+  readonly lean?: LeanListing;
 }
 
 /** Space-level naming problems found while building views (resource clashes, ignored prefix opt-outs). */
 export interface SpaceReport {
   spaceId: string;
-  kind: 'resource-clash' | 'prefix-ignored';
+  kind: 'resource-clash' | 'prefix-ignored' | 'meta-tool-clash';
   message: string;
 }
 
@@ -76,7 +79,8 @@ export function orderServers(servers: readonly EffectiveServer[]): EffectiveServ
   });
 }
 
-function fingerprint(items: readonly unknown[]): string {
+/** A stable digest of a list as served (compared to decide on list_changed). */
+export function fingerprint(items: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(items)).digest('base64url');
 }
 

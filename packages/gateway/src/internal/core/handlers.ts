@@ -5,6 +5,7 @@
  */
 import type { LoggingLevel, Server, ServerContext } from '@modelcontextprotocol/server';
 import { toRpcError, unknownError } from '../errors.js';
+import { callMetaTool, listedTools, META_TOOL_NAMES } from '../lean/meta-tools.js';
 import { severity } from '../session.js';
 import { startRequestSpan } from '../tracing.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
@@ -29,7 +30,7 @@ export interface ListSpec {
 
 /** The four lists, in the order they are registered. */
 export const LISTS: readonly ListSpec[] = [
-  { method: 'tools/list', key: 'tools', items: (v) => v.tools },
+  { method: 'tools/list', key: 'tools', items: listedTools },
   { method: 'prompts/list', key: 'prompts', items: (v) => v.prompts },
   { method: 'resources/list', key: 'resources', items: (v) => v.resources },
   { method: 'resources/templates/list', key: 'resourceTemplates', items: (v) => v.templates },
@@ -77,6 +78,13 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
 
     async callTool(caller: Caller, params: Params<{ name: string }>, extra: HandlerExtra) {
       const view = await caller.view();
+      // Lean mode: search and describe are answered from the view; mcpmux_call_tool unwraps to the
+      // direct call below (same allow check, audit, routing, errors, progress and cancellation).
+      if (view.lean !== undefined && META_TOOL_NAMES.has(params.name)) {
+        return callMetaTool(view, params, (inner) =>
+          calls.audited(caller, TOOL_CALL, inner.name, view.toolRoutes.get(inner.name), inner, extra),
+        );
+      }
       return calls.audited(caller, TOOL_CALL, params.name, view.toolRoutes.get(params.name), params, extra);
     },
 

@@ -7,6 +7,7 @@
 import type { SpaceStore } from '@mcpmux/space-store';
 import { messageOf } from '../errors.js';
 import { parseViewKey, type ViewKey, viewKey } from '../keys.js';
+import { metaToolClashes, withLean } from '../lean/meta-tools.js';
 import type { GatewayLogger } from '../logger.js';
 import { buildView, spaceNaming, type View } from '../view.js';
 import type { ViewHolder, ViewPurpose } from './caller.js';
@@ -140,8 +141,8 @@ export class ViewRegistry {
     const ctx = await store.loadPolicyContext(clientId, spaceId);
     const catalogs = spaces.catalogsOf(spaceId, servers);
     const naming = spaceNaming(spaceId, servers, catalogs);
-    spaces.noteReports(spaceId, naming.reports);
-    return buildView(
+    spaces.noteReports(spaceId, [...naming.reports, ...metaToolClashes(spaceId, naming, catalogs)]);
+    const view = buildView(
       {
         clientId,
         spaceId,
@@ -152,6 +153,7 @@ export class ViewRegistry {
       },
       naming,
     );
+    return withLean(view, ctx?.client);
   }
 
   private scheduleRefresh(): void {

@@ -1,0 +1,56 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import { describe, expect, it } from 'vitest';
+import { buildToolSearchIndex, oneLine, searchIndexOf, splitWords, stem } from './search-index.js';
+
+const tool = (name: string, description: string, properties: Record<string, unknown> = {}): Tool => ({
+  name,
+  description,
+  inputSchema: { type: 'object', properties } as Tool['inputSchema'],
+});
+
+describe('tool search index', () => {
+  it('splits snake, camel and kebab names into words', () => {
+    expect(splitWords('github_createPullRequest')).toEqual(['github', 'create', 'Pull', 'Request']);
+    expect(splitWords('fs_read-text-file')).toEqual(['fs', 'read', 'text', 'file']);
+    expect(splitWords('HTTPServer_getURLs')).toEqual(['HTTP', 'Server', 'get', 'URLs']);
+  });
+
+  it('stems plural and verb endings so both forms meet', () => {
+    expect(stem('files')).toBe('file');
+    expect(stem('issues')).toBe('issue');
+    expect(stem('repositories')).toBe('repository');
+    expect(stem('running')).toBe('run');
+    expect(stem('branches')).toBe('branch');
+    expect(stem('status')).toBe('status');
+  });
+
+  it('keeps the first sentence of a description, at most 160 characters', () => {
+    expect(oneLine('Read a file.  Use with care.')).toBe('Read a file.');
+    expect(oneLine('Version 1.2 of the tool does it')).toBe('Version 1.2 of the tool does it');
+    const long = oneLine(`${'word '.repeat(60)}end.`);
+    expect(long.length).toBeLessThanOrEqual(160);
+    expect(long.endsWith('…')).toBe(true);
+    expect(oneLine(undefined)).toBe('');
+  });
+
+  it('ranks name words above a passing mention, and finds tools by parameter names', () => {
+    const index = buildToolSearchIndex([
+      tool('notes_append', 'Adds text. Unlike creating an issue, this never notifies anyone.'),
+      tool('github_create_issue', 'Open a new issue in a repository.'),
+      tool('fs_move_file', 'Rename or move a file.', {
+        destination: { type: 'string', description: 'Target path' },
+      }),
+    ]);
+    expect(index.search('create issue', 3)[0]?.name).toBe('github_create_issue');
+    expect(index.search('creating issues', 3)[0]?.name).toBe('github_create_issue');
+    expect(index.search('destination path', 3)[0]?.name).toBe('fs_move_file');
+    expect(index.search('zzz', 3)).toEqual([]);
+    expect(index.search('file', 1)).toHaveLength(1);
+  });
+
+  it('memoizes one index per view object', () => {
+    const view = { tools: [tool('a_b', 'c')] };
+    expect(searchIndexOf(view)).toBe(searchIndexOf(view));
+    expect(searchIndexOf({ tools: view.tools })).not.toBe(searchIndexOf(view));
+  });
+});
