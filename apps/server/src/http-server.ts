@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { McpmuxError } from '@mcpmux/core';
@@ -22,6 +21,8 @@ import {
 } from './internal/http-util.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, tooDeepMessage } from './internal/json-depth.js';
 import { metricsAccess } from './internal/metrics-access.js';
+import { namesPublicHost, type PublicUrl, parsePublicUrl } from './internal/public-url.js';
+import { parseReplicaId, REPLICA_HEADER, replicaSessionIds } from './internal/replica.js';
 import { Exchange, SessionTransport } from './internal/session-transport.js';
 import { claimsModernEra, sendWebResponse, toWebRequest } from './internal/web-exchange.js';
 import type { AuthFailureReason } from './metrics.js';
@@ -106,8 +107,24 @@ export interface McpHttpServerOptions {
   port?: number;
   /** Requests without an Authorization header act as this client. Loopback binds only. Default none. */
   anonymousClientId?: string;
-  /** Required to bind a non-loopback address (a warning is logged). Default `false`. */
+  /** Required to bind a non-loopback address (a warning is logged) unless `publicUrl` is set. Default `false`. */
   allowNonLoopback?: boolean;
+  /**
+   * The URL clients reach the gateway at through a load balancer or TLS proxy
+   * (`https://mcp.example.com`, an origin without a path). Requests whose `Host` names its host are
+   * accepted (besides the loopback names on a loopback bind), its origin joins the allowed Origins,
+   * and binding a non-loopback address needs no `allowNonLoopback`. Requests that arrive under the
+   * public host are treated as remote: `/health` needs a key and `/metrics` answers 403, even on a
+   * loopback bind. An anonymous client is refused with it. Default none.
+   */
+  publicUrl?: string;
+  /**
+   * This replica's id (`[a-z0-9]{1,16}`) in team mode (DESIGN §12): session ids it issues start
+   * with `<id>.` so that the load balancer can route a session to the replica that holds it, and
+   * every response names it in the `Mcpmux-Replica` header (and `/health` in `replica`). Default
+   * none (ids without a prefix, no header).
+   */
+  replicaId?: string;
   /**
    * Origins (`scheme://host[:port]`) allowed besides the loopback ones (which are allowed on loopback
    * binds). A request with any other Origin, or `Origin: null`, gets 403. Default none.
@@ -159,7 +176,7 @@ export interface McpHttpServerOptions {
   drainMs?: number;
   /** Milliseconds clock. Default `Date.now`. */
   now?: () => number;
-  /** Session id generator. Default: 16 random bytes, base64url. */
+  /** Session id generator. Default: 16 random bytes, base64url, after `<replicaId>.` when set. */
   sessionId?: () => string;
 }
 
@@ -234,8 +251,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * ends its POST without a response and frees its id.
  *
  * @param options - see {@link McpHttpServerOptions}; `gateway` and `authenticate` are required.
- * @throws `FORBIDDEN` for a non-loopback `host` without `allowNonLoopback`, or `anonymousClientId`
- *   on a non-loopback bind; `INVALID_INPUT` for a malformed allowed origin.
+ * With `replicaId`, session ids start with `<replicaId>.` and responses carry `Mcpmux-Replica`; a
+ * session id this replica does not hold (another replica's, or an ended one) answers 404 with
+ * JSON-RPC error -32001, so that the client initializes again (MCP 2025-11-25, Session Management).
+ * @throws `FORBIDDEN` for a non-loopback `host` without `allowNonLoopback` or `publicUrl`, or
+ *   `anonymousClientId` on a non-loopback bind or with a non-loopback `publicUrl`; `INVALID_INPUT` for
+ *   a malformed allowed origin, public URL or replica id.
  * @example
  * ```ts
  * const http = createMcpHttpServer({
@@ -251,10 +272,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServer {
   const host = options.host ?? DEFAULT_HOST;
   const loopback = isLoopbackHost(host);
-  if (!loopback && options.allowNonLoopback !== true) {
+  const publicUrl: PublicUrl | undefined =
+    options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
+  const replicaId = options.replicaId === undefined ? undefined : parseReplicaId(options.replicaId);
+  if (!loopback && options.allowNonLoopback !== true && publicUrl === undefined) {
     throw new McpmuxError(
       'FORBIDDEN',
-      `Binding ${host} exposes the gateway beyond this machine; pass --allow-non-loopback to do so.`,
+      `Binding ${host} exposes the gateway beyond this machine; pass --public-url URL (the address clients use) or --allow-non-loopback to do so.`,
       { data: { field: 'host' } },
     );
   }
@@ -263,7 +287,15 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       data: { field: 'anonymousClientId' },
     });
   }
+  if (publicUrl !== undefined && !publicUrl.loopback && options.anonymousClientId !== undefined) {
+    throw new McpmuxError(
+      'FORBIDDEN',
+      'An anonymous client is not allowed with a public URL: anyone reaching it would act as that client. Drop --anonymous, or --public-url.',
+      { data: { field: 'anonymousClientId' } },
+    );
+  }
   const allowedOrigins = new Set<string>();
+  if (publicUrl !== undefined) allowedOrigins.add(publicUrl.origin);
   for (const origin of options.allowedOrigins ?? []) {
     const url = normalizeOrigin(origin);
     if (url === undefined) {
@@ -275,7 +307,11 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   }
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  const newSessionId = options.sessionId ?? (() => randomBytes(16).toString('base64url'));
+  const newSessionId = options.sessionId ?? replicaSessionIds(replicaId);
+  const sessionNotFound =
+    replicaId === undefined
+      ? 'Session not found.'
+      : `Session not found: replica ${replicaId} does not hold it (it ended, or the replica that held it stopped). Initialize a new session.`;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
@@ -295,9 +331,21 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
   let closing: Promise<void> | undefined;
 
   function hostAllowed(req: IncomingMessage): boolean {
-    if (!loopback) return true;
     const value = req.headers.host;
+    if (publicUrl !== undefined && namesPublicHost(publicUrl, value)) return true;
+    // Beyond loopback without a public URL any Host goes (as before public URLs existed).
+    if (!loopback && publicUrl === undefined) return true;
     return value !== undefined && LOOPBACK_HOST_NAMES.has(hostHeaderName(value));
+  }
+
+  /**
+   * True when the request may see what only this machine sees (`/health` without a key,
+   * `/metrics`): a loopback bind, and not a request that came in under the public host (a proxy on
+   * this machine forwards the world's requests from a loopback address).
+   */
+  function localView(req: IncomingMessage): boolean {
+    if (!loopback) return false;
+    return publicUrl === undefined || publicUrl.loopback || !namesPublicHost(publicUrl, req.headers.host);
   }
 
   function originAllowed(req: IncomingMessage): boolean {
@@ -350,7 +398,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     if (metrics === undefined) {
       return sendError(res, 404, RPC.METHOD_NOT_FOUND, 'Not found: metrics are turned off for this gateway.');
     }
-    const access = metricsAccess({ bindLoopback: loopback, remoteAddress: req.socket.remoteAddress });
+    const access = metricsAccess({ bindLoopback: localView(req), remoteAddress: req.socket.remoteAddress });
     if (!access.allowed) return sendError(res, 403, RPC.FORBIDDEN, access.message);
     const body = await metrics.render();
     res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
@@ -627,7 +675,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
           'Bad request: the Mcp-Session-Id header is required.',
         );
       }
-      if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+      if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, sessionNotFound);
       const version = headerValue(req.headers['mcp-protocol-version']);
       if (version !== undefined && !SUPPORTED_VERSIONS.has(version)) {
         return sendError(
@@ -661,7 +709,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     } else if (session === null) {
       sendError(res, 400, RPC.INVALID_REQUEST, 'Bad request: the Mcp-Session-Id header is required.');
     } else if (session === undefined) {
-      sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+      sendError(res, 404, RPC.SESSION_NOT_FOUND, sessionNotFound);
     } else if (session.transport.hasStandaloneStream) {
       sendError(res, 409, RPC.INVALID_REQUEST, 'A stream is already open for this session.');
     } else {
@@ -674,14 +722,19 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     if (session === null) {
       return sendError(res, 400, RPC.INVALID_REQUEST, 'Bad request: the Mcp-Session-Id header is required.');
     }
-    if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, 'Session not found.');
+    if (session === undefined) return sendError(res, 404, RPC.SESSION_NOT_FOUND, sessionNotFound);
     await closeSession(session);
     res.writeHead(200, { 'content-length': 0 });
     res.end();
   }
 
   function handleHealth(res: ServerResponse): void {
-    const body = JSON.stringify({ status: 'ok', ...options.health?.(), sessions: sessions.size });
+    const body = JSON.stringify({
+      status: 'ok',
+      ...options.health?.(),
+      ...(replicaId === undefined ? {} : { replica: replicaId }),
+      sessions: sessions.size,
+    });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
@@ -693,6 +746,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
     const isMcp = path === MCP_PATH;
     const isHealth = path === HEALTH_PATH && req.method === 'GET';
     const isMetrics = path === METRICS_PATH && req.method === 'GET';
+    if (replicaId !== undefined) res.setHeader(REPLICA_HEADER, replicaId);
     if (closing !== undefined) {
       req.resume();
       return sendError(res, 503, RPC.SERVER_ERROR, 'The server is shutting down.', { connection: 'close' });
@@ -731,7 +785,7 @@ export function createMcpHttpServer(options: McpHttpServerOptions): McpHttpServe
       req.resume();
       return handleMetrics(req, res);
     }
-    if (isHealth && loopback) return handleHealth(res);
+    if (isHealth && localView(req)) return handleHealth(res);
     const authenticated = await authenticate(req);
     if ('reason' in authenticated) {
       req.resume();

@@ -56,6 +56,18 @@ export interface StartServerOptions {
   allowNonLoopback?: boolean;
   /** Extra allowed Origins besides loopback ones. Default none. */
   allowedOrigins?: string[];
+  /**
+   * The URL clients reach the gateway at behind a load balancer or TLS proxy
+   * (`https://mcp.example.com`): allowed Host and Origin, the OAuth issuer and resource, the console's
+   * MCP URL; a non-loopback bind then needs no `allowNonLoopback` (docs/team.md). Default none.
+   */
+  publicUrl?: string;
+  /**
+   * This replica's id (`[a-z0-9]{1,16}`) when several gateways share one database: the prefix of
+   * the session ids it issues, which the load balancer routes on, and the `Mcpmux-Replica` header.
+   * Default none.
+   */
+  replicaId?: string;
   /** Where logs go. Default: `defaultLogger` (level `MCPMUX_LOG_LEVEL` or `info`; pretty on a terminal, else JSON; standard error). */
   logger?: Logger;
   /**
@@ -292,7 +304,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : createGatewayMetrics({ upstreams: () => gateway?.status().upstreams ?? [] });
     // The admin API and console, with its live events and per-minute counts.
     const adminClock = options.admin?.now ?? Date.now;
-    const oauth = createOAuthServer({ store: opened.store, ...options.oauth });
+    const oauth = createOAuthServer({
+      store: opened.store,
+      ...options.oauth,
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    });
     let baseUrl = '';
     const signIns = createUpstreamSignIns({
       store: opened.store,
@@ -311,7 +327,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         logDir: join(opened.home, 'logs'),
         sessionsByClient: () => tally.byClient(),
         activity: createActivityCounter(adminClock),
-        mcpUrl: () => `${baseUrl}/mcp`,
+        mcpUrl: () => `${(options.publicUrl ?? baseUrl).replace(/\/$/, '')}/mcp`,
         now: adminClock,
         consent: oauth,
         signIns,
@@ -374,6 +390,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(anonymous === undefined ? {} : { anonymousClientId: anonymous }),
       ...(options.allowNonLoopback === undefined ? {} : { allowNonLoopback: options.allowNonLoopback }),
       ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      ...(options.replicaId === undefined ? {} : { replicaId: options.replicaId }),
       logger: logger.child({ component: 'http' }),
       admin,
       oauth,
@@ -429,7 +447,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     };
     await writeGatewayInfo(home, info);
     logger.info(
-      { url, socket: socketPath, version: SERVER_VERSION, anonymous: anonymous ?? null },
+      {
+        url,
+        socket: socketPath,
+        version: SERVER_VERSION,
+        anonymous: anonymous ?? null,
+        ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+        ...(options.replicaId === undefined ? {} : { replica: options.replicaId }),
+      },
       'mcpmux gateway listening',
     );
     let closing: Promise<void> | undefined;

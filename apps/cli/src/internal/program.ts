@@ -362,6 +362,14 @@ Examples:
     .option('--anonymous <client>', 'requests without a key act as this client (loopback binds only)')
     .option('--allow-non-loopback', 'allow binding a non-loopback --host (every client still needs a key)')
     .option(
+      '--public-url <url>',
+      'the URL clients use behind a load balancer or TLS proxy, e.g. https://mcp.example.com (or MCPMUX_PUBLIC_URL; docs/team.md)',
+    )
+    .option(
+      '--replica-id <id>',
+      'this replica of several: prefix of its session ids, which the load balancer routes on ([a-z0-9]{1,16}; or MCPMUX_REPLICA_ID)',
+    )
+    .option(
       '--max-sessions-per-client <n>',
       "open sessions per client (default 64, or serve.maxSessionsPerClient in the home's config.json)",
       positiveInt('--max-sessions-per-client'),

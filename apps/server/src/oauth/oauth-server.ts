@@ -3,8 +3,11 @@
 // code + PKCE S256 with a consent page in the console, tokens with rotation, revocation (RFC 7009).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { isMcpmuxError, McpmuxError } from '@mcpmux/core';
 import type { OAuthClient, SpaceStore } from '@mcpmux/space-store';
+import { isLoopbackAddress } from '../internal/metrics-access.js';
+import { parsePublicUrl } from '../internal/public-url.js';
 import { type CimdOptions, createCimdResolver, looksLikeCimd } from './cimd.js';
 import { createRateLimiter } from './rate-limit.js';
 import { isAllowedRedirectUri } from './redirect-uri.js';
@@ -57,6 +60,14 @@ export interface OAuthServerOptions {
   rateLimitPerMinute?: number;
   /** Milliseconds clock. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The URL clients reach the gateway at through a load balancer or TLS proxy
+   * (`https://mcp.example.com`): the issuer, the endpoints and the resource (`<publicUrl>/mcp`) of
+   * the metadata, whatever Host a request carries. A request from a loopback peer (the proxy on this
+   * machine) is rate-limited by its `X-Real-IP` header, which the proxy sets. Default none: the
+   * request's Host over http.
+   */
+  publicUrl?: string;
 }
 
 /** The OAuth endpoints and the consent requests they create. */
@@ -150,8 +161,16 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 /** The `scheme://host[:port]` clients used to reach this server (the Host header was checked). */
-function baseUrl(req: IncomingMessage): string {
+function hostUrl(req: IncomingMessage): string {
   return `http://${req.headers.host ?? 'localhost'}`;
+}
+
+/** The address requests are rate-limited by: the proxy's `X-Real-IP` behind a local proxy, else the peer. */
+function clientAddress(req: IncomingMessage, behindProxy: boolean): string {
+  const peer = req.socket.remoteAddress ?? '';
+  if (!behindProxy || !isLoopbackAddress(peer)) return peer;
+  const real = req.headers['x-real-ip'];
+  return typeof real === 'string' && isIP(real.trim()) !== 0 ? real.trim() : peer;
 }
 
 function withParams(uri: string, params: Record<string, string | undefined>): string {
@@ -166,6 +185,7 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
  * every authorization response. `/oauth/authorize` sends the browser to the console's consent page
  * (`/#/consent/<id>`); the admin API decides with {@link OAuthServer.approve} / `deny`.
  *
+ * @throws `INVALID_INPUT` for a malformed `publicUrl`.
  * @example
  * ```ts
  * const oauth = createOAuthServer({ store });
@@ -178,6 +198,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const cimd = createCimdResolver({ ...options.cimd, now });
   const allowLoopbackCimd = options.cimd?.allowLoopbackHttp === true;
   const perMinute = options.rateLimitPerMinute ?? 60;
+  const publicOrigin = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl).origin;
+  const baseUrl = (req: IncomingMessage): string => publicOrigin ?? hostUrl(req);
   const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
   const pending = new Map<string, Pending>();
 
@@ -187,7 +209,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       limiter = createRateLimiter(perMinute, now);
       limiters.set(path, limiter);
     }
-    const wait = limiter.take(req.socket.remoteAddress ?? '');
+    const wait = limiter.take(clientAddress(req, publicOrigin !== undefined));
     if (wait === 0) return false;
     req.resume();
     oauthError(res, 429, 'slow_down', `Too many requests; try again in ${wait} s.`, {

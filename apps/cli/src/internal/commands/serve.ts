@@ -37,11 +37,17 @@ interface ServeOptions {
   port?: number;
   anonymous?: string;
   allowNonLoopback?: boolean;
+  publicUrl?: string;
+  replicaId?: string;
   maxSessionsPerClient?: number;
   maxSessions?: number;
   sessionIdleTimeout?: number;
   logLevel?: (typeof LOG_LEVEL_CHOICES)[number];
   logFormat?: (typeof LOG_FORMAT_CHOICES)[number];
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function atLeastOne(value: number | undefined, flag: string): void {
@@ -52,8 +58,10 @@ function atLeastOne(value: number | undefined, flag: string): void {
 
 /**
  * `serve [--host H] [--port P] [--anonymous CLIENT] [--allow-non-loopback]
- * [--max-sessions-per-client N] [--max-sessions N] [--session-idle-timeout SECONDS]
- * [--log-level L] [--log-format pretty|json]`; the session flags override the `serve` settings of
+ * [--public-url URL] [--replica-id ID] [--max-sessions-per-client N] [--max-sessions N]
+ * [--session-idle-timeout SECONDS] [--log-level L] [--log-format pretty|json]`; `--public-url` and
+ * `--replica-id` default to `MCPMUX_PUBLIC_URL` and `MCPMUX_REPLICA_ID` (team mode, docs/team.md);
+ * the session flags override the `serve` settings of
  * `<home>/config.json`. Log lines go to the io's standard error: level `--log-level`, else
  * `MCPMUX_LOG_LEVEL`, else info; format `--log-format`, else pretty on a terminal and JSON otherwise.
  */
@@ -66,6 +74,8 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   atLeastOne(opts.maxSessionsPerClient, '--max-sessions-per-client');
   atLeastOne(opts.maxSessions, '--max-sessions');
   atLeastOne(opts.sessionIdleTimeout, '--session-idle-timeout');
+  const publicUrl = opts.publicUrl ?? nonEmpty(ctx.io.env.MCPMUX_PUBLIC_URL);
+  const replicaId = opts.replicaId ?? nonEmpty(ctx.io.env.MCPMUX_REPLICA_ID);
   const { startServer, defaultLogger } = await loadServer();
   const stderr = ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
   const logger = defaultLogger(ctx.io.env, stderr.isTTY === true, {
@@ -82,6 +92,8 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.anonymous !== undefined ? { anonymousClientId: opts.anonymous } : {}),
     ...(opts.allowNonLoopback === true ? { allowNonLoopback: true } : {}),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(replicaId === undefined ? {} : { replicaId }),
     http: {
       ...(opts.maxSessionsPerClient === undefined ? {} : { maxSessionsPerClient: opts.maxSessionsPerClient }),
       ...(opts.maxSessions === undefined ? {} : { maxSessions: opts.maxSessions }),
