@@ -1,15 +1,19 @@
 import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
 import type { Client, SpaceStore } from '@mcpmux/space-store';
 import { type Ctx, requireClient, requireSpace, shortDate, targetSpace } from '../context.js';
+import { loadServer } from '../deps.js';
 
 const clientJson = (c: Client) => ({
   id: c.id,
   name: c.name,
   mode: c.mode,
   pinnedSpaceId: c.pinnedSpaceId ?? null,
+  lean: c.lean,
+  pinnedTools: c.pinnedTools,
 });
 
-const modeText = (c: Client) => (c.mode === 'pinned' ? `pinned ${c.pinnedSpaceId ?? ''}` : 'follow-active');
+const modeText = (c: Client) =>
+  `${c.mode === 'pinned' ? `pinned ${c.pinnedSpaceId ?? ''}` : 'follow-active'}${c.lean ? ', lean' : ''}`;
 
 /** Prints an access key: JSON `{ accessKey, ... }`, or human text with the key alone on the last line. */
 function printKey(ctx: Ctx, client: Client, accessKey: string, intro: string): void {
@@ -80,6 +84,12 @@ export async function show(ctx: Ctx, id: string): Promise<number> {
     }
     const o = ctx.out;
     o.line(`${o.color.bold(client.name)} (${client.id}), ${modeText(client)}`);
+    if (client.lean) {
+      o.line(
+        `Lean mode: lists mcpmux_search_tools, mcpmux_describe_tool, mcpmux_call_tool${client.pinnedTools.length > 0 ? ` and ${client.pinnedTools.length} pinned tool${client.pinnedTools.length === 1 ? '' : 's'}` : ''} instead of every tool.`,
+      );
+    }
+    if (client.pinnedTools.length > 0) o.line(`Pinned tools: ${client.pinnedTools.join(', ')}`);
     o.line();
     o.line(o.color.bold('Access keys'));
     o.table(
@@ -123,17 +133,34 @@ export async function rotate(ctx: Ctx, id: string): Promise<number> {
   });
 }
 
-/** `client mode ID follow-active | pinned SPACE` */
+/** `client mode ID [follow-active | pinned SPACE] [--lean | --no-lean]` */
 export async function mode(
   ctx: Ctx,
   id: string,
-  m: 'follow-active' | 'pinned',
+  m: 'follow-active' | 'pinned' | undefined,
   space: string | undefined,
+  opts: { lean?: boolean } = {},
 ): Promise<number> {
   return ctx.withHome(async ({ store }) => {
-    await requireClient(store, id);
-    let client: Client;
-    if (m === 'pinned') {
+    let client = await requireClient(store, id);
+    if (m === undefined && opts.lean === undefined) {
+      throw new McpmuxError(
+        'INVALID_INPUT',
+        `Say what to change: \`mcpmux client mode ${id} follow-active\`, \`mcpmux client mode ${id} pinned SPACE\`, or \`--lean\` / \`--no-lean\`.`,
+        { data: { field: 'mode' } },
+      );
+    }
+    if (m === undefined) {
+      if (space !== undefined) {
+        throw new McpmuxError(
+          'INVALID_INPUT',
+          `Name the mode before the Space: \`mcpmux client mode ${id} pinned ${space}\`.`,
+          {
+            data: { field: 'mode' },
+          },
+        );
+      }
+    } else if (m === 'pinned') {
       if (space === undefined) {
         throw new McpmuxError('INVALID_INPUT', `Name the Space: \`mcpmux client mode ${id} pinned SPACE\`.`, {
           data: { field: 'space' },
@@ -147,8 +174,82 @@ export async function mode(
       }
       client = await store.updateClient(id, { mode: 'follow-active' });
     }
+    if (opts.lean !== undefined) client = await store.updateClient(id, { lean: opts.lean });
     if (ctx.json) ctx.out.data(clientJson(client));
-    else ctx.out.line(`Client ${id} is now ${modeText(client)}.`);
+    else {
+      ctx.out.line(`Client ${id} is now ${modeText(client)}.`);
+      if (opts.lean === true) {
+        ctx.out.line(
+          `Its apps list mcpmux_search_tools, mcpmux_describe_tool and mcpmux_call_tool${client.pinnedTools.length > 0 ? ' plus its pinned tools' : ''}; keep a tool listed with \`mcpmux client pin ${id} TOOL\`.`,
+        );
+      }
+    }
+    return 0;
+  });
+}
+
+/** The exposed tool names a client may use in its Space now (from the discovery cache), or undefined. */
+async function knownTools(store: SpaceStore, id: string): Promise<Set<string> | undefined> {
+  try {
+    const { resolveClientPolicy, effectiveFeatures } = await loadServer();
+    const { context, resolution } = await resolveClientPolicy(store, id, undefined);
+    return new Set(
+      effectiveFeatures(context, resolution)
+        .filter((f) => f.kind === 'tool')
+        .map((f) => f.exposedName),
+    );
+  } catch {
+    return undefined; // no Space to look in: nothing to check against
+  }
+}
+
+/** `client pin ID TOOL...`: tools a lean client keeps listed (exposed names). */
+export async function pin(ctx: Ctx, id: string, tools: string[]): Promise<number> {
+  return ctx.withHome(async ({ store }) => {
+    const before = await requireClient(store, id);
+    const client = await store.updateClient(id, { pinnedTools: [...before.pinnedTools, ...tools] });
+    if (ctx.json) {
+      ctx.out.data(clientJson(client));
+      return 0;
+    }
+    ctx.out.line(`Pinned for ${id}: ${client.pinnedTools.join(', ')}.`);
+    const known = await knownTools(store, id);
+    const unknown = known === undefined ? [] : tools.filter((t) => !known.has(t));
+    if (unknown.length > 0) {
+      ctx.out.line(
+        `note: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not among the tools ${id} may use in its Space now (see \`mcpmux tools --client ${id}\`); a pinned tool is listed only where the client may use it.`,
+      );
+    }
+    if (!client.lean) {
+      ctx.out.line(
+        `note: ${id} is not in lean mode, so it lists every tool; turn it on with \`mcpmux client mode ${id} --lean\`.`,
+      );
+    }
+    return 0;
+  });
+}
+
+/** `client unpin ID TOOL...` */
+export async function unpin(ctx: Ctx, id: string, tools: string[]): Promise<number> {
+  return ctx.withHome(async ({ store }) => {
+    const before = await requireClient(store, id);
+    const missing = tools.filter((t) => !before.pinnedTools.includes(t));
+    if (missing.length > 0) {
+      throw new McpmuxError(
+        'NOT_FOUND',
+        `Client "${id}" has no pinned tool ${missing.join(', ')}. Pinned: ${before.pinnedTools.join(', ') || 'none'}.`,
+        { data: { entity: 'pinned-tool', id: missing[0] } },
+      );
+    }
+    const drop = new Set(tools);
+    const client = await store.updateClient(id, {
+      pinnedTools: before.pinnedTools.filter((t) => !drop.has(t)),
+    });
+    if (ctx.json) ctx.out.data(clientJson(client));
+    else
+      ctx.out.line(
+        `Unpinned for ${id}: ${tools.join(', ')}. Pinned now: ${client.pinnedTools.join(', ') || 'none'}.`,
+      );
     return 0;
   });
 }
