@@ -95,6 +95,26 @@ describe('key file provider', () => {
     await vault.close();
   });
 
+  it('warns at length once, when it creates the file, and later logs one short line', async () => {
+    const home = tempDir();
+    const file = join(home, 'keys', 'master.key');
+    const first = captureLogger();
+    const path = await vaultWith(createKeyFileKeyProvider(file, { logger: first }));
+    expect(first.lines.filter((l) => l.startsWith('warn '))).toHaveLength(1);
+    for (let i = 0; i < 2; i++) {
+      const later = captureLogger();
+      const vault = await openSqliteVault({
+        path,
+        keyProvider: createKeyFileKeyProvider(file, { logger: later }),
+      });
+      await vault.close();
+      expect(later.lines.filter((l) => l.startsWith('warn '))).toEqual([]);
+      expect(later.lines).toHaveLength(1);
+      expect(later.lines[0]).toContain(file);
+      expect(later.lines[0]?.length).toBeLessThan(100 + file.length);
+    }
+  });
+
   it('never creates a new key for an existing vault whose key file is gone', async () => {
     const home = tempDir();
     const file = join(home, 'keys', 'master.key');

@@ -163,7 +163,16 @@ function deriveScrypt(passphrase: string, params: ScryptParams): Promise<Buffer>
   });
 }
 
-/** The warning logged whenever the key-file provider supplies the master key. */
+/**
+ * The warning the key-file provider logs once, when it creates the key file: what the file protects
+ * against and what it does not. Later uses log one short info line instead.
+ *
+ * @param path - the key file.
+ * @example
+ * ```ts
+ * console.warn(keyFileWarning('/home/me/.mcpmux/keys/master.key'));
+ * ```
+ */
 export function keyFileWarning(path: string): string {
   return (
     `mcpmux vault: the master key is kept in the key file ${path} (mode 0600 in a 0700 directory). ` +
@@ -174,9 +183,17 @@ export function keyFileWarning(path: string): string {
   );
 }
 
+/** The one short line (info) the key-file provider logs each time it supplies an existing key. */
+function keyFileNotice(path: string): string {
+  return `mcpmux vault: master key from the key file ${path} (\`mcpmux doctor\` says what that protects)`;
+}
+
 /** Options of {@link createKeyFileKeyProvider}. */
 export interface KeyFileKeyProviderOptions {
-  /** Receives the warning of {@link keyFileWarning}; default: no logging. */
+  /**
+   * Receives {@link keyFileWarning} (warn) when the key file is created, and one short info line
+   * naming the file when an existing one is used; default: no logging.
+   */
   logger?: VaultLogger;
   /** Randomness for a new key; default `crypto.randomBytes`. */
   random?: Random;
@@ -184,8 +201,8 @@ export interface KeyFileKeyProviderOptions {
 
 /**
  * A key provider keeping the master key in a file (base64, mode 0600, directory 0700), created only for
- * a NEW vault. The weakest provider: every use logs a warning saying what it protects against and what
- * it does not.
+ * a NEW vault. The weakest provider: creating the file logs a warning saying what it protects against
+ * and what it does not ({@link keyFileWarning}); each later use logs one short info line.
  *
  * @param path - The key file, e.g. `<home>/keys/master.key`.
  * @param options - Logger and randomness.
@@ -203,7 +220,6 @@ export function createKeyFileKeyProvider(path: string, options: KeyFileKeyProvid
     id: `keyfile:${path}`,
     kind: 'keyfile',
     getMasterKey: async (request?: MasterKeyRequest) => {
-      options.logger?.warn(keyFileWarning(path));
       let text: string | undefined;
       try {
         text = await readFile(path, 'utf8');
@@ -222,10 +238,15 @@ export function createKeyFileKeyProvider(path: string, options: KeyFileKeyProvid
             { data: { source: `keyfile:${path}` } },
           );
         }
-        return createKeyFile(path, random);
+        const created = await createKeyFile(path, random);
+        if (created.created) options.logger?.warn(keyFileWarning(path));
+        else options.logger?.info?.(keyFileNotice(path));
+        return created.key;
       }
       await assertPrivate(path);
-      return decodeKey(text, source);
+      const key = decodeKey(text, source);
+      options.logger?.info?.(keyFileNotice(path));
+      return key;
     },
     describe: () => source,
   };
@@ -243,7 +264,7 @@ async function assertPrivate(path: string): Promise<void> {
   }
 }
 
-async function createKeyFile(path: string, random: Random): Promise<Buffer> {
+async function createKeyFile(path: string, random: Random): Promise<{ key: Buffer; created: boolean }> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
@@ -255,11 +276,11 @@ async function createKeyFile(path: string, random: Random): Promise<Buffer> {
     await link(temp, path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return decodeKey(await readFile(path, 'utf8'), `the key file ${path}`);
+    return { key: decodeKey(await readFile(path, 'utf8'), `the key file ${path}`), created: false };
   } finally {
     await unlink(temp);
   }
-  return key;
+  return { key, created: true };
 }
 
 interface KeyringEntry {
@@ -411,7 +432,8 @@ export interface SelectKeyProviderOptions {
  * 4. the passphrase, when given;
  * 5. the key file `<home>/keys/master.key`, when it already exists;
  * 6. the OS keychain, when it is reachable (a key is created there for a new vault);
- * 7. the key file, created for a new vault, with a warning through `logger`.
+ * 7. the key file, created for a new vault, with a warning through `logger` (once, when the file is
+ *    created; later uses log one short info line).
  *
  * Steps 3 and 5 refine "keychain, then passphrase, then key file" so that a vault keeps the provider
  * it was created with when a keychain appears or disappears later. Whatever is chosen, the vault checks

@@ -20,20 +20,53 @@ import { gatewayPaths, runningGateway } from '../gateway-process.js';
 import { errorLine } from '../run.js';
 import { referencedSecrets } from './server.js';
 
+/** The key file `init` may create, `<home>/keys/master.key`. */
+function keyFilePath(home: string): string {
+  return join(home, 'keys', 'master.key');
+}
+
+/**
+ * What a key file protects, in plain words: printed once, by the `init` that created it (the
+ * gateway then logs only one short line per start; `mcpmux doctor` repeats the warning).
+ */
+export function keyFileNote(path: string): string[] {
+  return [
+    `Your secrets are encrypted with a master key kept in ${path}, readable only by you.`,
+    'That protects them from other users of this machine and from a copy of the database alone, but not from',
+    'programs running as you, nor from a backup that holds both files. For more, keep the key in the OS keychain',
+    'or in MCPMUX_MASTER_KEY from a secret manager (docs/vault.md); `mcpmux doctor` repeats this.',
+  ];
+}
+
+/** The stdio-bridge entry of an app config's servers, if it has one. */
+function mcpmuxEntryOf(config: Record<string, unknown>): unknown {
+  const servers = (config.mcpServers ?? config.servers ?? {}) as Record<string, { args?: unknown }>;
+  return Object.values(servers).find(
+    (s) => Array.isArray(s?.args) && s.args.includes('stdio') && s.args.includes('--client'),
+  );
+}
+
 /** `init`: creates the home and a "personal" Space (active); idempotent. */
 export async function init(ctx: Ctx): Promise<number> {
+  const keyFile = keyFilePath(ctx.home);
+  const hadKeyFile = existsSync(keyFile);
   return ctx.withHome(
     async ({ store, home }) => {
       const spaces = await store.listSpaces();
       const created = spaces.length === 0;
       if (created) await store.createSpace({ id: 'personal', name: 'Personal' });
       const active = await store.getActiveSpace();
+      const createdKeyFile = !hadKeyFile && existsSync(keyFile) ? keyFile : null;
       if (ctx.json) {
-        ctx.out.data({ home, created, activeSpace: active?.id ?? null });
+        ctx.out.data({ home, created, activeSpace: active?.id ?? null, keyFile: createdKeyFile });
         return 0;
       }
       ctx.out.line(created ? `Initialised ${home}.` : `${home} is already initialised.`);
       ctx.out.line(`Active Space: ${active?.id ?? 'none'}.`);
+      if (createdKeyFile !== null) {
+        ctx.out.line();
+        for (const line of keyFileNote(createdKeyFile)) ctx.out.line(line);
+      }
       if (created) {
         ctx.out.line(
           'Next: `mcpmux server add memory`, `mcpmux client add cursor`, `mcpmux client grant cursor all`, `mcpmux serve`.',
@@ -260,7 +293,7 @@ async function checkVault(
     await vault.close();
     return { unlocked: true, keySource: keyProvider.describe() };
   } catch (e) {
-    return { unlocked: false, error: errorLine(e, ctx.io.env).slice('error: '.length) };
+    return { unlocked: false, error: errorLine(e).slice('error: '.length) };
   }
 }
 
@@ -314,16 +347,19 @@ export async function doctor(ctx: Ctx): Promise<number> {
     add({
       check: 'vault',
       status: provider.kind === 'keyfile' ? 'warn' : 'ok',
-      message: `key provider: ${provider.describe()}`,
+      message:
+        provider.kind === 'keyfile'
+          ? `key provider: ${provider.describe()}; it protects the secrets from other users and from a copy of the database alone, not from programs running as you or from a backup holding both files`
+          : `key provider: ${provider.describe()}`,
       ...(provider.kind === 'keyfile'
-        ? { fix: 'prefer the OS keychain or MCPMUX_MASTER_KEY over a key file' }
+        ? { fix: 'prefer the OS keychain or MCPMUX_MASTER_KEY over a key file (docs/vault.md)' }
         : {}),
     });
   } catch (e) {
     add({
       check: 'vault',
       status: 'fail',
-      message: errorLine(e, ctx.io.env).slice(7),
+      message: errorLine(e).slice(7),
       fix: ctx.io.env.MCPMUX_MASTER_KEY
         ? 'fix or unset MCPMUX_MASTER_KEY'
         : 'set MCPMUX_MASTER_KEY or unlock the OS keychain',
@@ -389,7 +425,7 @@ export async function doctor(ctx: Ctx): Promise<number> {
       add({
         check: 'store',
         status: 'fail',
-        message: errorLine(e, ctx.io.env).slice(7),
+        message: errorLine(e).slice(7),
         fix: isMcpmuxError(e, 'VAULT_LOCKED') ? 'check the vault key provider' : 'see the message',
       });
     }
@@ -400,10 +436,7 @@ export async function doctor(ctx: Ctx): Promise<number> {
     if (text === undefined) continue;
     try {
       const config = parseConfigObject(text, path);
-      const servers = (config.mcpServers ?? config.servers ?? {}) as Record<string, { args?: unknown }>;
-      const entry = Object.values(servers).find(
-        (s) => Array.isArray(s?.args) && s.args.includes('stdio') && s.args.includes('--client'),
-      );
+      const entry = mcpmuxEntryOf(config);
       add(
         entry
           ? { check: `app ${app}`, status: 'ok', message: `${appLabel(app)} uses mcpmux (${path})` }
@@ -418,7 +451,7 @@ export async function doctor(ctx: Ctx): Promise<number> {
       add({
         check: `app ${app}`,
         status: 'fail',
-        message: errorLine(e, ctx.io.env).slice(7),
+        message: errorLine(e).slice(7),
         fix: `fix or move ${path}`,
       });
     }
