@@ -343,7 +343,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(options.admin?.keepAliveMs === undefined ? {} : { keepAliveMs: options.admin.keepAliveMs }),
       logger: logger.child({ component: 'admin' }),
     });
-    const adminLoginLink = () => admin.mintLoginLink(baseUrl);
+    // Behind a load balancer the link names the public URL (nginx sends the console to one replica).
+    const adminLoginLink = () => admin.mintLoginLink((options.publicUrl ?? baseUrl).replace(/\/$/, ''));
     // Who hears of calls, sessions, list changes and upstream states (metrics, logs, the console).
     const observers: GatewayObserver[] = [];
     observers.push(createCallLog(logger.child({ component: 'gateway' })));

@@ -149,6 +149,22 @@ describe('team mode: replica ids and the public URL (DESIGN §12)', () => {
     expect((await raw(`${root}/metrics`, { method: 'GET' })).status).toBe(200);
   });
 
+  it('mints console login links under the public URL, and the console accepts its https origin', async () => {
+    const link = a.adminLoginLink();
+    expect(link.url.startsWith(`${PUBLIC}/login?`)).toBe(true);
+    const token = new URL(link.url).searchParams.get('token') ?? '';
+    const root = a.url.replace(/\/mcp$/, '');
+    const headers = { host: 'mcp.example.test', origin: PUBLIC };
+    const login = await raw(`${root}/login?token=${token}`, { method: 'GET', headers });
+    expect(login.status).toBe(303);
+    expect(String(login.headers['set-cookie'])).toContain('HttpOnly');
+    const evil = await raw(`${root}/login?token=x`, {
+      method: 'GET',
+      headers: { host: 'mcp.example.test', origin: 'https://evil.example.test' },
+    });
+    expect(evil.status).toBe(403);
+  });
+
   it('rate-limits OAuth requests behind a local proxy by the X-Real-IP it sets', async () => {
     const home = await createTestHome({ servers: false });
     const limited = await startTestServer(home, { publicUrl: PUBLIC, oauth: { rateLimitPerMinute: 1 } });

@@ -159,7 +159,10 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     try {
       const url = new URL(origin);
       return (
-        url.origin !== 'null' && url.protocol === 'http:' && url.host.toLowerCase() === host.toLowerCase()
+        url.origin !== 'null' &&
+        // https: behind a TLS proxy (team mode's --public-url); the Host check already ran.
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.host.toLowerCase() === host.toLowerCase()
       );
     } catch {
       return false;
