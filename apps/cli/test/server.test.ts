@@ -273,3 +273,37 @@ describe('server list/show/remove/enable/disable', () => {
     }
   });
 });
+
+describe('server show of a server with no discovered features', () => {
+  it('says whether the gateway runs: never connected without one, connects on first use with one', async () => {
+    await sb.ok(['server', 'add', 'memory', ...memory(), '--no-connect', '--space', 'work']);
+    const stopped = await sb.cli(['server', 'show', 'memory', '--space', 'work']);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(
+      /Features: +never connected in work: the gateway is not running \(`mcpmux start`\)/,
+    );
+    const { output, exited, stop } = sb.start(['serve', '--port', '0', '--json']);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        output.stdout.on('data', () => {
+          try {
+            resolve((JSON.parse(output.out()) as { url: string }).url);
+          } catch {
+            // not the whole object yet
+          }
+        });
+        void exited.then(() => reject(new Error(`serve exited: ${output.err()}`)));
+      });
+      // The active Space is personal: the gateway has not visited work, so nothing connected it.
+      const running = await sb.cli(['server', 'show', 'memory', '--space', 'work']);
+      expect(running.code).toBe(0);
+      expect(running.stdout).toContain(
+        `Features:   not connected yet in work: the gateway at ${url} (pid ${process.pid}) is running and connects to it when a client uses Space work`,
+      );
+      expect(running.stdout).not.toMatch(/start the gateway|not running/);
+    } finally {
+      stop();
+      await exited;
+    }
+  });
+});

@@ -84,10 +84,13 @@ export {
 } from './logger.js';
 export {
   type ClientPreview,
+  describeNotConnected,
   discoveryGaps,
   type EffectiveFeature,
   effectiveFeatures,
   exposedFeatureName,
+  type GatewayPresence,
+  type NotConnectedNote,
   type PreviewEntry,
   previewClient,
   resolveClientPolicy,

@@ -131,3 +131,58 @@ export async function previewClient(
     resources: entries('resource'),
   };
 }
+
+/** What is known of the home's gateway when a server has no discovered features in a Space. */
+export interface GatewayPresence {
+  /** The gateway's `http://HOST:PORT/mcp`. */
+  url: string;
+  /** Its process id. */
+  pid: number;
+  /** The state `/health` reports for this Space's copy of the server (`starting`, `failed`...), if it has one. */
+  upstreamState?: string;
+}
+
+/** Why a server has no discovered features in a Space: {@link describeNotConnected}. */
+export interface NotConnectedNote {
+  /** `never connected in SPACE` (no gateway runs) or `not connected yet in SPACE` (one runs). */
+  summary: string;
+  /** What is true and what to do, e.g. `the gateway at URL (pid N) is running and connects to it when a client uses Space work`. */
+  detail: string;
+}
+
+/**
+ * Why a server has no discovered features in a Space, in words that are true whether or not a
+ * gateway runs: with none, it never connected and the gateway (or a connecting `server add`) is the
+ * fix; with one that has not visited the Space yet, it connects when a client uses that Space; with
+ * one that has, the state that gateway reports.
+ *
+ * @param serverId - the server.
+ * @param spaceId - the Space whose cache is empty for it.
+ * @param gateway - the running gateway, or `undefined` when none runs.
+ * @example
+ * ```ts
+ * const note = describeNotConnected('memory', 'work', { url: 'http://127.0.0.1:45818/mcp', pid: 4242 });
+ * `${note.summary}: ${note.detail}`;
+ * // 'not connected yet in work: the gateway at http://127.0.0.1:45818/mcp (pid 4242) is running and connects to it when a client uses Space work'
+ * ```
+ */
+export function describeNotConnected(
+  serverId: string,
+  spaceId: string,
+  gateway: GatewayPresence | undefined,
+): NotConnectedNote {
+  if (gateway === undefined) {
+    return {
+      summary: `never connected in ${spaceId}`,
+      detail: `the gateway is not running (\`mcpmux start\`), or run \`mcpmux server add ${serverId} --space ${spaceId}\` without --no-connect`,
+    };
+  }
+  const running = `the gateway at ${gateway.url} (pid ${gateway.pid})`;
+  return {
+    summary: `not connected yet in ${spaceId}`,
+    detail:
+      gateway.upstreamState === undefined
+        ? `${running} is running and connects to it when a client uses Space ${spaceId}`
+        : `${running} reports it ${gateway.upstreamState} (\`mcpmux logs ${serverId}\` shows why)`,
+  };
+}

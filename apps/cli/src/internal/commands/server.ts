@@ -10,7 +10,8 @@ import {
 } from '@mcpmux/server/operations';
 import type { EffectiveServer } from '@mcpmux/space-store';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
-import { loadGateway, type VaultPort } from '../deps.js';
+import { loadGateway, loadServer, type VaultPort } from '../deps.js';
+import { gatewayStatus } from './home.js';
 
 export { referencedSecrets, requireServer } from '@mcpmux/server/operations';
 
@@ -279,10 +280,29 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
     const available = discovered.filter((f) => f.available);
     o.line(
       discovered.length === 0
-        ? `Features:   never connected in ${space.id} (start the gateway or run \`mcpmux server add\` without --no-connect)`
+        ? `Features:   ${await notConnected(ctx.home, id, space.id).then((n) => `${n.summary}: ${n.detail}`)}`
         : `Features:   ${(['tool', 'prompt', 'resource'] as const).map((k) => plural(available.filter((f) => f.kind === k).length, k)).join(', ')}${available.length === 0 ? ' (unavailable)' : ''}`,
     );
     return 0;
+  });
+}
+
+/**
+ * Why `server` has no discovered features in `space`, true to whether the home's gateway runs and
+ * what its `/health` says of that Space's copy of the server.
+ */
+export async function notConnected(
+  home: string,
+  server: string,
+  space: string,
+): Promise<{ summary: string; detail: string }> {
+  const [{ describeNotConnected }, gateway] = await Promise.all([loadServer(), gatewayStatus(home)]);
+  if (gateway === null) return describeNotConnected(server, space, undefined);
+  const upstream = gateway.upstreams?.find((u) => u.space === space && u.server === server);
+  return describeNotConnected(server, space, {
+    url: gateway.url,
+    pid: gateway.pid,
+    ...(upstream === undefined ? {} : { upstreamState: upstream.state }),
   });
 }
 

@@ -1,11 +1,16 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
 import { loadFeaturesets, loadServer } from '../deps.js';
+import { notConnected } from './server.js';
 
-function reportGaps(ctx: Ctx, gaps: { never: string[]; unavailable: string[] }, space: string): void {
+async function reportGaps(
+  ctx: Ctx,
+  gaps: { never: string[]; unavailable: string[] },
+  space: string,
+): Promise<void> {
   for (const id of gaps.never) {
     ctx.out.line(
-      `note: server ${id} has never connected in Space ${space} and contributes nothing; start the gateway (\`mcpmux serve\`) or re-add it without --no-connect.`,
+      `note: server ${id} has never connected in Space ${space} and contributes nothing: ${(await notConnected(ctx.home, id, space)).detail}.`,
     );
   }
   for (const id of gaps.unavailable) {
@@ -34,7 +39,7 @@ export async function tools(ctx: Ctx, opts: { client: string; space?: string }):
         ? 'Nothing: the Space has no discovered features yet.'
         : `Nothing allowed. Grant a set with \`mcpmux client grant ${pc.client.id} all --space ${pc.space.id}\`.`,
     );
-    reportGaps(ctx, await discoveryGaps(store, pc), pc.space.id);
+    await reportGaps(ctx, await discoveryGaps(store, pc), pc.space.id);
     return 0;
   });
 }
