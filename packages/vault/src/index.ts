@@ -1,4 +1,11 @@
 export {
+  MAX_SECRET_BYTES,
+  type OpenVaultOptions,
+  openVault,
+  SqlVault,
+  type VaultDatabase,
+} from './internal/sql-vault.js';
+export {
   createEnvKeyProvider,
   createKeychainKeyProvider,
   createKeyFileKeyProvider,

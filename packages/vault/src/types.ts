@@ -1,4 +1,4 @@
-import { SlugSchema } from '@mcpmux/core';
+import { SlugSchema, type SqlConnection } from '@mcpmux/core';
 import { z } from 'zod';
 
 /**
@@ -127,8 +127,12 @@ export interface Vault {
   list(filter?: SecretListFilter): Promise<SecretInfo[]>;
   /** Removes one secret; false when there was none. */
   delete(scope: SecretScope, name: string): Promise<boolean>;
-  /** Removes every secret and the data key of a Space; returns how many secrets were removed. */
-  deleteSpace(spaceId: string): Promise<number>;
+  /**
+   * Removes every secret and the data key of a Space; returns how many secrets were removed. With
+   * `tx` (a connection inside the caller's write transaction on the vault's database, as the space
+   * store passes to its deletion hooks) the deletion runs there and commits or rolls back with it.
+   */
+  deleteSpace(spaceId: string, tx?: SqlConnection): Promise<number>;
   /** Re-wraps every data key under the key of `next` (secrets are not re-encrypted) in one transaction. */
   rotateMasterKey(next: KeyProvider): Promise<void>;
   /** Replaces a scope's data key and re-encrypts its secrets under the new one, in one transaction. */

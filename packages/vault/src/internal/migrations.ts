@@ -1,8 +1,12 @@
-import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
-import type { Database } from 'better-sqlite3';
+import { McpmuxError, type SqlConnection, type SqlDialect } from '@mcpmux/core';
 
-/** The vault's schema, one entry per version. Tables are prefixed `vault_` so they share the store's file. */
-const MIGRATIONS: readonly string[] = [
+/**
+ * The vault's schema on SQLite, one entry per version. Tables are prefixed `vault_` so they share the
+ * store's database. These strings are the schema's history: never edit one (SQLite keeps each CREATE
+ * statement's text in `sqlite_master`, and homes made by earlier versions must open unchanged); add a
+ * new entry instead, with its PostgreSQL twin below.
+ */
+const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE vault_master (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -41,43 +45,104 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** The newest schema version this build knows. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/**
+ * The same schema on PostgreSQL: `bytea` for BLOBs, `bigint` for the version, ISO-8601 `text`
+ * timestamps (as on SQLite, so every statement is shared), and `COLLATE "C"` on the key columns so
+ * names compare and sort bytewise, exactly as SQLite's BINARY collation does.
+ */
+const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE vault_master (
+    id integer PRIMARY KEY CHECK (id = 1),
+    master_key_id text NOT NULL,
+    provider_kind text NOT NULL,
+    kdf text,
+    check_iv bytea NOT NULL,
+    check_ciphertext bytea NOT NULL,
+    check_tag bytea NOT NULL,
+    created_at text NOT NULL,
+    rotated_at text
+  );
+  CREATE TABLE vault_data_keys (
+    scope text COLLATE "C" PRIMARY KEY,
+    id text COLLATE "C" NOT NULL UNIQUE,
+    master_key_id text NOT NULL,
+    iv bytea NOT NULL,
+    wrapped bytea NOT NULL,
+    tag bytea NOT NULL,
+    created_at text NOT NULL
+  );
+  CREATE TABLE vault_secrets (
+    scope text COLLATE "C" NOT NULL,
+    server_id text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    version bigint NOT NULL,
+    data_key_id text COLLATE "C" NOT NULL,
+    iv bytea NOT NULL,
+    ciphertext bytea NOT NULL,
+    tag bytea NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    PRIMARY KEY (scope, server_id, name)
+  );
+  CREATE INDEX vault_secrets_by_data_key ON vault_secrets (data_key_id);
+  `,
+];
+
+const MIGRATIONS_TABLE: Record<SqlDialect, string> = {
+  sqlite:
+    'CREATE TABLE IF NOT EXISTS vault_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+  postgres:
+    'CREATE TABLE IF NOT EXISTS vault_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)',
+};
+
+const MIGRATIONS: Record<SqlDialect, readonly string[]> = {
+  sqlite: SQLITE_MIGRATIONS,
+  postgres: POSTGRES_MIGRATIONS,
+};
+
+/** The newest schema version this build knows (the same on both dialects). */
+export const SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
+
+/** One migration's statements: the text split at `;`, each kept exactly as written (no statement holds a `;`). */
+function statements(migration: string): string[] {
+  return migration
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
 
 /**
- * Sets the connection pragmas the vault needs and applies pending migrations in one IMMEDIATE
- * transaction (safe when several processes open the same file). Returns the schema version.
+ * Applies the vault's pending migrations on `c`, which must be inside a write transaction (so
+ * processes and replicas opening one database at once apply each migration exactly once: SQLite's
+ * write lock, PostgreSQL's advisory lock). On SQLite it also turns on `secure_delete` and
+ * `temp_store=MEMORY` for the connection. Returns the schema version.
+ *
+ * @throws `CONFLICT` when the database holds a newer schema than this build knows.
  */
-export function prepareDatabase(db: Database, ownsConnection: boolean, now: () => Date): number {
-  if (ownsConnection) {
-    db.pragma('busy_timeout = 5000');
-    // Switching a new file to WAL can be refused (SQLITE_BUSY) without the busy handler: retry.
-    retrySync(() => db.pragma('journal_mode = WAL'), { timeoutMs: 5000, retryIf: isSqliteBusy });
+export async function migrateVault(c: SqlConnection, now: () => Date): Promise<number> {
+  if (c.dialect === 'sqlite') {
+    // Connection settings (allowed inside a transaction, unlike `synchronous`, which the driver sets).
+    await c.get('PRAGMA secure_delete = ON');
+    await c.run('PRAGMA temp_store = MEMORY');
   }
-  db.pragma('synchronous = FULL');
-  db.pragma('secure_delete = ON');
-  db.pragma('temp_store = MEMORY');
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS vault_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-  );
-  const apply = db.transaction(() => {
-    const row = db.prepare('SELECT MAX(version) AS v FROM vault_migrations').get() as { v: number | null };
-    const current = row.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new McpmuxError(
-        'CONFLICT',
-        `The vault schema (version ${current}) is newer than this version of @mcpmux/vault understands (${MIGRATIONS.length}); upgrade mcpmux.`,
-        { data: { schemaVersion: current } },
-      );
-    }
-    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version - 1]!);
-      db.prepare('INSERT INTO vault_migrations (version, applied_at) VALUES (?, ?)').run(
-        version,
-        now().toISOString(),
-      );
-    }
-    return MIGRATIONS.length;
-  });
-  return apply.immediate();
+  const migrations = MIGRATIONS[c.dialect];
+  await c.run(MIGRATIONS_TABLE[c.dialect]);
+  const row = await c.get<{ v: number | string | null }>('SELECT MAX(version) AS v FROM vault_migrations');
+  const current = row?.v === null || row?.v === undefined ? 0 : Number(row.v);
+  if (current > migrations.length) {
+    throw new McpmuxError(
+      'CONFLICT',
+      `The vault schema (version ${current}) is newer than this version of @mcpmux/vault understands (${migrations.length}); upgrade mcpmux.`,
+      { data: { schemaVersion: current } },
+    );
+  }
+  for (let version = current + 1; version <= migrations.length; version++) {
+    for (const statement of statements(migrations[version - 1]!)) await c.run(statement);
+    await c.run('INSERT INTO vault_migrations (version, applied_at) VALUES (?, ?)', [
+      version,
+      now().toISOString(),
+    ]);
+  }
+  return migrations.length;
 }
