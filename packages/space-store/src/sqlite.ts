@@ -118,23 +118,13 @@ export function openSqliteSpaceStore(
   source: SqliteSpaceStoreSource,
   options: SqliteSpaceStoreOptions = {},
 ): SqliteSpaceStore {
-  const owns = 'path' in source;
-  const database = 'path' in source ? new Database(source.path) : source.database;
   const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  const sql = openSqliteDatabase(source, { busyTimeoutMs });
   try {
-    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    // Switching a new file to WAL takes an exclusive lock without consulting the busy handler, so
-    // two processes opening a fresh database at once can see SQLITE_BUSY here: retry until the timeout.
-    retrySync(() => database.pragma('journal_mode = WAL'), {
-      timeoutMs: busyTimeoutMs,
-      retryIf: isSqliteBusy,
-    });
-    database.pragma('synchronous = FULL');
-    database.pragma('foreign_keys = ON');
-    retrySync(() => migrate(database), { timeoutMs: busyTimeoutMs, retryIf: isSqliteBusy });
+    retrySync(() => migrate(sql.database), { timeoutMs: busyTimeoutMs, retryIf: isSqliteBusy });
   } catch (e) {
-    if (owns) database.close();
+    if ('path' in source) sql.database.close();
     throw e;
   }
-  return new SqliteSpaceStore(database, owns, options);
+  return new SqliteSpaceStore(sql, options);
 }
