@@ -45,6 +45,14 @@ console.log(
     ? `Created the mcpmux home ${init.home} (active Space: ${init.activeSpace}).`
     : `mcpmux home: ${init.home} (active Space: ${init.activeSpace}).`,
 );
+if (init.keyFile) {
+  // Said once, in plain words, when the vault's key file is made (what `mcpmux init` prints).
+  console.log(`
+Your secrets are encrypted with a master key kept in ${init.keyFile}, readable only by you.
+That protects them from other users of this machine and from a copy of the database alone, but not
+from programs running as you, nor from a backup that holds both files. For more, keep the key in
+the OS keychain or in MCPMUX_MASTER_KEY (docs/vault.md); \`mcpmux doctor\` repeats this.`);
+}
 
 const CLIENT = 'quickstart';
 if (mcpmux(['client', 'show', CLIENT]).status !== 0) {
@@ -71,12 +79,18 @@ if (foreground) {
     ui.status === 0
       ? `${JSON.parse(ui.stdout).url}   (works once, for 5 minutes; \`${me} ui\` prints a new one)`
       : `run \`${me} ui\` for a login link`;
+  // What is left of the quick start, as `mcpmux init` tells it (steps already done are left out).
+  const next = json(['init']).next ?? [];
   console.log(`
 mcpmux gateway ${started.started ? 'started' : 'already running'} in the background: ${started.url} (pid ${started.pid})
   Console:  ${console_}
   Logs:     ${log}
-  Status:   ${me} status        Stop: ${me} stop
-  Connect:  ${me} connect cursor --client ${CLIENT}   (also claude-desktop, claude-code, vscode, windsurf)
-  Servers:  ${me} server add memory   then   ${me} client grant ${CLIENT} all
-`);
+  Status:   ${me} status        Stop: ${me} stop`);
+  if (next.length > 0) {
+    console.log(`
+Next (the README's next steps; \`mcpmux\` is \`${me}\` until you run \`(cd apps/cli && npm link)\`):
+${next.map((step) => `  ${step}`).join('\n')}
+  (connect also takes claude-desktop, claude-code, vscode, windsurf)`);
+  }
+  console.log('');
 }

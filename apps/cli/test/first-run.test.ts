@@ -1,7 +1,8 @@
 // A new user's first commands, through the BUILT binary (`pnpm --filter mcpmux build` first): the
-// key-file warning once in plain words, then at most one short line per gateway start.
+// key-file warning once in plain words, then at most one short line per gateway start; `init`'s
+// next steps tell the README's story and leave out what is done.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,7 +42,7 @@ describe('the key-file warning', () => {
     expect(again.stdout).not.toContain('master key');
     const json = JSON.parse(mcpmux(['init', '--json']).stdout) as { keyFile: string | null };
     expect(json.keyFile).toBeNull();
-  });
+  }, 60_000);
 
   it('takes at most one short line of a gateway start, JSON or not', async () => {
     expect(mcpmux(['init']).code).toBe(0);
@@ -63,5 +64,45 @@ describe('the key-file warning', () => {
     expect(about.length).toBeLessThanOrEqual(1);
     for (const l of about) expect(l.length).toBeLessThan(250);
     expect(lines.join('\n')).not.toMatch(/does NOT protect/);
-  });
+  }, 60_000);
+});
+
+/** The README's next-steps block (the story `npm start` and `init` tell too). */
+function readmeNextSteps(): string {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('<!-- test: readme-next-steps -->');
+  return readme.slice(start, readme.indexOf('```\n', readme.indexOf('```sh', start) + 5));
+}
+
+describe('init next steps', () => {
+  it('tell the README story (client quickstart, grant server-all:memory) and drop what is done', () => {
+    const other = join(dir, 'other-home');
+    const first = mcpmux(['--home', other, 'init']);
+    expect(first.code, first.stderr).toBe(0);
+    const steps = first.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('  mcpmux '))
+      .map((l) => l.trim());
+    expect(steps).toEqual([
+      'mcpmux server add memory',
+      'mcpmux client add quickstart',
+      'mcpmux client grant quickstart server-all:memory',
+      'mcpmux connect cursor --client quickstart',
+    ]);
+    expect(first.stdout).not.toMatch(/mcpmux serve\b|client add cursor|grant \S+ all\b/);
+    const readme = readmeNextSteps();
+    for (const step of steps.filter((s) => !s.includes('client add'))) expect(readme).toContain(step);
+
+    // After what `npm start` does (a quickstart client) and a server, only the rest is left.
+    expect(mcpmux(['--home', other, 'client', 'add', 'quickstart']).code).toBe(0);
+    expect(mcpmux(['--home', other, 'server', 'add', 'memory', '--no-connect']).code).toBe(0);
+    const later = JSON.parse(mcpmux(['--home', other, 'init', '--json']).stdout) as { next: string[] };
+    expect(later.next).toEqual([
+      'mcpmux client grant quickstart server-all:memory',
+      'mcpmux connect cursor --client quickstart',
+    ]);
+    expect(mcpmux(['--home', other, 'client', 'grant', 'quickstart', 'server-all:memory']).code).toBe(0);
+    const granted = JSON.parse(mcpmux(['--home', other, 'init', '--json']).stdout) as { next: string[] };
+    expect(granted.next).toEqual(['mcpmux connect cursor --client quickstart']);
+  }, 60_000);
 });

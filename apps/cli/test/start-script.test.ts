@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,17 @@ describe('npm start (scripts/start.mjs)', () => {
         started.stdout,
       );
     expect(match, started.stdout).not.toBeNull();
+    // One story with `mcpmux init` and the README: the quickstart client it just made is granted the
+    // README's server, nothing already done is suggested again (a client, a gateway).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const steps = started.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('  mcpmux '))
+      .map((l) => l.trim());
+    expect(steps).toContain('mcpmux client grant quickstart server-all:memory');
+    expect(steps).toContain('mcpmux connect cursor --client quickstart');
+    for (const step of steps) expect(readme).toContain(step);
+    expect(started.stdout).not.toMatch(/client add|mcpmux serve\b|mcpmux start\b|grant \S+ all\b/);
     const status = await new Promise<number>((resolve, reject) => {
       request(match?.[1] ?? '', (res) => {
         res.resume();

@@ -109,13 +109,12 @@ Selectors: tool:SERVER/NAME, prompt:SERVER/NAME, resource:SERVER/URI (globs * an
 Set ids:   all, default, server-all:SERVER, custom ids
 Secrets are read from stdin (or a hidden prompt on a terminal), never from arguments.
 
-Examples:
+Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
   mcpmux init
   mcpmux server add memory
-  mcpmux client add cursor
-  mcpmux client grant cursor all
-  mcpmux connect cursor --client cursor
-  mcpmux serve`,
+  mcpmux client add quickstart
+  mcpmux client grant quickstart server-all:memory
+  mcpmux connect cursor --client quickstart     (the app's bridge starts the gateway)`,
     );
 
   program

@@ -15,10 +15,13 @@ import type { Command } from 'commander';
 import { completionScript } from '../completion.js';
 import { readIfExists } from '../config-files.js';
 import { type Ctx, shortDate } from '../context.js';
-import { loadServer, loadVault } from '../deps.js';
+import { type Home, loadServer, loadVault } from '../deps.js';
 import { gatewayPaths, runningGateway } from '../gateway-process.js';
 import { errorLine } from '../run.js';
 import { referencedSecrets } from './server.js';
+
+/** The client name the quick start (`npm start`, README, `init`) uses throughout. */
+export const QUICKSTART_CLIENT = 'quickstart';
 
 /** The key file `init` may create, `<home>/keys/master.key`. */
 function keyFilePath(home: string): string {
@@ -38,12 +41,47 @@ export function keyFileNote(path: string): string[] {
   ];
 }
 
+/** True when one of the known apps' configs already launches the mcpmux bridge. */
+async function someAppConnected(ctx: Ctx): Promise<boolean> {
+  for (const app of APP_IDS) {
+    const path = appConfigPath(app, ctx.userHome, ctx.io.platform ?? process.platform, ctx.io.env);
+    const text = await readIfExists(path).catch(() => undefined);
+    if (text === undefined) continue;
+    try {
+      if (mcpmuxEntryOf(parseConfigObject(text, path)) !== undefined) return true;
+    } catch {
+      // an unparseable config is doctor's business
+    }
+  }
+  return false;
+}
+
 /** The stdio-bridge entry of an app config's servers, if it has one. */
 function mcpmuxEntryOf(config: Record<string, unknown>): unknown {
   const servers = (config.mcpServers ?? config.servers ?? {}) as Record<string, { args?: unknown }>;
   return Object.values(servers).find(
     (s) => Array.isArray(s?.args) && s.args.includes('stdio') && s.args.includes('--client'),
   );
+}
+
+/**
+ * The quick start's remaining steps for this home, skipping what is already done: a server in the
+ * active Space, a client (`quickstart`), a grant of that server to it, an app connected. The same
+ * story as `npm start` and the README; the gateway needs no step (a connected app's bridge starts it).
+ */
+async function nextSteps(ctx: Ctx, store: Home['store']): Promise<string[]> {
+  const active = await store.getActiveSpace();
+  if (active === undefined) return [];
+  const [servers, clients] = await Promise.all([store.effectiveServers(active.id), store.listClients()]);
+  const server = servers[0]?.serverId ?? 'memory';
+  const client = clients.find((c) => c.id === QUICKSTART_CLIENT)?.id ?? clients[0]?.id ?? QUICKSTART_CLIENT;
+  const steps: string[] = [];
+  if (servers.length === 0) steps.push('mcpmux server add memory');
+  if (clients.length === 0) steps.push(`mcpmux client add ${client}`);
+  const grants = clients.length === 0 ? [] : await store.listGrants(client, active.id);
+  if (grants.length === 0) steps.push(`mcpmux client grant ${client} server-all:${server}`);
+  if (!(await someAppConnected(ctx))) steps.push(`mcpmux connect cursor --client ${client}`);
+  return steps;
 }
 
 /** `init`: creates the home and a "personal" Space (active); idempotent. */
@@ -57,8 +95,15 @@ export async function init(ctx: Ctx): Promise<number> {
       if (created) await store.createSpace({ id: 'personal', name: 'Personal' });
       const active = await store.getActiveSpace();
       const createdKeyFile = !hadKeyFile && existsSync(keyFile) ? keyFile : null;
+      const steps = await nextSteps(ctx, store);
       if (ctx.json) {
-        ctx.out.data({ home, created, activeSpace: active?.id ?? null, keyFile: createdKeyFile });
+        ctx.out.data({
+          home,
+          created,
+          activeSpace: active?.id ?? null,
+          keyFile: createdKeyFile,
+          next: steps,
+        });
         return 0;
       }
       ctx.out.line(created ? `Initialised ${home}.` : `${home} is already initialised.`);
@@ -67,10 +112,13 @@ export async function init(ctx: Ctx): Promise<number> {
         ctx.out.line();
         for (const line of keyFileNote(createdKeyFile)) ctx.out.line(line);
       }
-      if (created) {
-        ctx.out.line(
-          'Next: `mcpmux server add memory`, `mcpmux client add cursor`, `mcpmux client grant cursor all`, `mcpmux serve`.',
-        );
+      if (steps.length > 0) {
+        ctx.out.line();
+        ctx.out.line('Next:');
+        for (const step of steps) ctx.out.line(`  ${step}`);
+        if (steps.some((s) => s.startsWith('mcpmux connect')) && (await runningGateway(home)) === undefined) {
+          ctx.out.line('The app starts the gateway through its bridge; `mcpmux start` runs it now.');
+        }
       }
       return 0;
     },
