@@ -48,6 +48,25 @@ describe('tool search index', () => {
     expect(index.search('file', 1)).toHaveLength(1);
   });
 
+  it('reads a file name in a query as "file", and weighs the server alias below the tool name', () => {
+    const tools = [
+      tool('notes_create_note', 'Create a note.'),
+      tool('fs_write_file', 'Write a file to disk.'),
+      tool('everything_echo', 'Echo the input.'),
+      tool('git_reset', 'Unstage everything that is staged.'),
+    ];
+    const index = buildToolSearchIndex(tools, (name) => name.slice(0, name.indexOf('_')));
+    expect(index.search('write notes.txt', 1)[0]?.name).toBe('fs_write_file');
+    expect(index.search('unstage everything', 1)[0]?.name).toBe('git_reset');
+  });
+
+  it('matches prefixes and one typo, and never returns a tool it was not given', () => {
+    const index = buildToolSearchIndex([tool('gh_create_repository', 'Create a repository.')]);
+    expect(index.search('repos', 1)[0]?.name).toBe('gh_create_repository');
+    expect(index.search('repositry', 1)[0]?.name).toBe('gh_create_repository');
+    expect(index.search('delete_repo', 5).map((h) => h.name)).not.toContain('gh_delete_repo');
+  });
+
   it('memoizes one index per view object', () => {
     const view = { tools: [tool('a_b', 'c')] };
     expect(searchIndexOf(view)).toBe(searchIndexOf(view));
