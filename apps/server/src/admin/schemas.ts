@@ -327,6 +327,10 @@ export const ClientRowSchema = z.object({
   name: z.string(),
   mode: ClientModeSchema,
   pinnedSpaceId: z.string().optional(),
+  lean: z
+    .boolean()
+    .describe('lean mode: its tools/list shows the search, describe and call meta-tools plus pinnedTools'),
+  pinnedTools: z.array(z.string()).describe('exposed tool names a lean client keeps listed'),
   keys: z.number().describe('active (not revoked) keys'),
   lastUsedAt: iso.optional(),
 });
@@ -336,6 +340,12 @@ export const ClientCreateBody = z.strictObject({
   name: name200.optional(),
   mode: ClientModeSchema.optional(),
   pinnedSpaceId: SlugSchema.optional(),
+  lean: z.boolean().optional().describe('lean mode (docs/lean-mode.md); default false'),
+  pinnedTools: z
+    .array(z.string().min(1).max(128))
+    .max(100)
+    .optional()
+    .describe('exposed tool names a lean client keeps listed (replaces the list), at most 100'),
 });
 /** `PATCH /clients/:client`. */
 export const ClientPatchBody = ClientCreateBody.omit({ id: true });

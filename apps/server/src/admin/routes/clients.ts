@@ -23,6 +23,8 @@ async function clientRow(store: SpaceStore, c: Client): Promise<z.infer<typeof C
     name: c.name,
     mode: c.mode,
     ...(c.pinnedSpaceId === undefined ? {} : { pinnedSpaceId: c.pinnedSpaceId }),
+    lean: c.lean,
+    pinnedTools: c.pinnedTools,
     keys: keys.length,
     ...(used > 0 ? { lastUsedAt: new Date(used).toISOString() } : {}),
   };
@@ -64,7 +66,8 @@ export const clientRoutes: AdminRoute[] = [
   route({
     method: 'PATCH',
     path: '/clients/:client',
-    summary: 'Rename a client, or switch it between following the active Space and a pinned Space',
+    summary:
+      'Rename a client, switch it between following the active Space and a pinned Space, or set its lean mode and pinned tools',
     tag: 'Clients',
     status: 200,
     params: ClientParams,
