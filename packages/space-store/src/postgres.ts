@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { McpmuxError, type SqlDatabase } from '@mcpmux/core';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { StoreEngine } from './internal/engine.js';
+import type { StoreEngineOptions } from './internal/engine-core.js';
 import {
   CHANGES_CHANNEL,
   openPostgresDatabase,
@@ -10,6 +12,7 @@ import {
   redactUrl,
   WRITE_LOCK_KEY,
 } from './internal/postgres-database.js';
+import { SqlRepo } from './internal/sql-repo.js';
 
 export {
   CHANGES_CHANNEL,
@@ -80,4 +83,78 @@ export async function migratePostgres(database: SqlDatabase): Promise<number> {
     }
     return applied;
   });
+}
+
+/** Options of {@link openPostgresSpaceStore}. */
+export interface PostgresSpaceStoreOptions extends StoreEngineOptions, PostgresDatabaseOptions {}
+
+/** Where a PostgreSQL store lives: a URL (the store opens and closes its pool) or an open database. */
+export type PostgresSpaceStoreSource = { url: string } | { database: PostgresDatabase };
+
+/**
+ * The store engine on PostgreSQL (team mode): the SQL repo over {@link PostgresDatabase}. Open it
+ * with {@link openPostgresSpaceStore}. Writes serialize on a transaction advisory lock across every
+ * replica; each write that records a change sends `NOTIFY mcpmux_changes` at commit, and `watch`
+ * reads the `changes` table past its cursor on each notification (and once after the LISTEN
+ * connection comes back, for what it missed).
+ */
+export class PostgresSpaceStore extends StoreEngine {
+  /** The shared `SqlDatabase` (the vault's tables can live in the same database). */
+  readonly sql: PostgresDatabase;
+
+  /** @internal Use {@link openPostgresSpaceStore}. */
+  constructor(sql: PostgresDatabase, owns: boolean, options: StoreEngineOptions = {}) {
+    super(new SqlRepo(owns ? sql : borrowed(sql)), options);
+    this.sql = sql;
+  }
+}
+
+/** `database` with a `close()` that leaves it open (for a database the caller owns). */
+function borrowed(database: SqlDatabase): SqlDatabase {
+  return {
+    dialect: database.dialect,
+    read: (fn) => database.read(fn),
+    write: (fn) => database.write(fn),
+    watchCommits: (listener, options) => database.watchCommits(listener, options),
+    close: async () => {},
+  };
+}
+
+/**
+ * Opens a space store on PostgreSQL: connects, applies pending migrations (once, however many
+ * replicas start at once), and returns the store. Several replicas may open the same database.
+ *
+ * @param source - `{ url }` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`; closed by `close()`) or
+ *   `{ database }` (an open {@link PostgresDatabase}, e.g. shared with the vault; not closed by `close()`).
+ * @param options - `clock`, `random`, `policyCache` as for SQLite; `poolSize` (default 4) for `{ url }`.
+ * @throws `INVALID_INPUT` naming the URL (password redacted) when the server cannot be reached,
+ *   refuses the login or has no such database; `INTERNAL` when a newer version wrote the database.
+ * @example
+ * ```ts
+ * import { openPostgresSpaceStore } from '@mcpmux/space-store/postgres';
+ * const store = await openPostgresSpaceStore({ url: process.env.MCPMUX_DATABASE_URL! });
+ * const stop = store.watch((change) => console.log('changed:', [...change.kinds]));
+ * ```
+ */
+export async function openPostgresSpaceStore(
+  source: PostgresSpaceStoreSource,
+  options: PostgresSpaceStoreOptions = {},
+): Promise<PostgresSpaceStore> {
+  const owns = 'url' in source;
+  const database =
+    'url' in source
+      ? await openPostgresDatabase({ url: source.url }, opt(options.poolSize))
+      : source.database;
+  try {
+    await migratePostgres(database);
+  } catch (e) {
+    if (owns) await database.close();
+    throw e;
+  }
+  const { poolSize: _poolSize, ...engineOptions } = options;
+  return new PostgresSpaceStore(database, owns, engineOptions);
+}
+
+function opt(poolSize: number | undefined): PostgresDatabaseOptions {
+  return poolSize === undefined ? {} : { poolSize };
 }
