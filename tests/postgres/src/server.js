@@ -1,4 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+// Plain JavaScript (types in server.d.ts) so that benchmarks run by plain node can start a server too.
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chownSync,
@@ -14,22 +15,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
-
-/** Where the PostgreSQL server binaries this harness needs were found. */
-export interface PostgresBinaries {
-  initdb: string;
-  postgres: string;
-}
-
 /** The Debian package that provides `initdb` and `postgres` (named in every "not found" message). */
 export const DEBIAN_PACKAGE = 'postgresql';
-
 /**
  * Finds `initdb` and `postgres`: the newest `/usr/lib/postgresql/<major>/bin` (Debian's layout,
  * where they are not on PATH), else PATH. `undefined` when PostgreSQL is not installed.
  */
-export function findPostgresBinaries(): PostgresBinaries | undefined {
-  const dirs: string[] = [];
+export function findPostgresBinaries() {
+  const dirs = [];
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
     const majors = readdirSync(debian)
@@ -45,9 +38,8 @@ export function findPostgresBinaries(): PostgresBinaries | undefined {
   }
   return undefined;
 }
-
 /** Why PostgreSQL tests cannot run here, or `undefined` when they can. */
-export function postgresUnavailableReason(): string | undefined {
+export function postgresUnavailableReason() {
   if (findPostgresBinaries() === undefined) {
     return `PostgreSQL is not installed (no initdb/postgres in /usr/lib/postgresql/*/bin or on PATH); install Debian's '${DEBIAN_PACKAGE}' package (apt-get install ${DEBIAN_PACKAGE})`;
   }
@@ -56,22 +48,8 @@ export function postgresUnavailableReason(): string | undefined {
   }
   return undefined;
 }
-
-/** A running throwaway server. */
-export interface PostgresServer {
-  /** The superuser's URL of the `postgres` database (trust authentication, loopback TCP). */
-  readonly adminUrl: string;
-  readonly port: number;
-  /** The temporary directory holding the data directory, the socket and the log. */
-  readonly dir: string;
-  /** Creates an empty database and resolves to its URL. */
-  createDatabase(label?: string): Promise<string>;
-  /** Stops the server (fast shutdown) and removes its directory. Idempotent. */
-  stop(): Promise<void>;
-}
-
 /** Creates a fresh, empty database on the server at `adminUrl` and returns its URL. */
-export async function createDatabase(adminUrl: string, label = 'test'): Promise<string> {
+export async function createDatabase(adminUrl, label = 'test') {
   const safe = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
@@ -88,8 +66,7 @@ export async function createDatabase(adminUrl: string, label = 'test'): Promise<
   url.pathname = `/${name}`;
   return url.toString();
 }
-
-function runAsUser(): { uid: number; gid: number } | undefined {
+function runAsUser() {
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
@@ -98,8 +75,7 @@ function runAsUser(): { uid: number; gid: number } | undefined {
     return undefined;
   }
 }
-
-function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -110,22 +86,18 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function tail(file: string): string {
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function tail(file) {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
   } catch {
     return '';
   }
 }
-
-function exited(child: ChildProcess): Promise<void> {
+function exited(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
-
 /**
  * Starts a throwaway PostgreSQL server: `initdb` into a new temporary directory, then `postgres`
  * on a free loopback port with durability off (fsync, synchronous_commit, full_page_writes) and
@@ -135,12 +107,7 @@ function exited(child: ChildProcess): Promise<void> {
  * @throws when PostgreSQL is not installed (naming the Debian package) or does not start (with
  *   the end of its log).
  */
-export async function startPostgresServer(
-  options: {
-    /** The process whose death stops the server (default: this one). */
-    ownerPid?: number;
-  } = {},
-): Promise<PostgresServer> {
+export async function startPostgresServer(options = {}) {
   const reason = postgresUnavailableReason();
   const bins = findPostgresBinaries();
   if (reason !== undefined || bins === undefined) throw new Error(`Cannot start PostgreSQL: ${reason}`);
@@ -159,10 +126,9 @@ export async function startPostgresServer(
     );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
+    const stderr = e.stderr?.toString() ?? String(e);
     throw new Error(`initdb failed: ${stderr.trim()}`);
   }
-
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const fd = openSync(log, 'a');
@@ -194,7 +160,7 @@ export async function startPostgresServer(
     closeSync(fd);
     const watchdog = spawnWatchdog(options.ownerPid ?? process.pid, child.pid ?? 0, dir);
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    let stopped: Promise<void> | undefined;
+    let stopped;
     const stop = () => {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -221,8 +187,7 @@ export async function startPostgresServer(
     throw new Error(`PostgreSQL did not start (${ready}). Its log ends:\n${logTail}`);
   }
 }
-
-async function waitReady(url: string, child: ChildProcess): Promise<true | string> {
+async function waitReady(url, child) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -241,12 +206,11 @@ async function waitReady(url: string, child: ChildProcess): Promise<true | strin
   }
   return 'not ready after 30 s';
 }
-
 /**
  * A detached process that outlives a killed test runner: once `ownerPid` is gone it stops the
  * server and removes its directory, so no postgres is left behind. Killed by `stop()`.
  */
-function spawnWatchdog(ownerPid: number, postgresPid: number, dir: string): ChildProcess {
+function spawnWatchdog(ownerPid, postgresPid, dir) {
   const script = `
 const [parent, pgPid, dir] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
