@@ -187,6 +187,10 @@ export interface Client {
   name: string;
   mode: 'follow-active' | 'pinned';
   pinnedSpaceId?: string;
+  /** Lean mode: the client lists tool search (three meta-tools) plus pinnedTools instead of every tool. */
+  lean: boolean;
+  /** Exposed tool names a lean client keeps listed. */
+  pinnedTools: string[];
   keys: number;
   lastUsedAt?: string;
 }

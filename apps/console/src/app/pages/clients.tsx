@@ -188,6 +188,7 @@ export function ClientsPage() {
                     </td>
                     <td>
                       {c.mode === 'pinned' ? `Pinned to ${spaceName(c.pinnedSpaceId)}` : 'Follows active'}
+                      {c.lean ? ', lean' : ''}
                     </td>
                     <td>{c.keys}</td>
                     <td>{when(c.lastUsedAt)}</td>
@@ -296,7 +297,84 @@ function ModeForm(props: { client: Client; spaces: Space[] }) {
   );
 }
 
-/** One client: name and mode, grants per Space, rotate, revoke, delete. */
+/** Exposed tool names from text: one per line, or separated by commas or spaces. */
+function parseToolNames(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter((t) => t !== ''))];
+}
+
+/**
+ * Lean mode (docs/lean-mode.md): a switch that saves at once, and the pinned tools a lean client
+ * keeps listed. Apps connected as the client get list_changed.
+ */
+function LeanForm(props: { client: Client }) {
+  const [pinned, setPinned] = useState(props.client.pinnedTools.join('\n'));
+  const [saved, setSaved] = useState(false);
+  // What the user just switched to, shown until the refetched client arrives.
+  const [pendingLean, setPendingLean] = useState<boolean | undefined>(undefined);
+  useEffect(() => setPendingLean(undefined), [props.client.lean]);
+  const toggle = useAction();
+  const action = useAction();
+  const path = `/api/v1/clients/${seg(props.client.id)}`;
+  const lean = pendingLean ?? props.client.lean;
+  return (
+    <>
+      <label class="inline">
+        <input
+          type="checkbox"
+          role="switch"
+          aria-checked={lean}
+          checked={lean}
+          disabled={toggle.busy}
+          onChange={(e) => {
+            const on = e.currentTarget.checked;
+            setPendingLean(on);
+            void toggle
+              .run(async () => {
+                await api.patch(path, { lean: on });
+                bump('clients');
+              })
+              .then((ok) => {
+                if (!ok) setPendingLean(undefined);
+              });
+          }}
+        />{' '}
+        Lean mode (tool search)
+      </label>
+      <p class="muted">
+        {lean
+          ? 'Apps see mcpmux_search_tools, mcpmux_describe_tool and mcpmux_call_tool plus the pinned tools below, instead of every tool. They find and call the other tools through search, with the same grants.'
+          : 'Apps see every tool the client may use. Turn lean mode on when that is hundreds of tools.'}
+      </p>
+      <ErrorText error={toggle.error} />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action
+            .run(async () => {
+              await api.patch(path, { pinnedTools: parseToolNames(pinned) });
+              bump('clients');
+            })
+            .then(setSaved);
+        }}
+      >
+        <Field
+          label="Pinned tools"
+          hint="Exposed names (e.g. github_create_issue), one per line; listed even in lean mode."
+        >
+          <textarea
+            rows={3}
+            value={pinned}
+            spellcheck={false}
+            onInput={(e) => setPinned(e.currentTarget.value)}
+          />
+        </Field>
+        <SaveActions submit="Save pinned tools" action={action} saved={saved} />
+      </form>
+    </>
+  );
+}
+
+/** One client: name and mode, lean mode, grants per Space, rotate, revoke, delete. */
 export function ClientDetailPage(props: { clientId: string }) {
   const clients = useApi<Client[]>('/api/v1/clients', ['clients']);
   const spaces = useApi<Space[]>('/api/v1/spaces', ['spaces']);
@@ -341,6 +419,10 @@ export function ClientDetailPage(props: { clientId: string }) {
                   client={client}
                   spaces={spaces.data ?? []}
                 />
+              </section>
+              <section aria-labelledby="lean">
+                <h2 id="lean">Tool search</h2>
+                <LeanForm key={client.pinnedTools.join(',')} client={client} />
               </section>
               <section aria-labelledby="grants">
                 <h2 id="grants">FeatureSet grants per Space</h2>
