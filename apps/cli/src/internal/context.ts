@@ -2,11 +2,13 @@ import { homedir } from 'node:os';
 import { McpmuxError } from '@mcpmux/core';
 import { homePath } from './bridge/args.js';
 import { loadServer, type OpenedHome } from './deps.js';
-import { type CliIo, Output } from './io.js';
+import { type CliIo, type CliPrompt, Output } from './io.js';
 
 /** Global options every command sees. */
 export interface GlobalOptions {
   home?: string;
+  /** Team mode: the PostgreSQL URL (`--database`), else `MCPMUX_DATABASE_URL` (read by `openHome`). */
+  database?: string;
   json?: boolean;
 }
 
@@ -14,12 +16,15 @@ export interface GlobalOptions {
 export class Ctx {
   readonly out: Output;
   readonly home: string;
+  /** `--database`: the team's PostgreSQL URL, when given (else `openHome` reads `MCPMUX_DATABASE_URL`). */
+  readonly database: string | undefined;
   constructor(
     readonly io: CliIo,
     globals: GlobalOptions,
   ) {
     this.out = new Output(io, globals.json === true);
     this.home = resolveHome(globals.home, io);
+    this.database = globals.database;
   }
 
   get json(): boolean {
@@ -34,7 +39,12 @@ export class Ctx {
   /** Opens the home (NOT_FOUND "run mcpmux init" when missing, unless `create`), runs `fn`, closes it. */
   async withHome<T>(fn: (h: OpenedHome) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
     const { openHome } = await loadServer();
-    const opened = await openHome({ home: this.home, env: this.io.env, create: opts.create === true });
+    const opened = await openHome({
+      home: this.home,
+      env: this.io.env,
+      create: opts.create === true,
+      ...(this.database === undefined ? {} : { database: this.database }),
+    });
     try {
       return await fn(opened);
     } finally {
@@ -90,7 +100,7 @@ export async function readSecret(ctx: Ctx, message: string): Promise<string> {
   return value;
 }
 
-async function clackPrompt(io: CliIo): Promise<{ secret(message: string): Promise<string | undefined> }> {
+async function clackPrompt(io: CliIo): Promise<Required<CliPrompt>> {
   const clack = await import('@clack/prompts');
   return {
     async secret(message) {
@@ -101,7 +111,27 @@ async function clackPrompt(io: CliIo): Promise<{ secret(message: string): Promis
       });
       return clack.isCancel(result) ? undefined : result;
     },
+    async confirm(message) {
+      const result = await clack.confirm({
+        message,
+        initialValue: false,
+        input: io.stdin,
+        output: io.stderr,
+      });
+      return result === true;
+    },
   };
+}
+
+/**
+ * Asks a yes/no question on a terminal (the io's prompt, else `@clack/prompts`); false when stdin is
+ * not a terminal or the question is cancelled, so scripts never block on it.
+ */
+export async function confirm(ctx: Ctx, message: string): Promise<boolean> {
+  const stdinIsTTY = ctx.io.stdinIsTTY ?? ctx.io.isTTY;
+  if (!stdinIsTTY) return false;
+  const ask = ctx.io.prompt?.confirm ?? (await clackPrompt(ctx.io)).confirm;
+  return ask(message);
 }
 
 /** Parses repeated `K=V` flags into a record; INVALID_INPUT naming the flag when one has no `=`. */

@@ -5,6 +5,8 @@ import pc from 'picocolors';
 export interface CliPrompt {
   /** Asks for a secret without echoing it. Resolves to the value, or undefined when cancelled. */
   secret(message: string): Promise<string | undefined>;
+  /** Asks a yes/no question (default no). Resolves to false when cancelled. Default: `@clack/prompts`. */
+  confirm?(message: string): Promise<boolean>;
 }
 
 /**

@@ -473,6 +473,12 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .argument('<source>', 'claude-desktop | cursor | vscode | claude-code | windsurf | FILE')
     .option(...SPACE_OPTION)
     .option('--dry-run', 'show the plan, change nothing')
+    .option(
+      '--replace',
+      "replace the imported entries in the app's config with one mcpmux entry (backup first; asked on a terminal)",
+    )
+    .option('--client <id>', 'with --replace: the client the mcpmux entry connects as (default: quickstart)')
+    .option('--entry <name>', 'with --replace: the mcpmux entry name in the app config (default: mcpmux)')
     .action(act(connectCmd.importServers));
 
   // --- login / logout

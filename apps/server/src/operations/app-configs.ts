@@ -279,6 +279,116 @@ export function planConnect(
   };
 }
 
+/** The result of {@link planReplace}. */
+export interface ReplacePlan {
+  /** The new file content. */
+  content: string;
+  /** The entries removed (the imported servers), in file order. */
+  removed: string[];
+  /** The entry name of the mcpmux bridge that took their place. */
+  entry: string;
+}
+
+/**
+ * Replaces imported entries of an app's config by one mcpmux entry (the stdio bridge `launch`),
+ * keeping every other entry and top-level key: what `mcpmux import APP --replace` writes, so the app
+ * stops launching those servers itself (with their plaintext credentials) and reaches them through
+ * mcpmux. Pure: text in, text out.
+ *
+ * @param app - the app whose config this is.
+ * @param text - the config file's current text.
+ * @param path - its path, for messages.
+ * @param names - the entry names to remove (as `readAppServers` returned them).
+ * @param entry - the name of the mcpmux entry, e.g. `mcpmux`.
+ * @param launch - how the app runs the bridge, e.g. `{ command: 'mcpmux', args: ['stdio', '--client', 'cursor'] }`.
+ * @throws `INVALID_INPUT` when the text cannot be parsed, its servers key is not an object, or a name
+ *   is not an entry of it (the file must be the one the entries were read from).
+ * @example
+ * ```ts
+ * const plan = planReplace('cursor', text, path, ['github'], 'mcpmux', { command: 'mcpmux', args: ['stdio', '--client', 'cursor'] });
+ * ```
+ */
+export function planReplace(
+  app: AppId,
+  text: string,
+  path: string,
+  names: readonly string[],
+  entry: string,
+  launch: LaunchCommand,
+): ReplacePlan {
+  const profile = APPS[app];
+  const config = parseConfigObject(text, path);
+  const current = config[profile.key];
+  if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `"${profile.key}" in ${path} is not an object; fix the file first.`,
+      {
+        data: { path },
+      },
+    );
+  }
+  const servers = current as Record<string, unknown>;
+  const missing = names.filter((n) => !(n in servers));
+  if (missing.length > 0) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `${path} has no "${profile.key}" entries named ${missing.map((n) => `"${n}"`).join(', ')}; nothing was replaced.`,
+      { data: { path } },
+    );
+  }
+  const drop = new Set(names);
+  const kept = Object.fromEntries(Object.entries(servers).filter(([name]) => !drop.has(name)));
+  const next = { ...config, [profile.key]: { ...kept, [entry]: profile.entry(launch) } };
+  return {
+    content: `${JSON.stringify(next, null, 2)}\n`,
+    removed: Object.keys(servers).filter((name) => drop.has(name)),
+    entry,
+  };
+}
+
+/** One server entry of an app config that holds literal credentials: what `mcpmux doctor` flags. */
+export interface PlaintextCredentials {
+  /** The entry's name in the app config. */
+  name: string;
+  /** The env or header names whose values look like credentials (never the values). */
+  keys: string[];
+}
+
+/**
+ * The entries of an app config that hold credentials in plaintext (env values or headers that look
+ * like secrets, by the same test `mcpmux import` uses to move them into the vault). The mcpmux entry
+ * itself is never listed.
+ *
+ * @param text - the config file's text (JSON or JSONC).
+ * @param path - its path, for messages.
+ * @param selfUrls - the gateway's own URLs (see {@link readAppServers}).
+ * @throws `INVALID_INPUT` when the text cannot be parsed.
+ * @example
+ * ```ts
+ * plaintextCredentials('{"mcpServers":{"github":{"command":"npx","env":{"GITHUB_TOKEN":"ghp_x"}}}}', 'mcp.json');
+ * // [{ name: 'github', keys: ['GITHUB_TOKEN'] }]
+ * ```
+ */
+export function plaintextCredentials(
+  text: string,
+  path: string,
+  selfUrls: readonly string[] = [],
+): PlaintextCredentials[] {
+  const { servers } = readAppServers(text, path, selfUrls);
+  const out: PlaintextCredentials[] = [];
+  for (const server of servers) {
+    const t = server.transport;
+    const record = t.type === 'stdio' ? t.env : t.headers;
+    const keys = Object.entries(record)
+      .filter(([k, v]) => isCredential(k, v))
+      .map(([k]) => k);
+    if (t.type === 'stdio' && t.args.some((a) => URL_WITH_PASSWORD.test(a))) keys.push('args');
+    if (keys.length > 0) out.push({ name: server.name, keys });
+  }
+  return out;
+}
+
 /** A server entry read from an app's config. */
 export type ImportedTransport =
   | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }

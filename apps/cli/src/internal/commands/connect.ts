@@ -15,13 +15,14 @@ import {
   isAppId,
   type LaunchCommand,
   planConnect,
+  planReplace,
   readAppServers,
 } from '@mcpmux/server/operations';
 import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-store';
 import { homePath } from '../bridge/args.js';
 import { readIfExists, writeWithBackup } from '../config-files.js';
-import { type Ctx, requireClient, targetSpace } from '../context.js';
-import { loadServer, loadVault } from '../deps.js';
+import { type Ctx, confirm, requireClient, targetSpace } from '../context.js';
+import { type Home, loadServer, loadVault } from '../deps.js';
 
 /** The command an app runs: `mcpmux` from PATH (io.self when an embedder says otherwise). */
 export function selfLaunch(ctx: Ctx): LaunchCommand {
@@ -165,15 +166,41 @@ interface ImportItem {
   secrets: string[];
   unresolved: string[];
   transport: string;
+  /** True when mcpmux now serves this entry (imported now, or the same server already installed). */
+  inMcpmux?: boolean;
 }
 
-/** `import (claude-desktop | cursor | vscode | claude-code | windsurf | FILE) [--space S] [--dry-run]` */
-export async function importServers(
-  ctx: Ctx,
-  source: string,
-  opts: { space?: string; dryRun?: boolean },
-): Promise<number> {
-  const path = isAppId(source) ? configPath(ctx, source, undefined) : resolve(ctx.io.cwd, source);
+/** Options of `import`, as commander parses them. */
+export interface ImportOptions {
+  space?: string;
+  dryRun?: boolean;
+  /** Replace the imported entries in the app's config by the mcpmux bridge (backup first). */
+  replace?: boolean;
+  /** The client the bridge entry names; default `quickstart` (created when missing). */
+  client?: string;
+  /** The bridge entry's name; default `mcpmux`. */
+  entry?: string;
+}
+
+/** The client `import --replace` connects the app as when `--client` is not given. */
+const DEFAULT_REPLACE_CLIENT = 'quickstart';
+
+/**
+ * `import (claude-desktop | cursor | vscode | claude-code | windsurf | FILE) [--space S] [--dry-run]
+ * [--replace [--client ID] [--entry NAME]]`: with `--replace` (or a yes on a terminal), the imported
+ * entries of the app's config are replaced by one mcpmux bridge entry, after a 0600 backup, and the
+ * client is granted `server-all:ID` for each, so the app keeps its tools without the plaintext.
+ */
+export async function importServers(ctx: Ctx, source: string, opts: ImportOptions): Promise<number> {
+  const app = isAppId(source) ? source : undefined;
+  if (opts.replace === true && app === undefined) {
+    throw new McpmuxError(
+      'INVALID_INPUT',
+      `--replace rewrites a known app's config; name the app (${['claude-desktop', 'cursor', 'vscode', 'claude-code', 'windsurf'].join(', ')}) instead of a FILE.`,
+      { data: { field: 'replace' } },
+    );
+  }
+  const path = app !== undefined ? configPath(ctx, app, undefined) : resolve(ctx.io.cwd, source);
   const text = await readIfExists(path);
   if (text === undefined) {
     throw new McpmuxError(
@@ -248,6 +275,7 @@ export async function importServers(
         if (installed.has(server.id)) {
           item.action = 'skip';
           item.reason = `already installed in Space ${space.id}`;
+          item.inMcpmux = true;
           continue;
         }
         item.action = 'install-existing';
@@ -293,6 +321,7 @@ export async function importServers(
           );
           installedNow = true;
           for (const s of w.secrets) await vault.set(scope, s.name, s.value);
+          w.item.inMcpmux = true;
         } catch (e) {
           for (const s of w.secrets) await vault.delete(scope, s.name).catch(() => false);
           if (installedNow) await store.uninstall(space.id, w.server.id).catch(() => undefined);
@@ -303,11 +332,30 @@ export async function importServers(
       }
     }
 
+    if (opts.dryRun === true) for (const w of work) w.item.inMcpmux = true;
+    const imported = items.filter((i) => i.inMcpmux === true);
+    const names = imported.map((i) => i.name);
+    let replaced: ReplaceResult | undefined;
+    if (app !== undefined && names.length > 0) {
+      const wanted =
+        opts.replace === true ||
+        (opts.dryRun !== true &&
+          !ctx.json &&
+          (await confirm(
+            ctx,
+            `Replace ${names.length === 1 ? `the "${names[0]}" entry` : `these ${names.length} entries`} in ${path} with one mcpmux entry (a backup is written first)? The app then reaches ${names.length === 1 ? 'it' : 'them'} through mcpmux, without the plaintext credentials.`,
+          )));
+      if (wanted) {
+        replaced = await replaceEntries(ctx, { store, app, path, text, imported, space: space.id, opts });
+      }
+    }
+
     if (ctx.json) {
       ctx.out.data({
         source: path,
         space: space.id,
         dryRun: opts.dryRun === true,
+        replaced: replaced ?? null,
         servers: items.map((i) => ({
           name: i.name,
           id: i.id,
@@ -340,12 +388,101 @@ export async function importServers(
       }
     }
     const done = items.filter((i) => i.action !== 'skip');
+    if (replaced !== undefined) {
+      const list = replaced.entries.map((n) => `"${n}"`).join(', ');
+      if (opts.dryRun === true) {
+        o.line(
+          `Would replace ${list} in ${path} with the "${replaced.entry}" entry (client ${replaced.client}), after a backup, and grant ${replaced.grants.join(', ')}.`,
+        );
+      } else {
+        o.line(
+          `Replaced ${list} in ${path} with the "${replaced.entry}" entry (the stdio bridge, client ${replaced.client}); backup: ${replaced.backup ?? '(none)'} (mode 0600, it still holds the old credentials: delete it once the app works).`,
+        );
+        if (replaced.createdClient) o.line(`Created client ${replaced.client} for the bridge.`);
+        if (replaced.grants.length > 0)
+          o.line(`Granted ${replaced.grants.join(', ')} to ${replaced.client} in Space ${space.id}.`);
+        o.line(`Restart ${appLabel(replaced.app)} to load it.`);
+      }
+    }
     if (opts.dryRun === true) o.line('Dry run: nothing was changed.');
-    else if (done.length > 0) {
+    else if (done.length > 0 && replaced === undefined) {
       o.line(
-        `Credentials are now in the vault as \${secret:NAME} references. Grant the servers to a client (e.g. \`mcpmux client grant CLIENT all --space ${space.id}\`) and point the app at mcpmux with \`mcpmux connect APP --client CLIENT\`.`,
+        `Credentials are now in the vault as \${secret:NAME} references. Grant the servers to a client (e.g. \`mcpmux client grant CLIENT server-all:${done[0]?.id ?? 'ID'} --space ${space.id}\`) and point the app at mcpmux with \`mcpmux connect APP --client CLIENT\`.`,
       );
+      if (app !== undefined) {
+        o.line(
+          `${appLabel(app)} still launches ${done.length === 1 ? 'that server' : 'those servers'} itself, with the credentials in plaintext: \`mcpmux import ${app} --replace\` replaces ${done.length === 1 ? 'its entry' : 'their entries'} with mcpmux (backup first).`,
+        );
+      }
     }
     return 0;
   });
+}
+
+/** What `import --replace` did to the app's config. */
+interface ReplaceResult {
+  app: AppId;
+  path: string;
+  /** The entries replaced. */
+  entries: string[];
+  /** The mcpmux entry that replaced them. */
+  entry: string;
+  client: string;
+  createdClient: boolean;
+  /** `server-all:ID` sets granted to the client so the app keeps those servers' features. */
+  grants: string[];
+  /** The 0600 backup of the file as it was; `null` on a dry run. */
+  backup: string | null;
+}
+
+/**
+ * Rewrites the app's config: the imported entries out, the mcpmux bridge in, after a 0600 backup,
+ * atomically, refusing when the file changed since it was read; then makes sure the app's client
+ * exists and is granted each replaced server. A dry run only plans.
+ */
+async function replaceEntries(
+  ctx: Ctx,
+  job: {
+    store: Home['store'];
+    app: AppId;
+    path: string;
+    text: string;
+    /** The entries mcpmux now serves: their names in the file and their server ids. */
+    imported: { name: string; id: string }[];
+    space: string;
+    opts: ImportOptions;
+  },
+): Promise<ReplaceResult> {
+  const { store, app, path, text, imported, space, opts } = job;
+  const names = imported.map((i) => i.name);
+  const client = opts.client ?? DEFAULT_REPLACE_CLIENT;
+  const entry = opts.entry ?? 'mcpmux';
+  const self = selfLaunch(ctx);
+  const plan = planReplace(app, text, path, names, entry, {
+    command: self.command,
+    args: [...self.args, ...homeArgs(ctx), 'stdio', '--client', client],
+  });
+  const grants: string[] = [];
+  for (const { id } of imported) {
+    const set = `server-all:${id}`;
+    if (opts.dryRun === true || (await store.getFeatureSet(space, set)) !== undefined) grants.push(set);
+  }
+  const exists = (await store.getClient(client)) !== undefined;
+  if (opts.dryRun === true) {
+    return { app, path, entries: plan.removed, entry, client, createdClient: !exists, grants, backup: null };
+  }
+  if (!exists) await store.createClient({ id: client });
+  const have = new Set(await store.listGrants(client, space).then((g) => g.map((x) => x.setId)));
+  for (const set of grants) if (!have.has(set)) await store.grant(client, space, set);
+  const backup = await writeWithBackup(path, plan.content, new Date(), text);
+  return {
+    app,
+    path,
+    entries: plan.removed,
+    entry,
+    client,
+    createdClient: !exists,
+    grants,
+    backup: backup ?? null,
+  };
 }

@@ -8,6 +8,7 @@ import {
   appLabel,
   describeTransport,
   parseConfigObject,
+  plaintextCredentials,
   searchCatalog,
 } from '@mcpmux/server/operations';
 import type { OpenSqliteVaultOptions } from '@mcpmux/vault/sqlite';
@@ -478,6 +479,9 @@ export async function doctor(ctx: Ctx): Promise<number> {
       });
     }
   }
+  // The gateway's own URLs: an app's URL-only entry for mcpmux holds no credential of another server.
+  const running = (await runningGateway(ctx.home))?.url;
+  const selfUrls = ['http://127.0.0.1:45818/mcp', ...(running === undefined ? [] : [running])];
   for (const app of APP_IDS) {
     const path = appConfigPath(app, ctx.userHome, ctx.io.platform ?? process.platform, ctx.io.env);
     const text = await readIfExists(path).catch(() => undefined);
@@ -485,6 +489,15 @@ export async function doctor(ctx: Ctx): Promise<number> {
     try {
       const config = parseConfigObject(text, path);
       const entry = mcpmuxEntryOf(config);
+      const plaintext = plaintextCredentials(text, path, selfUrls);
+      if (plaintext.length > 0) {
+        add({
+          check: `app ${app}`,
+          status: 'warn',
+          message: `${appLabel(app)}'s config ${path} holds plaintext credentials: ${plaintext.map((p) => `${p.name} (${p.keys.join(', ')})`).join(', ')}`,
+          fix: `mcpmux import ${app} --replace`,
+        });
+      }
       add(
         entry
           ? { check: `app ${app}`, status: 'ok', message: `${appLabel(app)} uses mcpmux (${path})` }
@@ -520,7 +533,14 @@ export async function doctor(ctx: Ctx): Promise<number> {
     o.line(`${tag}  ${c.check}: ${c.message}`);
     if (c.fix) o.line(`      fix: ${c.fix}`);
   }
-  o.line(failed ? 'Some checks failed.' : 'No problems found.');
+  const warnings = checks.filter((c) => c.status === 'warn').length;
+  o.line(
+    failed
+      ? 'Some checks failed.'
+      : warnings > 0
+        ? `No check failed; ${warnings === 1 ? '1 warning' : `${warnings} warnings`} above.`
+        : 'No problems found.',
+  );
   return failed ? 1 : 0;
 }
 
