@@ -229,7 +229,7 @@ describe('serve and stdio in-process', () => {
     await sb.ok(['init']);
     const r = await sb.cli(['serve', '--host', '0.0.0.0', '--port', '0']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/pass --allow-non-loopback/);
+    expect(r.stderr).toMatch(/exposes the gateway beyond this machine; pass .*--allow-non-loopback/);
     expect((await sb.cli(['serve', '--help'])).stdout).toMatch(/--allow-non-loopback/);
   });
 });
