@@ -261,6 +261,17 @@ describe('lean mode', { timeout: 30_000 }, () => {
     expect(await grower.toolNames()).toEqual(['alpha_write_file', ...META]);
   });
 
+  it("answers a first search in a Space that is not connected yet from all of the Space's tools", async () => {
+    await h.store.createSpace({ id: 'side' });
+    await h.namedServer('beta', { tools: ['ship_release'] });
+    await h.store.install('side', 'beta');
+    await h.store.createClient({ id: 'sider', lean: true, pinnedSpaceId: 'side' });
+    await h.store.grant('sider', 'side', 'all');
+    const sider = await h.connect('sider');
+    // No list first: the search is the session's first request in that Space.
+    expect((await search(sider.client, 'ship a release')).map((t) => t.name)).toEqual(['beta_ship_release']);
+  });
+
   it('serves 2026-07-28 stateless requests (gateway.fetch) the same way', async () => {
     const client = new ModernClient(
       { name: 'lean-2026', version: '1.0.0' },

@@ -5,7 +5,7 @@
  */
 import type { LoggingLevel, Server, ServerContext } from '@modelcontextprotocol/server';
 import { toRpcError, unknownError } from '../errors.js';
-import { callMetaTool, listedTools, META_TOOL_NAMES } from '../lean/meta-tools.js';
+import { CALL_TOOL, callMetaTool, listedTools, META_TOOL_NAMES } from '../lean/meta-tools.js';
 import { severity } from '../session.js';
 import { startRequestSpan } from '../tracing.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
@@ -81,7 +81,10 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
       // Lean mode: search and describe are answered from the view; mcpmux_call_tool unwraps to the
       // direct call below (same allow check, audit, routing, errors, progress and cancellation).
       if (view.lean !== undefined && META_TOOL_NAMES.has(params.name)) {
-        return callMetaTool(view, params, (inner) =>
+        // Search and describe read the whole list: like a list, the first one in a Space waits
+        // (bounded) for the Space's upstreams instead of answering from a half-connected view.
+        const listed = params.name === CALL_TOOL ? view : await caller.view('list');
+        return callMetaTool(listed, params, (inner) =>
           calls.audited(caller, TOOL_CALL, inner.name, view.toolRoutes.get(inner.name), inner, extra),
         );
       }
