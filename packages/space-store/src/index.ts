@@ -1,3 +1,4 @@
+export { applyOverridesPatch, mergeTransport } from './internal/rules/overrides.js';
 export {
   type AuthorizationCodeInput,
   AuthorizationCodeInputSchema,

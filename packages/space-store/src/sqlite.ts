@@ -5,6 +5,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { SqliteDatabase } from './internal/sqlite-database.js';
 import { SqliteSpaceStore, type SqliteSpaceStoreOptions } from './internal/sqlite-space-store.js';
 
+export type { SpaceDeletionHook } from './internal/engine-core.js';
 export { SqliteDatabase, SqliteSpaceStore, type SqliteSpaceStoreOptions };
 
 /** The table in which the store records the migrations it applied (its own, not drizzle's default). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { McpmuxError, type SqlConnection } from '@mcpmux/core';
+import { McpmuxError, parseOrThrow, type SqlConnection } from '@mcpmux/core';
 import {
   CHANGE_KINDS,
   type ChangeKind,
@@ -19,6 +19,7 @@ import {
   summarizeChanges,
 } from './rules/changes.js';
 import { ConfigHashMemo, toEffectiveServer } from './rules/effective.js';
+import { IdSchema } from './rules/input.js';
 
 /** Options of a store engine (and of `openSqliteSpaceStore`). */
 export interface StoreEngineOptions {
@@ -165,11 +166,10 @@ export class EngineCore {
 
   // -- The per-request query ---------------------------------------------------------------------
 
-  /** Resolves a policy context through the cache (see `SpaceStore.loadPolicyContext`). */
-  protected async cachedPolicyContext(
-    clientId: string,
-    spaceId: string | undefined,
-  ): Promise<PolicyContext | undefined> {
+  /** See `SpaceStore.loadPolicyContext`: the hot path, answered from the cache while nothing changed. */
+  async loadPolicyContext(client: string, space?: string): Promise<PolicyContext | undefined> {
+    const clientId = parseOrThrow(IdSchema, client, 'client id');
+    const spaceId = space === undefined ? undefined : parseOrThrow(IdSchema, space, 'space id');
     this.assertOpen();
     if (!this.policyCacheEnabled)
       return this.repo.read((tx) => this.readPolicyContext(tx, clientId, spaceId, false));

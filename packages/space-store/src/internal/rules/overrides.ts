@@ -52,6 +52,12 @@ function patchMap(
  * An installation's overrides with a patch applied (see `InstallationOverridesPatchSchema`): `env`
  * and `headers` merged key by key (`null` removes a key, or the whole map), `args` and
  * `timeoutSeconds` replaced (`null` removes them). Empty maps are dropped. Pure.
+ *
+ * @example
+ * ```ts
+ * applyOverridesPatch({ env: { A: '1', B: '2' } }, { env: { A: null, C: '3' } });
+ * // { env: { B: '2', C: '3' } }
+ * ```
  */
 export function applyOverridesPatch(
   current: InstallationOverrides,
