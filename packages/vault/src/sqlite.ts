@@ -12,7 +12,10 @@ export type OpenSqliteVaultOptions = (
       path: string;
     }
   | {
-      /** An open better-sqlite3 connection; the vault never closes it. */
+      /**
+       * An open better-sqlite3 connection (e.g. the space store's), never closed by the vault. For a
+       * file, the vault opens a second connection of its own to it for its transactions.
+       */
       database: BetterSqlite3.Database;
     }
 ) &
@@ -41,6 +44,12 @@ export type OpenSqliteVaultOptions = (
 export async function openSqliteVault(options: OpenSqliteVaultOptions): Promise<SqliteVault> {
   const ownsConnection = 'path' in options;
   const db = 'path' in options ? new BetterSqlite3(options.path) : options.database;
+  // A given connection to a file gets a connection of the vault's own beside it: the caller (the
+  // space store) runs its own async transactions on the given one, and two transaction queues on
+  // one connection would open transactions inside each other. SQLite's locks serialize the two
+  // connections instead. An in-memory database cannot be opened twice: the vault shares it.
+  const separate = !ownsConnection && !db.memory && db.name !== '' && db.name !== ':memory:' && !db.readonly;
+  let own: BetterSqlite3.Database | undefined;
   try {
     if (ownsConnection) {
       db.pragma('busy_timeout = 5000');
@@ -48,6 +57,14 @@ export async function openSqliteVault(options: OpenSqliteVaultOptions): Promise<
       retrySync(() => db.pragma('journal_mode = WAL'), { timeoutMs: 5000, retryIf: isSqliteBusy });
     }
     db.pragma('synchronous = FULL');
+    if (separate) {
+      // `deleteSpaceSync` deletes on the given connection: it overwrites what it deletes too.
+      db.pragma('secure_delete = ON');
+      db.pragma('temp_store = MEMORY');
+      own = new BetterSqlite3(db.name, { fileMustExist: true });
+      own.pragma('busy_timeout = 5000');
+      own.pragma('synchronous = FULL');
+    }
     const {
       path: _path,
       database: _database,
@@ -56,23 +73,26 @@ export async function openSqliteVault(options: OpenSqliteVaultOptions): Promise<
       path?: string;
       database?: unknown;
     };
-    const state = await unlockVault({ ...rest, database: new SqliteConnectionAdapter(db) });
-    return new SqliteVault(state, db, ownsConnection);
+    const state = await unlockVault({ ...rest, database: new SqliteConnectionAdapter(own ?? db) });
+    return new SqliteVault(state, db, ownsConnection, own);
   } catch (err) {
+    own?.close();
     if (ownsConnection) db.close();
     throw err;
   }
 }
 
 /**
- * The vault on one better-sqlite3 connection, as {@link openSqliteVault} makes it: a `SqlVault` plus
- * the connection and a synchronous Space deletion for callers that delete inside a synchronous
- * better-sqlite3 transaction.
+ * The vault on a SQLite file, as {@link openSqliteVault} makes it: a `SqlVault` plus the connection
+ * it was given (or opened) and a synchronous Space deletion on that connection, for callers that
+ * delete inside their own transaction on it. Given a connection to a file, the vault runs its own
+ * transactions on a second connection of its own to that file (closed by `close()`).
  */
 export class SqliteVault extends SqlVault {
   /** The connection the vault uses (its own, or the one it was given). */
   readonly database: BetterSqlite3.Database;
   readonly #ownsConnection: boolean;
+  readonly #ownSide: BetterSqlite3.Database | undefined;
   #closed = false;
 
   /** @internal Use {@link openSqliteVault}. */
@@ -80,10 +100,12 @@ export class SqliteVault extends SqlVault {
     state: ConstructorParameters<typeof SqlVault>[0],
     database: BetterSqlite3.Database,
     owns: boolean,
+    ownSide?: BetterSqlite3.Database,
   ) {
     super(state);
     this.database = database;
     this.#ownsConnection = owns;
+    this.#ownSide = ownSide;
   }
 
   /**
@@ -115,6 +137,7 @@ export class SqliteVault extends SqlVault {
     await super.close();
     if (this.#closed) return;
     this.#closed = true;
+    this.#ownSide?.close();
     if (this.#ownsConnection) this.database.close();
   }
 }
