@@ -235,21 +235,24 @@ export class PostgresDatabase implements SqlDatabase {
         release(false);
         return result;
       } catch (e) {
-        let broken = isConnectionError(e);
-        if (!commitSent && !broken) {
+        // The connection is broken when ROLLBACK fails too (an error of fn's own, even one that
+        // looks like a connection error, leaves a healthy connection that rolls back).
+        let broken = commitSent;
+        if (!commitSent) {
           try {
             await client.query('ROLLBACK');
           } catch {
             broken = true;
           }
         }
-        release(broken || commitSent);
+        release(broken);
+        const dropped = broken && isConnectionError(e);
         // Never retry once COMMIT was sent: it may have committed.
-        if (!commitSent && (broken || isConflict(e)) && attempt < MAX_ATTEMPTS && !this.closed) {
+        if (!commitSent && (dropped || isConflict(e)) && attempt < MAX_ATTEMPTS && !this.closed) {
           await backoff(attempt);
           continue;
         }
-        throw e;
+        throw dropped && !commitSent ? describeConnectError(e, this.url) : e;
       }
     }
   }
