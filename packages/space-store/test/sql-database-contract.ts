@@ -136,6 +136,20 @@ export function describeSqlDatabaseContract(
       expect(await db.write((c) => c.run('UPDATE t SET n = 5'))).toBe(1);
     });
 
+    it('runs fn once when it throws an error of its own, even one that looks like a dropped connection', async () => {
+      let attempts = 0;
+      const own = Object.assign(new Error('upstream reset'), { code: 'ECONNRESET' });
+      await expect(
+        db.write(async (c) => {
+          attempts++;
+          await c.run('INSERT INTO t (id, n) VALUES (1, 1)');
+          throw own;
+        }),
+      ).rejects.toBe(own);
+      expect(attempts).toBe(1);
+      expect(await db.read((c) => c.get('SELECT * FROM t'))).toBeUndefined();
+    });
+
     it('refuses a transaction opened inside another instead of deadlocking', async () => {
       await expect(db.write(() => db.read(async () => 1))).rejects.toThrow(/inside another/);
       await expect(db.write(() => db.write(async () => 1))).rejects.toThrow(/inside another/);
