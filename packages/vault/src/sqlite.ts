@@ -113,7 +113,7 @@ export class SqliteVault extends SqlVault {
    * synchronous transaction on that connection it joins it (as a savepoint), else it runs alone.
    *
    * @deprecated Use `deleteSpace(spaceId, tx)` with the connection the space store passes to its
-   *   deletion hooks (`store.addSpaceDeletionHook((spaceId, tx) => vault.deleteSpace(spaceId, tx))`).
+   *   deletion hooks (`store.addSpaceDeletionHook(async (spaceId, tx) => { await vault.deleteSpace(spaceId, tx); })`).
    * @returns How many secrets were removed.
    * @throws `INVALID_INPUT` for a malformed Space id; `VAULT_LOCKED` after `close()`.
    * @example

@@ -13,7 +13,9 @@ describe('the vault on the space store database', () => {
   it("openVault on store.sql: deleting a Space removes its secrets in the store's transaction, or neither", async () => {
     const store = openSqliteSpaceStore({ path: join(tempDir(), 'mcpmux.db') });
     const vault = await openVault({ database: store.sql, keyProvider: randomEnvProvider() });
-    store.addSpaceDeletionHook((spaceId, tx) => vault.deleteSpace(spaceId, tx));
+    store.addSpaceDeletionHook(async (spaceId, tx) => {
+      await vault.deleteSpace(spaceId, tx);
+    });
     await store.createSpace({ id: 'work' });
     await store.createSpace({ id: 'home' });
     await vault.set(homeScope, 'TOKEN', 'home-token');

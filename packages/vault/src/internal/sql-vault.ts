@@ -203,7 +203,7 @@ const SECRET_WITH_KEY = `SELECT s.scope, s.server_id, s.name, s.version, s.data_
  * const store = openSqliteSpaceStore({ path: '/home/me/.mcpmux/mcpmux.db' });
  * const keyProvider = await selectKeyProvider({ env: process.env, home: '/home/me/.mcpmux' });
  * const vault = await openVault({ database: store.sql, keyProvider });
- * store.addSpaceDeletionHook((spaceId, tx) => vault.deleteSpace(spaceId, tx));
+ * store.addSpaceDeletionHook(async (spaceId, tx) => { await vault.deleteSpace(spaceId, tx); });
  * ```
  */
 export async function openVault(options: OpenVaultOptions): Promise<SqlVault> {
@@ -465,7 +465,7 @@ export class SqlVault implements Vault {
    * @throws `INVALID_INPUT` for a malformed Space id.
    * @example
    * ```ts
-   * store.addSpaceDeletionHook((spaceId, tx) => vault.deleteSpace(spaceId, tx));
+   * store.addSpaceDeletionHook(async (spaceId, tx) => { await vault.deleteSpace(spaceId, tx); });
    * ```
    */
   async deleteSpace(spaceId: string, tx?: SqlConnection): Promise<number> {
