@@ -148,6 +148,20 @@ describe.skipIf(postgres.skip)('PostgreSQL store replicas', () => {
     }
   });
 
+  it('opens on a database the caller owns and leaves it open on close', async () => {
+    const database = await openPostgresDatabase({ url: await freshUrl() });
+    try {
+      const store = await openPostgresSpaceStore({ database });
+      expect(store.sql).toBe(database);
+      await store.createSpace({ id: 'work' });
+      await store.close();
+      const row = await database.read((c) => c.get<{ n: number }>('SELECT count(*) AS n FROM spaces'));
+      expect(row).toEqual({ n: 1 });
+    } finally {
+      await database.close();
+    }
+  });
+
   it('4 processes writing at once: no lost write, no constraint violation', async () => {
     const url = await freshUrl();
     const store = await openPostgresSpaceStore({ url });
