@@ -160,6 +160,32 @@ describe('openSqliteSpaceStore', () => {
     expect(db.prepare('SELECT space_id FROM vault_rows').pluck().all()).toEqual(['work']);
   });
 
+  it('awaits async deletion hooks with the transaction connection; a rejecting hook aborts the deletion', async () => {
+    await store.createSpace({ id: 'work' });
+    await store.createSpace({ id: 'home' });
+    await store.sql.write(async (c) => {
+      await c.run('CREATE TABLE vault_rows (space_id TEXT NOT NULL, name TEXT NOT NULL)');
+      await c.run("INSERT INTO vault_rows VALUES ('home', 'TOKEN'), ('work', 'TOKEN')");
+    });
+    const rows = () =>
+      store.sql.read((c) => c.all<{ space_id: string }>('SELECT space_id FROM vault_rows ORDER BY 1'));
+    const fail = store.addSpaceDeletionHook(async (spaceId, tx) => {
+      await tx!.run('DELETE FROM vault_rows WHERE space_id = ?', [spaceId]);
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('vault refused');
+    });
+    await expect(store.deleteSpace('home')).rejects.toThrow('vault refused');
+    expect(await rows()).toHaveLength(2);
+    fail();
+    store.addSpaceDeletionHook(async (spaceId, tx) => {
+      await new Promise((r) => setTimeout(r, 5));
+      await tx!.run('DELETE FROM vault_rows WHERE space_id = ?', [spaceId]);
+    });
+    await store.deleteSpace('home');
+    expect(await rows()).toEqual([{ space_id: 'work' }]);
+    expect(await store.getSpace('home')).toBeUndefined();
+  });
+
   it('shares a connection it did not open and leaves it open on close', async () => {
     const db = new Database(':memory:');
     const shared = openSqliteSpaceStore({ database: db });

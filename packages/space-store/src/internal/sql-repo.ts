@@ -380,7 +380,7 @@ class SqlStoreTx implements StoreTx {
   async listEffective(spaceId: string): Promise<EffectiveRow[]> {
     const rows = await this.c.all(
       `SELECT s.id, s.name, s.description, s.transport, s.inputs, s.default_enabled, s.timeout_seconds,
-              s.created_at, s.updated_at, i.space_id AS i_space_id, i.alias, i.prefix, i.enabled,
+              s.created_at, s.updated_at, i.space_id, i.server_id, i.alias, i.prefix, i.enabled,
               i.overrides, i.installed_at
        FROM servers s LEFT JOIN installations i ON i.server_id = s.id AND i.space_id = ?
        WHERE (i.space_id IS NOT NULL AND i.enabled = 1) OR (i.space_id IS NULL AND s.default_enabled = 1)
@@ -388,12 +388,10 @@ class SqlStoreTx implements StoreTx {
       [spaceId],
     );
     return rows.map((r) => {
-      const installed = r.i_space_id !== null && r.i_space_id !== undefined;
+      const installed = r.space_id !== null && r.space_id !== undefined;
       return {
         server: toServer(r),
-        ...(installed
-          ? { installation: toInstallation({ ...r, space_id: r.i_space_id, server_id: r.id }) }
-          : {}),
+        ...(installed ? { installation: toInstallation(r) } : {}),
         configKey: `${r.transport as string}\0${(r.overrides as string | null) ?? ''}\0${r.timeout_seconds ?? ''}`,
       };
     });

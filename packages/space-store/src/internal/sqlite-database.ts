@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   isSqliteBusy,
   McpmuxError,
@@ -30,13 +29,16 @@ function bind(params: SqlParams | undefined): unknown[] {
  * {@link SqlDatabase} on one better-sqlite3 connection. Transactions are serialized in this process
  * (an async queue: `fn` may await between statements without another caller's statements landing in
  * its transaction) and across processes by SQLite's own locks (`BEGIN IMMEDIATE` for writes, retried
- * while another process holds the write lock). Calling `read` or `write` from inside `fn` throws
- * instead of deadlocking: use the connection `fn` was given.
+ * while another process holds the write lock). Inside `fn`, use the connection `fn` was given:
+ * calling `read` or `write` from `fn` before its first `await` throws, and after it would wait for
+ * the outer transaction forever. (No `AsyncLocalStorage` tracks this: enabling it taxes every
+ * promise of the process, the cached per-request path of the gateway included.)
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private readonly inside = new AsyncLocalStorage<true>();
+  /** True while `fn` of a transaction runs its synchronous part. */
+  private startingFn = false;
   private readonly connection: SqlConnection;
   private readonly listeners = new Map<() => void, number>();
   private tail: Promise<void> = Promise.resolve();
@@ -74,7 +76,7 @@ export class SqliteDatabase implements SqlDatabase {
 
   /** Runs `fn` alone on the connection: no other transaction of this object interleaves with it. */
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inside.getStore() === true) {
+    if (this.startingFn) {
       throw new McpmuxError(
         'INTERNAL',
         'A transaction was opened inside another on the same SQLite connection; use the connection the outer transaction passed in.',
@@ -88,7 +90,7 @@ export class SqliteDatabase implements SqlDatabase {
     });
     await previous;
     try {
-      return await this.inside.run(true, fn);
+      return await fn();
     } finally {
       release();
     }
@@ -99,7 +101,14 @@ export class SqliteDatabase implements SqlDatabase {
       for (let attempt = 1; ; attempt++) {
         try {
           this.statement(begin).run();
-          const result = await fn(this.connection);
+          let pending: Promise<T>;
+          this.startingFn = true;
+          try {
+            pending = fn(this.connection);
+          } finally {
+            this.startingFn = false;
+          }
+          const result = await pending;
           this.statement('COMMIT').run();
           return result;
         } catch (e) {
