@@ -1,9 +1,11 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
+import type { SpaceStore } from '@mcpmux/space-store';
 import { openSqliteSpaceStore, type SqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import { type SecretScope, selectKeyProvider, type VaultLogger } from '@mcpmux/vault';
+import { type SecretScope, selectKeyProvider, type Vault, type VaultLogger } from '@mcpmux/vault';
 import { openSqliteVault, type SqliteVault } from '@mcpmux/vault/sqlite';
+import { DATABASE_URL_ENV, openDatabaseHome, redactDatabaseUrl } from './internal/database-home.js';
 
 /** The database file inside a home directory. */
 export const DATABASE_FILE = 'mcpmux.db';
@@ -26,16 +28,27 @@ export interface OpenHomeOptions {
   create?: boolean;
   /** A passphrase for the vault's passphrase key provider, when the user gave one. Default none. */
   passphrase?: string;
+  /**
+   * Team mode: the PostgreSQL database (`postgres://...`) holding the store and the vault instead of
+   * `<home>/mcpmux.db`. Default: `MCPMUX_DATABASE_URL` from `env`, else the home's SQLite file. The
+   * master key then comes from `masterKeyFile`, else `MCPMUX_MASTER_KEY`, else the key file
+   * `MCPMUX_MASTER_KEY_FILE`, never the keychain; the home directory keeps local state only.
+   */
+  database?: string;
+  /** Team mode: the master key file (see `database`). Default `MCPMUX_MASTER_KEY_FILE` from `env`. */
+  masterKeyFile?: string;
 }
 
-/** An opened home: the store and the vault on one SQLite connection. */
+/** An opened home: the store and the vault on one database (the home's SQLite file, or PostgreSQL). */
 export interface OpenedHome {
   /** Absolute path of the home directory. */
   home: string;
-  /** Absolute path of the database file. */
+  /** Absolute path of the SQLite database file; `''` in team mode (PostgreSQL). */
   dbPath: string;
-  store: SqliteSpaceStore;
-  vault: SqliteVault;
+  /** Team mode: the PostgreSQL URL, password redacted; undefined on SQLite. */
+  databaseUrl?: string;
+  store: SqliteSpaceStore | (SpaceStore & { close(): Promise<void> });
+  vault: SqliteVault | (Vault & { close(): Promise<void> });
   /** Closes the vault and the store (and so the connection). Idempotent. */
   close(): Promise<void>;
 }
@@ -61,6 +74,8 @@ export interface OpenedHome {
  */
 export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
   const home = resolve(options.home);
+  const databaseUrl = options.database ?? nonEmpty(options.env[DATABASE_URL_ENV]);
+  if (databaseUrl !== undefined) return openTeamHome(home, databaseUrl, options);
   const dbPath = join(home, DATABASE_FILE);
   if (options.create === true) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -126,6 +141,59 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
         await Promise.all(notifications);
         await vault.close();
         await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Team mode: the store and the vault on PostgreSQL; the home directory holds local state only. */
+async function openTeamHome(home: string, url: string, options: OpenHomeOptions): Promise<OpenedHome> {
+  const vaultLogger: VaultLogger | undefined =
+    options.logger === undefined
+      ? undefined
+      : {
+          warn: (message) => options.logger?.warn({ component: 'vault' }, message),
+          info: (message) => options.logger?.info({ component: 'vault' }, message),
+        };
+  let store: SpaceStore | undefined;
+  const notifications = new Set<Promise<void>>();
+  const opened = await openDatabaseHome({
+    home,
+    url,
+    env: options.env,
+    ...(options.masterKeyFile === undefined ? {} : { masterKeyFile: options.masterKeyFile }),
+    ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
+    // Credential writes reach every replica as a `secret` change (they reconnect what uses it).
+    onSecretChange: (scope) => {
+      const pending: Promise<void> = (store as SpaceStore)
+        .recordSecretChange('spaceId' in scope ? scope.spaceId : undefined)
+        .catch((err: unknown) =>
+          options.logger?.warn(
+            { component: 'home', error: String(err) },
+            'could not record a credential change',
+          ),
+        )
+        .finally(() => notifications.delete(pending));
+      notifications.add(pending);
+    },
+  });
+  store = opened.store;
+  let closing: Promise<void> | undefined;
+  return {
+    home,
+    dbPath: '',
+    databaseUrl: redactDatabaseUrl(url),
+    store: opened.store as SpaceStore & { close(): Promise<void> },
+    vault: opened.vault as Vault & { close(): Promise<void> },
+    close: () => {
+      closing ??= (async () => {
+        await Promise.all(notifications);
+        await opened.close();
       })();
       return closing;
     },

@@ -66,6 +66,13 @@ export {
   type McpHttpServerOptions,
   type SessionConnector,
 } from './http-server.js';
+export {
+  DATABASE_URL_ENV,
+  databaseKeyProvider,
+  MASTER_KEY_FILE_ENV,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from './internal/database-home.js';
 export { DEFAULT_MAX_JSON_DEPTH } from './internal/json-depth.js';
 export { ADMIN_LOGIN_PROTOCOL } from './internal/socket-server.js';
 export {
@@ -82,6 +89,12 @@ export {
   parseLogLevel,
   REDACTED_PATHS,
 } from './logger.js';
+export {
+  MIGRATED_TABLES,
+  type MigrateHomeOptions,
+  type MigrationSummary,
+  migrateHome,
+} from './operations/migrate.js';
 export {
   type ClientPreview,
   describeNotConnected,

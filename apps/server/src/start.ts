@@ -63,6 +63,13 @@ export interface StartServerOptions {
    */
   publicUrl?: string;
   /**
+   * Team mode: the PostgreSQL database (`postgres://...`) instead of `<home>/mcpmux.db`. Default:
+   * `MCPMUX_DATABASE_URL` from `env`, else the home's SQLite file. See `openHome`.
+   */
+  database?: string;
+  /** Team mode: the master key file. Default: `MCPMUX_MASTER_KEY_FILE` from `env`. */
+  masterKeyFile?: string;
+  /**
    * This replica's id (`[a-z0-9]{1,16}`) when several gateways share one database: the prefix of
    * the session ids it issues, which the load balancer routes on, and the `Mcpmux-Replica` header.
    * Default none.
@@ -264,7 +271,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const socketPath = gatewaySocketPath(home);
   // Before the vault is opened: a second gateway for the same home fails fast.
   await claimSocketPath(home, socketPath);
-  const opened = await openHome({ home, env: options.env, logger });
+  const opened = await openHome({
+    home,
+    env: options.env,
+    logger,
+    ...(options.database === undefined ? {} : { database: options.database }),
+    ...(options.masterKeyFile === undefined ? {} : { masterKeyFile: options.masterKeyFile }),
+  });
   let settings: StartServerOptions['http'];
   let host: string;
   let requestedPort: number;
@@ -455,6 +468,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         anonymous: anonymous ?? null,
         ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
         ...(options.replicaId === undefined ? {} : { replica: options.replicaId }),
+        ...(opened.databaseUrl === undefined ? {} : { database: opened.databaseUrl }),
       },
       'mcpmux gateway listening',
     );

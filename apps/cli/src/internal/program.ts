@@ -9,6 +9,7 @@ import * as homeCmd from './commands/home.js';
 import * as loginCmd from './commands/login.js';
 import * as logsCmd from './commands/logs.js';
 import { DEFAULT_LOG_LINES } from './commands/logs.js';
+import * as migrateCmd from './commands/migrate.js';
 import * as secretCmd from './commands/secret.js';
 import * as serveCmd from './commands/serve.js';
 import * as serverCmd from './commands/server.js';
@@ -91,6 +92,10 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
     .description('mcpmux: one MCP endpoint for every AI app, with Spaces, FeatureSets and a vault.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'the mcpmux home (default: $MCPMUX_HOME, else ~/.mcpmux)')
+    .option(
+      '--database <url>',
+      "team mode: the PostgreSQL database instead of the home's SQLite file (default: $MCPMUX_DATABASE_URL; docs/team.md)",
+    )
     .option('--json', 'machine-readable JSON output')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
@@ -383,7 +388,26 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
       "close sessions idle this long (default 1800, or serve.sessionIdleTimeout in the home's config.json)",
       positiveInt('--session-idle-timeout'),
     );
+  serveCommand.option(
+    '--master-key-file <file>',
+    'team mode (--database): the file holding the master key every replica shares (default: $MCPMUX_MASTER_KEY, else $MCPMUX_MASTER_KEY_FILE)',
+  );
   logOptions(serveCommand).action(act(serveCmd.serve));
+  program
+    .command('migrate')
+    .description(
+      'copy this home into an empty PostgreSQL database for team mode, secrets re-encrypted, then check the copy',
+    )
+    .option(
+      '--to <url>',
+      'the empty target database, postgres://USER@HOST:PORT/DATABASE (default: $MCPMUX_DATABASE_URL)',
+    )
+    .option(
+      '--master-key-file <file>',
+      "the team's master key file (default: $MCPMUX_MASTER_KEY, else $MCPMUX_MASTER_KEY_FILE)",
+    )
+    .option('--audit', 'copy the audit log too')
+    .action(act(migrateCmd.migrate));
   program
     .command('stdio')
     .description("relay an app's stdio to the home's gateway, started when none runs (what `connect` writes)")

@@ -39,6 +39,45 @@ function recordingFetch(log: Exchange[]): typeof fetch {
   };
 }
 
+/** A writer process (fixtures/team-writer.mjs) and what it reported so far. */
+interface Writer {
+  /** Ids whose writes the replica acknowledged, as they arrive. */
+  acks: string[];
+  /** The writer's final report. */
+  done: Promise<{ acknowledged: string[]; failures: unknown[] }>;
+}
+
+/** Starts a process writing `count` clients (each granted `personal/all`) through a replica's admin API. */
+function spawnWriter(
+  base: string,
+  admin: { cookie: string; csrf: string },
+  prefix: string,
+  count: number,
+): Writer {
+  const acks: string[] = [];
+  const child = spawn(
+    process.execPath,
+    [fixturePath('team-writer.mjs'), base, prefix, String(count), 'personal', 'all'],
+    {
+      env: { ...process.env, TEAM_COOKIE: admin.cookie, TEAM_CSRF: admin.csrf },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (const m of d.matchAll(/^ack (\S+)$/gm)) acks.push(m[1] ?? '');
+  });
+  const done = new Promise<{ acknowledged: string[]; failures: unknown[] }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`writer ${prefix} exited ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
+    });
+  });
+  return { acks, done };
+}
+
 /** A 2025-11-25 session of the v1 SDK client, with what it saw. */
 interface LegacySession {
   client: Client;
@@ -242,31 +281,18 @@ export function describeTeamScenarios(
       const [a, b] = team.replicas;
       if (a === undefined || b === undefined) throw new Error('two replicas needed');
       const admins = [await adminSession(a), await adminSession(b)];
-      const perWriter = 15;
+      const perWriter = 12;
+      const started = Date.now();
       const runs = [0, 1, 2, 3].map((w) => {
-        const target = w % 2 === 0 ? a : b;
         const admin = admins[w % 2];
-        return new Promise<{ acknowledged: string[]; failures: unknown[] }>((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [fixturePath('team-writer.mjs'), target.base, `w${w}`, String(perWriter), 'personal', 'all'],
-            {
-              env: { ...process.env, TEAM_COOKIE: admin?.cookie ?? '', TEAM_CSRF: admin?.csrf ?? '' },
-              stdio: ['ignore', 'pipe', 'inherit'],
-            },
-          );
-          let out = '';
-          child.stdout.setEncoding('utf8').on('data', (d: string) => {
-            out += d;
-          });
-          child.on('error', reject);
-          child.on('close', (code) => {
-            if (code !== 0) reject(new Error(`writer ${w} exited ${code}`));
-            else resolve(JSON.parse(out));
-          });
-        });
+        if (admin === undefined) throw new Error('no admin session');
+        return spawnWriter((w % 2 === 0 ? a : b).base, admin, `w${w}`, perWriter).done;
       });
       const results = await Promise.all(runs);
+      const seconds = (Date.now() - started) / 1000;
+      console.log(
+        `[team] 4 writers through ${a.id} and ${b.id}: ${8 * perWriter} acknowledged writes in ${seconds.toFixed(1)} s`,
+      );
       expect(results.flatMap((r) => r.failures)).toEqual([]);
       const acknowledged = results.flatMap((r) => r.acknowledged);
       expect(acknowledged).toHaveLength(4 * perWriter);
@@ -274,7 +300,7 @@ export function describeTeamScenarios(
       const ids = new Set((JSON.parse(stdout) as { id: string }[]).map((c) => c.id));
       const lost = acknowledged.filter((id) => !ids.has(id));
       expect(lost).toEqual([]);
-      for (const id of ['w0-0', 'w3-14']) {
+      for (const id of ['w0-0', `w3-${perWriter - 1}`]) {
         const show = JSON.parse((await runCli(home, ['--json', 'client', 'show', id])).stdout) as unknown;
         expect(JSON.stringify(show)).toContain('personal');
       }
@@ -287,6 +313,9 @@ export function describeTeamScenarios(
       const others = live.filter((s) => s.replica() !== victim.id);
       expect(orphaned.length).toBeGreaterThan(0);
       expect(others.length).toBeGreaterThan(0);
+      // A writer is busy on the victim when it dies: whatever it acknowledged must be there after.
+      const writer = spawnWriter(victim.base, await adminSession(victim), 'k', 1000);
+      await waitFor(() => writer.acks.length >= 5, { what: 'the writer on the victim to get going' });
       killReplica(victim);
       await waitFor(
         async () => {
@@ -312,6 +341,14 @@ export function describeTeamScenarios(
         expect(await again.whoami()).toMatch(/^token=/);
       }
       for (const s of others) expect(await s.whoami()).toMatch(/^token=/);
+      const report = await writer.done;
+      expect(report.acknowledged.length).toBeLessThan(1000);
+      const { stdout } = await runCli(home, ['--json', 'client', 'list']);
+      const ids = new Set((JSON.parse(stdout) as { id: string }[]).map((c) => c.id));
+      expect(report.acknowledged.filter((id) => !ids.has(id))).toEqual([]);
+      console.log(
+        `[team] kill -9 of ${victim.id}: ${report.acknowledged.length} writes acknowledged before it died, all present afterwards`,
+      );
     });
   });
 }

@@ -1,9 +1,9 @@
-// Three gateway replicas on one database behind the documented nginx (docs/team.md).
-import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Three gateway replicas on one PostgreSQL database behind the documented nginx (docs/team.md).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { freePort, type RunningGateway, startGateway } from '../helpers/gateway.js';
-import { databaseFileOf, type TempHome } from '../helpers/home.js';
+import type { TempHome } from '../helpers/home.js';
 import { type RunningNginx, startNginx } from './nginx.js';
 
 /** One replica: its id, its own home (gateway info, logs, socket) and its process. */
@@ -27,12 +27,14 @@ export interface Team {
   stop(): Promise<void>;
 }
 
-/** Where the replicas' shared data lives. */
-export type TeamDatabase =
-  /** The SQLite file of a home, shared by every replica (each replica home links to it). */
-  | { kind: 'sqlite'; home: TempHome }
-  /** A PostgreSQL database (`serve --database URL`, the URL in the environment). */
-  | { kind: 'postgres'; url: string; env: NodeJS.ProcessEnv };
+/**
+ * Where the replicas' shared data lives: a PostgreSQL database; `env` carries `MCPMUX_DATABASE_URL`
+ * and the master key, and each replica's home is a directory under `root`.
+ */
+export interface TeamDatabase {
+  env: NodeJS.ProcessEnv;
+  root: string;
+}
 
 /**
  * Starts replicas r1, r2, r3 (`mcpmux serve --replica-id rN --public-url <nginx>`) on one database,
@@ -41,12 +43,11 @@ export type TeamDatabase =
 export async function startTeam(database: TeamDatabase): Promise<Team> {
   const listen = await freePort();
   const publicUrl = `http://127.0.0.1:${listen}`;
-  const root = database.kind === 'sqlite' ? dirname(database.home.dir) : undefined;
   const replicas: Replica[] = [];
   let nginx: RunningNginx | undefined;
   try {
     for (const id of ['r1', 'r2', 'r3']) {
-      const home = replicaHome(database, id, root);
+      const home = replicaHome(database, id);
       const gateway = await startGateway(home, ['--replica-id', id, '--public-url', publicUrl]);
       replicas.push({ id, home, gateway, base: `http://127.0.0.1:${gateway.port}` });
     }
@@ -83,17 +84,11 @@ export async function startTeam(database: TeamDatabase): Promise<Team> {
   };
 }
 
-/** A replica's home: a fresh directory that, on SQLite, links the shared database file. */
-function replicaHome(database: TeamDatabase, id: string, root: string | undefined): TempHome {
-  if (database.kind === 'sqlite') {
-    const dir = join(root ?? '', `replica-${id}`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-    const db = databaseFileOf(database.home);
-    symlinkSync(db, join(dir, db.slice(db.lastIndexOf('/') + 1)));
-    return { ...database.home, dir, remove: () => undefined };
-  }
-  throw new Error('PostgreSQL replicas need `serve --database` (phase 2)');
+/** A replica's home: local state only; the URL (never in argv) and the master key come from the environment. */
+function replicaHome(database: TeamDatabase, id: string): TempHome {
+  const dir = join(database.root, `replica-${id}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { dir, scratch: dir, env: database.env, remove: () => undefined };
 }
 
 /** Kills a replica with SIGKILL (no drain, no goodbye), as a crash would. */

@@ -39,6 +39,7 @@ interface ServeOptions {
   allowNonLoopback?: boolean;
   publicUrl?: string;
   replicaId?: string;
+  masterKeyFile?: string;
   maxSessionsPerClient?: number;
   maxSessions?: number;
   sessionIdleTimeout?: number;
@@ -61,6 +62,8 @@ function atLeastOne(value: number | undefined, flag: string): void {
  * [--public-url URL] [--replica-id ID] [--max-sessions-per-client N] [--max-sessions N]
  * [--session-idle-timeout SECONDS] [--log-level L] [--log-format pretty|json]`; `--public-url` and
  * `--replica-id` default to `MCPMUX_PUBLIC_URL` and `MCPMUX_REPLICA_ID` (team mode, docs/team.md);
+ * the global `--database URL` (or `MCPMUX_DATABASE_URL`) runs it on PostgreSQL with the master key
+ * from `MCPMUX_MASTER_KEY` or `--master-key-file` (`MCPMUX_MASTER_KEY_FILE`);
  * the session flags override the `serve` settings of
  * `<home>/config.json`. Log lines go to the io's standard error: level `--log-level`, else
  * `MCPMUX_LOG_LEVEL`, else info; format `--log-format`, else pretty on a terminal and JSON otherwise.
@@ -94,6 +97,8 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
     ...(opts.allowNonLoopback === true ? { allowNonLoopback: true } : {}),
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(replicaId === undefined ? {} : { replicaId }),
+    ...(ctx.database === undefined ? {} : { database: ctx.database }),
+    ...(opts.masterKeyFile === undefined ? {} : { masterKeyFile: opts.masterKeyFile }),
     http: {
       ...(opts.maxSessionsPerClient === undefined ? {} : { maxSessionsPerClient: opts.maxSessionsPerClient }),
       ...(opts.maxSessions === undefined ? {} : { maxSessions: opts.maxSessions }),
