@@ -7,6 +7,7 @@ import {
   type WatchCommitsOptions,
 } from '@mcpmux/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqlRowValues } from './sql-repo.js';
 
 const MAX_ATTEMPTS = 12;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -37,9 +38,10 @@ function bind(params: SqlParams | undefined): unknown[] {
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly rawStatements = new Map<string, BetterSqlite3.Statement>();
   /** True while `fn` of a transaction runs its synchronous part. */
   private startingFn = false;
-  private readonly connection: SqlConnection;
+  private readonly connection: SqlConnection & SqlRowValues;
   private readonly listeners = new Map<() => void, number>();
   private tail: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -62,7 +64,19 @@ export class SqliteDatabase implements SqlDatabase {
       get: async <T>(sql: string, params?: SqlParams) => stmt(sql).get(...bind(params)) as T | undefined,
       run: async (sql: string, params?: SqlParams) => stmt(sql).run(...bind(params)).changes,
       notify: async () => {},
+      values: async <T extends unknown[]>(sql: string, params?: SqlParams) =>
+        this.rawStatement(sql).all(...bind(params)) as T[],
     };
+  }
+
+  /** A statement returning rows as arrays (cached apart: `raw()` changes the statement for good). */
+  private rawStatement(sql: string): BetterSqlite3.Statement {
+    let s = this.rawStatements.get(sql);
+    if (s === undefined) {
+      s = this.database.prepare(sql).raw(true);
+      this.rawStatements.set(sql, s);
+    }
+    return s;
   }
 
   private statement(sql: string): BetterSqlite3.Statement {
