@@ -93,6 +93,15 @@ describe.skipIf(reason !== undefined)('mcpmux migrate', () => {
       'work',
     ]);
     expect(tools).toMatchObject({ allowed: false });
+    // status reads the team database too: Spaces, clients, the vault with the team key.
+    const status = await cliJson<{ database: string; spaces: string[]; clients: string[]; vault: unknown }>(
+      onTeam,
+      ['status'],
+    );
+    expect(status.database).toBe(url);
+    expect(status.spaces.sort()).toEqual(['personal', 'work']);
+    expect(status.clients.sort()).toEqual(['ci', 'laptop']);
+    expect(status.vault).toMatchObject({ unlocked: true });
     // Secrets are stored under the team key: the home's key does not open them.
     const withHomeKey = await runCli(
       { ...home, env: { ...home.env, MCPMUX_DATABASE_URL: url } },

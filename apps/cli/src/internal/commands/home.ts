@@ -204,9 +204,11 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
  * source. A locked vault is printed last as one `error:` line on stderr, exit code 1.
  */
 export async function status(ctx: Ctx): Promise<number> {
-  const { DATABASE_FILE } = await loadServer();
+  const { DATABASE_FILE, redactDatabaseUrl } = await loadServer();
   const dbPath = join(ctx.home, DATABASE_FILE);
-  if (!existsSync(dbPath)) {
+  // Team mode (docs/team.md): the store and the vault are in PostgreSQL; the home holds local state.
+  const teamUrl = ctx.database ?? (ctx.io.env.MCPMUX_DATABASE_URL || undefined);
+  if (teamUrl === undefined && !existsSync(dbPath)) {
     throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${ctx.home}. Run \`mcpmux init\` first.`, {
       data: { entity: 'home', id: ctx.home },
     });
@@ -215,7 +217,10 @@ export async function status(ctx: Ctx): Promise<number> {
     gatewayStatus(ctx.home),
     import('@mcpmux/space-store/sqlite'),
   ]);
-  const store = openSqliteSpaceStore({ path: dbPath });
+  const sqlite = teamUrl === undefined ? openSqliteSpaceStore({ path: dbPath }) : undefined;
+  const store =
+    sqlite ??
+    (await (await import('@mcpmux/space-store/postgres')).openPostgresSpaceStore({ url: teamUrl ?? '' }));
   const { spaces, active, clients, servers, definedServers } = await (async () => {
     try {
       const [spaces, active, clients, defs] = await Promise.all([
@@ -239,7 +244,10 @@ export async function status(ctx: Ctx): Promise<number> {
   })();
   let vault: VaultState;
   try {
-    vault = await checkVault(ctx, store.database);
+    vault =
+      sqlite === undefined
+        ? await checkTeamVault(ctx, teamUrl ?? '')
+        : await checkVault(ctx, sqlite.database);
   } finally {
     await store.close();
   }
@@ -251,7 +259,7 @@ export async function status(ctx: Ctx): Promise<number> {
       gateway === null
         ? null
         : { running: gateway.running, url: gateway.url, pid: gateway.pid, version: gateway.version },
-    database: dbPath,
+    database: teamUrl === undefined ? dbPath : redactDatabaseUrl(teamUrl),
     spaces: spaces.map((s) => s.id),
     servers,
     definedServers,
@@ -287,6 +295,7 @@ export async function status(ctx: Ctx): Promise<number> {
         : 'not running (start it with `mcpmux start`; apps connected with `mcpmux connect` start it themselves)',
     ],
   ];
+  if (teamUrl !== undefined) rows.splice(1, 0, ['Database', redactDatabaseUrl(teamUrl)]);
   if (gateway) {
     rows.push(['Logs', gateway.log]);
     const ups = gateway.upstreams;
@@ -341,6 +350,18 @@ async function checkVault(
     const vault = await openSqliteVault({ database, keyProvider });
     await vault.close();
     return { unlocked: true, keySource: keyProvider.describe() };
+  } catch (e) {
+    return { unlocked: false, error: errorLine(e).slice('error: '.length) };
+  }
+}
+
+/** {@link checkVault} for team mode: the vault in the PostgreSQL database, the key as `serve` takes it. */
+async function checkTeamVault(ctx: Ctx, url: string): Promise<VaultState> {
+  try {
+    const { openHome, databaseKeyProvider } = await loadServer();
+    const opened = await openHome({ home: ctx.home, env: ctx.io.env, database: url });
+    await opened.close();
+    return { unlocked: true, keySource: databaseKeyProvider(ctx.io.env, undefined).describe() };
   } catch (e) {
     return { unlocked: false, error: errorLine(e).slice('error: '.length) };
   }
