@@ -148,7 +148,7 @@ export async function startGateway(options: EnsureGatewayOptions): Promise<Start
     await rm(paths.stopped, { force: true });
     return { info: running, started: false };
   }
-  await requireHome(paths.home);
+  await requireHome(paths.home, options.env);
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   const lock = await acquireLock(paths, deadline);
   if ('info' in lock) {
@@ -166,7 +166,12 @@ export async function startGateway(options: EnsureGatewayOptions): Promise<Start
   }
 }
 
-async function requireHome(home: string): Promise<void> {
+async function requireHome(home: string, env: Record<string, string | undefined>): Promise<void> {
+  if (env.MCPMUX_DATABASE_URL) {
+    // Team mode: the data is in PostgreSQL; the home only holds the gateway's local state.
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    return;
+  }
   const { DATABASE_FILE } = await serverModule();
   try {
     await stat(join(home, DATABASE_FILE));

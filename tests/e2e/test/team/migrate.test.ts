@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migratePostgres, openPostgresDatabase } from '@mcpmux/space-store/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,34 @@ describe.skipIf(reason !== undefined)('mcpmux migrate', () => {
     const dump = JSON.stringify(await query(url, 'SELECT * FROM vault_secrets'));
     expect(dump).not.toContain(workToken);
     expect(dump).not.toContain(globalToken);
+  });
+
+  it('starts a detached gateway on the team database with the URL in its environment, never its argv', async () => {
+    const url = await server.createDatabase('daemon');
+    await runCli(home, ['migrate', '--to', url]);
+    const secret = url.replace('postgres://postgres@', 'postgres://postgres:hunter2secret@');
+    const replica = { ...home, dir: join(home.scratch, 'replica'), env: { ...home.env } };
+    const started = await cliJson<{ pid: number; url: string }>(replica, [
+      '--database',
+      secret,
+      'start',
+      '--port',
+      '0',
+    ]);
+    try {
+      const argv = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8');
+      expect(argv).not.toContain('hunter2secret');
+      expect(argv).not.toContain('postgres://');
+      const health = (await (await fetch(started.url.replace(/\/mcp$/, '/health'))).json()) as {
+        activeSpace: string;
+      };
+      expect(health.activeSpace).toBe('personal');
+      const log = readFileSync(join(replica.dir, 'logs', 'gateway.log'), 'utf8');
+      expect(log).toContain('postgres://postgres:***@');
+      expect(log).not.toContain('hunter2secret');
+    } finally {
+      await runCli(replica, ['stop']);
+    }
   });
 
   it('refuses a database that already holds mcpmux data, naming what it holds', async () => {

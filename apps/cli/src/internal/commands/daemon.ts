@@ -51,7 +51,8 @@ function addressOf(url: string): { host?: string; port?: number } {
 async function startWith(ctx: Ctx, opts: StartOptions) {
   return startGateway({
     home: ctx.home,
-    env: ctx.io.env,
+    // `--database`: handed to the detached gateway in its environment, never in its argv.
+    env: ctx.database === undefined ? ctx.io.env : { ...ctx.io.env, MCPMUX_DATABASE_URL: ctx.database },
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
