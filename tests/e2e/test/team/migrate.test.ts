@@ -116,6 +116,13 @@ describe.skipIf(reason !== undefined)('mcpmux migrate', () => {
     const dump = JSON.stringify(await query(url, 'SELECT * FROM vault_secrets'));
     expect(dump).not.toContain(workToken);
     expect(dump).not.toContain(globalToken);
+    // Deleting a Space on the team database takes its secrets with it, in the same transaction.
+    const count = async () =>
+      (await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM vault_secrets'))[0]?.n;
+    expect(await count()).toBe(3);
+    await runCli(onTeam, ['client', 'remove', 'ci']);
+    await runCli(onTeam, ['space', 'delete', 'work', '--yes']);
+    expect(await count()).toBe(2);
   });
 
   it('starts a detached gateway on the team database with the URL in its environment, never its argv', async () => {
