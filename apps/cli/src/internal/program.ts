@@ -318,11 +318,30 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .action(act(clientCmd.rotate));
   client
     .command('mode')
-    .description('follow the active Space, or pin to one Space')
+    .description(
+      'follow the active Space or pin to one Space; --lean lists tool search instead of every tool',
+    )
     .argument('<id>', 'client id')
-    .addArgument(new Argument('<mode>', 'follow-active | pinned').choices(['follow-active', 'pinned']))
+    .addArgument(new Argument('[mode]', 'follow-active | pinned').choices(['follow-active', 'pinned']))
     .argument('[space]', 'the Space to pin to (with pinned)')
+    .option(
+      '--lean',
+      'lean mode: list mcpmux_search_tools, _describe_tool, _call_tool and pinned tools (docs/lean-mode.md)',
+    )
+    .option('--no-lean', 'list every tool the client may use (the default)')
     .action(act(clientCmd.mode));
+  client
+    .command('pin')
+    .description('keep tools listed for a lean client (exposed names, e.g. github_create_issue)')
+    .argument('<id>', 'client id')
+    .argument('<tools...>', 'exposed tool names')
+    .action(act(clientCmd.pin));
+  client
+    .command('unpin')
+    .description('stop listing pinned tools of a lean client')
+    .argument('<id>', 'client id')
+    .argument('<tools...>', 'exposed tool names')
+    .action(act(clientCmd.unpin));
   client
     .command('grant')
     .description('grant a FeatureSet to a client in a Space')
