@@ -330,7 +330,9 @@ describe('status', () => {
     expect((await sb.json<{ gateway: unknown }>(['status'])).gateway).toBeNull();
     sb.env.MCPMUX_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
     const r = await sb.cli(['status']);
-    expect(r.code).toBe(0);
+    // Shows what it can without the key, then the vault error as one line and a failing exit code.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/MCPMUX_MASTER_KEY does not unlock this vault/);
     expect(r.stdout).toMatch(/Active Space\s+personal/);
     expect(r.stdout).toMatch(/Gateway\s+not running \(start it with `mcpmux start`/);
   });

@@ -3,8 +3,13 @@ import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import { openSqliteSpaceStore, type SqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import { type SecretScope, selectKeyProvider, type Vault, type VaultLogger } from '@mcpmux/vault';
-import { openSqliteVault, type SqliteVault } from '@mcpmux/vault/sqlite';
+import {
+  openVault,
+  type SecretScope,
+  type SqlVault,
+  selectKeyProvider,
+  type VaultLogger,
+} from '@mcpmux/vault';
 import { DATABASE_URL_ENV, openDatabaseHome, redactDatabaseUrl } from './internal/database-home.js';
 
 /** The database file inside a home directory. */
@@ -48,7 +53,7 @@ export interface OpenedHome {
   /** Team mode: the PostgreSQL URL, password redacted; undefined on SQLite. */
   databaseUrl?: string;
   store: SqliteSpaceStore | (SpaceStore & { close(): Promise<void> });
-  vault: SqliteVault | (Vault & { close(): Promise<void> });
+  vault: SqlVault;
   /** Closes the vault and the store (and so the connection). Idempotent. */
   close(): Promise<void>;
 }
@@ -56,7 +61,7 @@ export interface OpenedHome {
 /**
  * Opens an mcpmux home: the SQLite database `<home>/mcpmux.db` (migrated), the space store on it,
  * and the vault on the SAME connection, unlocked with the key provider `selectKeyProvider` chooses.
- * The vault's `deleteSpaceSync` runs as the store's Space-deletion hook, so deleting a Space removes
+ * The vault's `deleteSpace` runs as the store's Space-deletion hook, on the store's transaction, so deleting a Space removes
  * its secrets in the same transaction. Shared by `mcpmux serve`, `mcpmux stdio` and every CLI verb.
  *
  * @param options.home - the home directory; made absolute.
@@ -107,7 +112,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
       .finally(() => notifications.delete(pending));
     notifications.add(pending);
   };
-  let vault: SqliteVault;
+  let vault: SqlVault;
   try {
     chmodSync(dbPath, 0o600);
     const keyProvider = await selectKeyProvider({
@@ -116,8 +121,8 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
     });
-    vault = await openSqliteVault({
-      database: store.database,
+    vault = await openVault({
+      database: store.sql,
       keyProvider,
       onSecretChange,
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
@@ -126,8 +131,8 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
     await store.close();
     throw err;
   }
-  const removeHook = store.addSpaceDeletionHook((spaceId) => {
-    vault.deleteSpaceSync(spaceId);
+  const removeHook = store.addSpaceDeletionHook(async (spaceId, tx) => {
+    await vault.deleteSpace(spaceId, tx);
   });
   let closing: Promise<void> | undefined;
   return {
@@ -189,7 +194,7 @@ async function openTeamHome(home: string, url: string, options: OpenHomeOptions)
     dbPath: '',
     databaseUrl: redactDatabaseUrl(url),
     store: opened.store as SpaceStore & { close(): Promise<void> },
-    vault: opened.vault as Vault & { close(): Promise<void> },
+    vault: opened.vault as SqlVault,
     close: () => {
       closing ??= (async () => {
         await Promise.all(notifications);

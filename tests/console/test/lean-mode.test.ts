@@ -64,7 +64,10 @@ describe('lean mode on the client page', () => {
     await waitFor(() => app.listChanged.tools > 0, 10_000, 'list_changed after lean on');
     expect(await app.toolNames()).toEqual(META);
     // The app finds and calls the other tools through the meta-tools.
-    const found = await app.client.callTool({ name: 'mcpmux_search_tools', arguments: { query: 'which credential was the server started with' } });
+    const found = await app.client.callTool({
+      name: 'mcpmux_search_tools',
+      arguments: { query: 'which credential was the server started with' },
+    });
     expect(JSON.stringify(found.structuredContent)).toContain('ops_whoami');
     expect(await app.callText('mcpmux_call_tool', { name: 'ops_list_releases' })).toBe('env-echo: v1, v2');
 

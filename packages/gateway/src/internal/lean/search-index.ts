@@ -255,7 +255,10 @@ export function buildToolSearchIndex(
     });
     for (const [t, f] of tf) {
       let list = postings.get(t);
-      if (list === undefined) postings.set(t, (list = []));
+      if (list === undefined) {
+        list = [];
+        postings.set(t, list);
+      }
       list.push(doc, f);
     }
   }
