@@ -61,7 +61,7 @@ describe('lean mode on the client page', () => {
 
     await toggle.check();
     await page.getByText('Apps see mcpmux_search_tools').waitFor();
-    await waitFor(() => app.listChanged.tools > 0, 10_000, 'list_changed after lean on');
+    await waitFor(() => app.listChanged.tools > 0, { timeoutMs: 10_000, what: 'list_changed after lean on' });
     expect(await app.toolNames()).toEqual(META);
     // The app finds and calls the other tools through the meta-tools.
     const found = await app.client.callTool({
@@ -73,7 +73,10 @@ describe('lean mode on the client page', () => {
 
     await page.getByLabel('Pinned tools', { exact: true }).fill('ops_whoami\nops_restart');
     await page.getByRole('button', { name: 'Save pinned tools' }).click();
-    await waitFor(async () => (await app.toolNames()).includes('ops_whoami'), 10_000, 'pinned tools listed');
+    await waitFor(async () => (await app.toolNames()).includes('ops_whoami'), {
+      timeoutMs: 10_000,
+      what: 'pinned tools listed',
+    });
     expect(await app.toolNames()).toEqual([...META, 'ops_restart', 'ops_whoami'].sort());
     const { stdout } = await runCli(gateway.home, ['--json', 'client', 'show', 'desk']);
     expect(JSON.parse(stdout)).toMatchObject({ lean: true, pinnedTools: ['ops_whoami', 'ops_restart'] });
@@ -86,11 +89,10 @@ describe('lean mode on the client page', () => {
     await again.waitFor();
     expect(await again.isChecked()).toBe(true);
     await again.uncheck();
-    await waitFor(
-      async () => !(await app.toolNames()).includes('mcpmux_search_tools'),
-      10_000,
-      'full list after lean off',
-    );
+    await waitFor(async () => !(await app.toolNames()).includes('mcpmux_search_tools'), {
+      timeoutMs: 10_000,
+      what: 'full list after lean off',
+    });
     expect(await app.toolNames()).toEqual(full);
   });
 });
