@@ -136,21 +136,28 @@ try {
     return { names: (r.structuredContent?.tools ?? []).map((t) => t.name), ms: dt, result: r };
   };
   const firstSearch = await search(lean, 'warm up');
+  const misses = [];
   const { queries } = JSON.parse(readFileSync(join(here, 'queries.json'), 'utf8'));
-  const holdout = JSON.parse(readFileSync(join(here, 'queries-holdout.json'), 'utf8')).queries;
-  const unknown = [...queries, ...holdout]
+  const holdouts = ['queries-holdout.json', 'queries-holdout-2.json', 'queries-holdout-3.json'].map(
+    (file) => [file, JSON.parse(readFileSync(join(here, file), 'utf8')).queries],
+  );
+  const unknown = [...queries, ...holdouts.flatMap(([, h]) => h)]
     .flatMap((q) => q.expected)
     .filter((n) => !fullTools.some((t) => t.name === n));
   if (unknown.length > 0) throw new Error(`labels name tools not in the catalog: ${unknown.join(', ')}`);
-  let holdoutAt5 = 0;
-  for (const q of holdout) {
-    const { names } = await search(lean, q.query);
-    if (names.some((n) => q.expected.includes(n))) holdoutAt5++;
+  const holdoutAt5 = [];
+  for (const [file, holdout] of holdouts) {
+    let hits = 0;
+    for (const q of holdout) {
+      const { names } = await search(lean, q.query);
+      if (names.some((n) => q.expected.includes(n))) hits++;
+      else misses.push({ query: q.query, expected: q.expected, got: names.slice(0, 3), file });
+    }
+    holdoutAt5.push([file, hits, holdout.length]);
   }
   let at1 = 0;
   let at5 = 0;
   let hardAt5 = 0;
-  const misses = [];
   const latencies = [];
   for (const q of queries) {
     const { names } = await search(lean, q.query);
@@ -208,7 +215,9 @@ try {
     `| recall@5 | ${pctOf(at5, queries.length)} (${at5}/${queries.length}) | ≥ 90 % |`,
     `| recall@1 | ${pctOf(at1, queries.length)} (${at1}/${queries.length}) | |`,
     `| recall@5, hard queries only | ${pctOf(hardAt5, hard)} (${hardAt5}/${hard}) | |`,
-    `| recall@5, holdout set (queries-holdout.json) | ${pctOf(holdoutAt5, holdout.length)} (${holdoutAt5}/${holdout.length}) | |`,
+    ...holdoutAt5.map(
+      ([file, hits, n]) => `| recall@5, holdout set (${file}) | ${pctOf(hits, n)} (${hits}/${n}) | |`,
+    ),
     `| search latency p50, end to end (SDK client, in-memory) | ${ms(pct(latencies, 50))} ms | < 5 ms |`,
     `| search latency p95 | ${ms(pct(latencies, 95))} ms | |`,
     `| first search after a view change (builds the index) | ${ms(firstSearch.ms)} ms | |`,
@@ -218,7 +227,9 @@ try {
   if (misses.length > 0) {
     console.log('\nMissed in the top 5:');
     for (const m of misses)
-      console.log(`- "${m.query}": wanted ${m.expected.join(' or ')}; got ${m.got.join(', ')}`);
+      console.log(
+        `- ${m.file === undefined ? '' : `(${m.file}) `}"${m.query}": wanted ${m.expected.join(' or ')}; got ${m.got.join(', ')}`,
+      );
   }
 } finally {
   for (const c of clients) await c.close().catch(() => undefined);

@@ -67,6 +67,52 @@ describe('tool search index', () => {
     expect(index.search('delete_repo', 5).map((h) => h.name)).not.toContain('gh_delete_repo');
   });
 
+  it('expands query words with their WordNet relatives, below the words themselves', () => {
+    const tools = [
+      tool('math_get_sum', 'Returns the sum of two numbers.'),
+      tool('fs_search_files', 'Recursively search for files matching a pattern.'),
+      tool('fs_list_files', 'List the files of a folder.'),
+      tool('db_count_rows', 'Counts the rows of a table.'),
+    ];
+    const index = buildToolSearchIndex(tools);
+    // total -> sum (same synset): found without sharing a word with the tool.
+    expect(index.search('calculate the total of 2 and 3', 5).map((h) => h.name)).toEqual(['math_get_sum']);
+    // A collocation: "look for" -> search.
+    expect(index.search('look for files', 1)[0]?.name).toBe('fs_search_files');
+    // An expansion counts less than the word itself.
+    const both = buildToolSearchIndex([...tools, tool('math_get_total', 'Returns the total of a list.')]);
+    expect(both.search('sum', 2).map((h) => h.name)).toEqual(['math_get_sum', 'math_get_total']);
+    expect(both.search('total', 2).map((h) => h.name)).toEqual(['math_get_total', 'math_get_sum']);
+  });
+
+  it('reads a CamelCase word of a query whole, and matches it in text and in the server alias', () => {
+    const index = buildToolSearchIndex(
+      [
+        tool('github_add_issue_comment', 'Add a comment to an existing issue.'),
+        tool('github_update_issue', 'Update an existing issue in a GitHub repository.'),
+        tool('gitlab_create_note', 'Add a comment to a GitLab issue.'),
+      ],
+      (name) => name.slice(0, name.indexOf('_')),
+    );
+    expect(index.search('comment on a GitHub issue', 1)[0]?.name).toBe('github_add_issue_comment');
+    expect(index.search('GitHub', 2).map((h) => h.name)).toEqual([
+      'github_update_issue',
+      'github_add_issue_comment',
+    ]);
+  });
+
+  it('ranks a tool matching more of the query words above one matching fewer words strongly', () => {
+    const index = buildToolSearchIndex([
+      tool('vault_rotate', 'Rotate.'),
+      tool('kms_manage_keys', 'Rotate, revoke, import or export keys of a keyring.'),
+      tool('kms_list_keys', 'List keys.'),
+      tool('kms_delete_keys', 'Delete keys.'),
+    ]);
+    // Summed BM25 alone puts vault_rotate first (its one word is its whole name); coordination
+    // ranks the tool that has both words first.
+    expect(index.search('rotate keys', 2).map((h) => h.name)).toEqual(['kms_manage_keys', 'vault_rotate']);
+  });
+
   it('memoizes one index per view object', () => {
     const view = { tools: [tool('a_b', 'c')] };
     expect(searchIndexOf(view)).toBe(searchIndexOf(view));

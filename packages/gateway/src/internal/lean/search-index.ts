@@ -14,15 +14,23 @@
  * to the store backend (PostgreSQL has none) while the view, not the store, decides what a client
  * may use. See bench/lean.
  *
- * Ranking: BM25F (k1 1.2, b 0.75) over four weighted fields: the exposed name split into words (x3:
- * what the tool is), title (x2), description (x1), parameter names and descriptions (x0.5). Terms are
- * split at non-alphanumerics and camelCase humps, lowercased, stop words dropped and lightly stemmed.
- * Each query term also matches indexed terms it is a prefix of (4+ characters, weight 0.5) and terms
- * one edit away (5+ characters, weight 0.3), plus a few general synonyms (folder/directory,
- * repo/repository, PR/pull request, remove/delete...) at weight 0.6; per query term the best match
- * counts.
+ * Ranking: BM25F (k1 1.2, b 0.75) over five weighted fields: the exposed name split into words (x3:
+ * what the tool is), the server alias (x1), title (x2), description (x1), parameter names and
+ * descriptions (x0.5). Terms are split at non-alphanumerics and CamelCase humps (a word with humps is
+ * also indexed whole: "GitHub" as github, git, hub), lowercased, stop words dropped and lightly
+ * stemmed. Each query word (split at non-alphanumerics only: "GitHub" stays one word) has
+ * alternatives: itself (weight 1), a few general synonyms (folder/directory, repo/repository, PR/pull
+ * request, remove/delete...; 0.6) and its WordNet relatives (0.3: the synonyms, derivations and
+ * similar adjectives of its common senses, and those of the two-word collocation it starts, "look
+ * for" -> search; table generated from WordNet 3.1 by wordnet.generate.mjs). Each alternative also
+ * matches indexed terms it is a prefix of (4+ characters, x0.5) and terms one edit away (5+
+ * characters, x0.3); per query word a tool counts its best match. The sum is then scaled by the
+ * square root of the share of query words the tool matched (coordination), so a tool that covers
+ * the task's words ranks above one that matches a single word strongly. A full Porter stemmer
+ * (`stemmer` on npm) was measured in place of the light one and gained nothing on the query sets.
  */
 import type { Tool } from '@modelcontextprotocol/server';
+import { WORDNET_EXPANSIONS } from './wordnet-synonyms.js';
 
 /** One search hit. */
 export interface ToolHit {
@@ -80,26 +88,110 @@ const SYNONYMS: Record<string, string[]> = {
 /** A file name (`notes.txt`, `*.log`) in a query stands for "file"; a path (`docs/api`) for "path". */
 const FILE_NAME = /^[\w*?.-]*\.[a-z0-9]{1,5}$/i;
 const PATH = /^[\w*?.~-]*\/[\w*?./~-]*$/;
+/** Anything but letters and digits. */
+const NON_WORD = /[^\p{L}\p{N}]+/u;
 
-/** The query's terms with their weights: words, synonyms (discounted), file names and paths as such. */
-function queryTerms(query: string): [term: string, weight: number][] {
-  const out: [string, number][] = [];
+/** One word of the query: the alternatives it matches (itself first, weight 1), best one counts. */
+type QueryWord = [term: string, weight: number][];
+
+/** lemma -> where its line starts in {@link WORDNET_EXPANSIONS}, indexed on first use (~15 ms). */
+let wordnet: Map<string, number> | undefined;
+
+/** The WordNet expansions of a lemma (a word, or two joined by `_`). */
+function wordnetOf(lemma: string): string[] | undefined {
+  const text = WORDNET_EXPANSIONS;
+  if (wordnet === undefined) {
+    wordnet = new Map();
+    for (let start = 0; start < text.length; ) {
+      const end = text.indexOf('\n', start);
+      wordnet.set(text.slice(start, text.indexOf(' ', start)), start);
+      start = end === -1 ? text.length : end + 1;
+    }
+  }
+  const start = wordnet.get(lemma);
+  if (start === undefined) return undefined;
+  const end = text.indexOf('\n', start);
+  return text
+    .slice(start, end === -1 ? text.length : end)
+    .split(' ')
+    .slice(1);
+}
+
+/** WordNet's detachment rules (its `morphy`): inflected ending -> base ending. */
+const DETACH: readonly [suffix: string, ending: string][] = [
+  ['ies', 'y'],
+  ['es', ''],
+  ['es', 'e'],
+  ['s', ''],
+  ['ed', ''],
+  ['ed', 'e'],
+  ['ing', ''],
+  ['ing', 'e'],
+];
+
+/** The candidate base forms of a word, the word itself first ("named" -> named, nam, name). */
+function baseForms(word: string): string[] {
+  const out = [word];
+  for (const [suffix, ending] of DETACH) {
+    if (word.length > suffix.length + 2 && word.endsWith(suffix)) {
+      out.push(word.slice(0, -suffix.length) + ending);
+    }
+  }
+  return out;
+}
+
+/** The WordNet expansions of a query word, looked up by its first base form WordNet knows. */
+function related(word: string): string[] {
+  for (const form of baseForms(word)) {
+    const r = wordnetOf(form);
+    if (r !== undefined) return r;
+  }
+  return [];
+}
+
+/**
+ * The query's words, each with its alternatives: the word itself (weight 1), the general synonyms
+ * (0.6), the WordNet expansions of the word and of the two-word collocation it starts ("look for" ->
+ * search; 0.3); a file name or path stands for "file" or "path". Query words are split at anything
+ * but letters and digits, not at CamelCase humps: "GitHub" is one word in a task description.
+ */
+function queryWords(query: string): QueryWord[] {
+  const out: QueryWord[] = [];
+  /** The raw lowercase tokens, stop words included (collocations need them); '' for a file name. */
+  const tokens: string[] = [];
   for (const chunk of query.split(/\s+/)) {
     const bare = chunk.replace(/^["'`(]+|["'`),;:!?]+$/g, '');
     const last = bare.split('/').pop() ?? '';
     const isFile = FILE_NAME.test(last) && /[a-z]/i.test(last.split('.').pop() ?? '');
-    if (PATH.test(bare)) out.push(['path', 1]);
-    if (isFile) out.push(['file', 1]);
-    if (isFile || PATH.test(bare)) continue;
-    for (const token of splitWords(chunk)) {
-      const t = normalize(token);
-      if (t === undefined) continue;
-      out.push([t, 1]);
-      for (const synonym of SYNONYMS[token.toLowerCase()] ?? []) {
-        const s = normalize(synonym);
-        if (s !== undefined) out.push([s, SYNONYM_WEIGHT]);
+    if (PATH.test(bare)) out.push([['path', 1]]);
+    if (isFile) out.push([['file', 1]]);
+    if (isFile || PATH.test(bare)) {
+      tokens.push('');
+      continue;
+    }
+    for (const token of chunk.split(NON_WORD)) if (token !== '') tokens.push(token.toLowerCase());
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    const t = normalize(token);
+    if (t === undefined) continue;
+    const word: QueryWord = [[t, 1]];
+    const add = (text: string, weight: number) => {
+      const s = normalize(text);
+      if (s !== undefined && !word.some(([x]) => x === s)) word.push([s, weight]);
+    };
+    for (const synonym of SYNONYMS[token] ?? []) add(synonym, SYNONYM_WEIGHT);
+    for (const r of related(token)) add(r, WORDNET_WEIGHT);
+    const next = tokens[i + 1];
+    if (next !== undefined && next !== '') {
+      for (const form of baseForms(token)) {
+        const collocation = wordnetOf(`${form}_${next}`);
+        if (collocation === undefined) continue;
+        for (const r of collocation) add(r, WORDNET_WEIGHT);
+        break;
       }
     }
+    out.push(word);
   }
   return out;
 }
@@ -109,7 +201,7 @@ export function splitWords(text: string): string[] {
   return text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z]{2,})/g, '$1 $2')
-    .split(/[^\p{L}\p{N}]+/u)
+    .split(NON_WORD)
     .filter((w) => w.length > 0);
 }
 
@@ -137,19 +229,42 @@ export function stem(word: string): string {
   return w;
 }
 
+/** token -> its normalized term (bounded; the words of tool catalogs repeat a lot). */
+const normalized = new Map<string, string | undefined>();
+
 /** One token as indexed: lowercase, stop words dropped, stemmed, a trailing 'e' folded ("creat"). */
 function normalize(token: string): string | undefined {
+  const cached = normalized.get(token);
+  if (cached !== undefined || normalized.has(token)) return cached;
   const lower = token.toLowerCase();
-  if (lower.length === 0 || STOP_WORDS.has(lower)) return undefined;
-  const s = stem(lower);
-  return s.length > 4 && s.endsWith('e') ? s.slice(0, -1) : s;
+  let out: string | undefined;
+  if (lower.length > 0 && !STOP_WORDS.has(lower)) {
+    const s = stem(lower);
+    out = s.length > 4 && s.endsWith('e') ? s.slice(0, -1) : s;
+  }
+  if (normalized.size < 50_000) normalized.set(token, out);
+  return out;
 }
 
+/** A CamelCase hump (`readFile`, `HTTPServer`): the word is also split where {@link splitWords} does. */
+const HUMP = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]/;
+
+/**
+ * The indexed terms of a text: its words split at CamelCase humps (identifiers: `issueNumber`), and
+ * a word that has humps also whole (names: "GitHub" is indexed as github, git and hub).
+ */
 function terms(text: string): string[] {
   const out: string[] = [];
-  for (const token of splitWords(text)) {
+  const push = (token: string) => {
     const t = normalize(token);
     if (t !== undefined) out.push(t);
+  };
+  for (const whole of text.split(NON_WORD)) {
+    if (whole === '') continue;
+    push(whole);
+    if (!HUMP.test(whole)) continue;
+    const parts = splitWords(whole);
+    if (parts.length > 1) for (const part of parts) push(part);
   }
   return out;
 }
@@ -187,6 +302,7 @@ const FIELD_WEIGHTS = { words: 3, server: 1, title: 2, description: 1, params: 0
 const PREFIX_WEIGHT = 0.5;
 const FUZZY_WEIGHT = 0.3;
 const SYNONYM_WEIGHT = 0.6;
+const WORDNET_WEIGHT = 0.3;
 
 /**
  * The weighted field texts of one tool. The `<alias>_` part of an exposed name says which server,
@@ -265,8 +381,12 @@ export function buildToolSearchIndex(
   const vocabulary = [...postings.keys()].sort();
   const idf = (df: number): number => Math.log(1 + (n - df + 0.5) / (df + 0.5));
 
-  /** Indexed terms a query term matches, with their weight (the exact term 1, the others less). */
-  const expand = (term: string): Map<string, number> => {
+  /**
+   * Indexed terms a query term matches, with their weight (the exact term 1, the others less). Typos
+   * are looked for only for the words of the query themselves, not for their synonyms.
+   */
+  const expand = (term: string, typos: boolean): Map<string, number> => {
+    const expansions = typos ? withTypos : withoutTypos;
     const cached = expansions.get(term);
     if (cached !== undefined) return cached;
     const out = new Map<string, number>();
@@ -286,7 +406,7 @@ export function buildToolSearchIndex(
         add(vocabulary[i] as string, PREFIX_WEIGHT);
       }
     }
-    if (term.length >= 5) {
+    if (typos && term.length >= 5) {
       // A typo rarely hits the first letter: only terms that share it are compared.
       const first = term.charCodeAt(0);
       for (const v of vocabulary) {
@@ -297,30 +417,52 @@ export function buildToolSearchIndex(
     return out;
   };
   /** Query term -> its expansion (the vocabulary is fixed for the index's life). */
-  const expansions = new Map<string, Map<string, number>>();
+  const withTypos = new Map<string, Map<string, number>>();
+  const withoutTypos = new Map<string, Map<string, number>>();
 
   return {
     size: n,
     search(query: string, limit: number): ToolHit[] {
       if (n === 0 || limit < 1) return [];
       const scores = new Float64Array(n);
+      const matched = new Float64Array(n);
+      /** The current query word's best score per tool (0: no match yet). */
+      const best = new Float64Array(n);
+      let words = 0;
       const seen = new Set<string>();
-      for (const [term, termWeight] of queryTerms(query)) {
-        if (seen.has(term)) continue;
-        seen.add(term);
-        // Per query term, each document counts its best-matching indexed term.
-        const best = new Map<number, number>();
-        for (const [indexed, matchWeight] of expand(term)) {
-          const list = postings.get(indexed) as number[];
-          const weight = idf(list.length / 2) * matchWeight * termWeight;
-          for (let i = 0; i < list.length; i += 2) {
-            const doc = list[i] as number;
-            const f = list[i + 1] as number;
-            const s = (weight * f * (K1 + 1)) / (f + K1);
-            if (s > (best.get(doc) ?? 0)) best.set(doc, s);
+      for (const word of queryWords(query)) {
+        const first = word[0]?.[0] as string;
+        if (seen.has(first)) continue;
+        seen.add(first);
+        // Per query word, each document counts its best match among the word's alternatives and
+        // their prefix and typo expansions.
+        const touched: number[] = [];
+        for (const [term, termWeight] of word) {
+          for (const [indexed, matchWeight] of expand(term, termWeight === 1)) {
+            const list = postings.get(indexed) as number[];
+            const weight = idf(list.length / 2) * matchWeight * termWeight;
+            for (let i = 0; i < list.length; i += 2) {
+              const doc = list[i] as number;
+              const f = list[i + 1] as number;
+              const s = (weight * f * (K1 + 1)) / (f + K1);
+              const before = best[doc] as number;
+              if (before === 0) touched.push(doc);
+              if (s > before) best[doc] = s;
+            }
           }
         }
-        for (const [doc, s] of best) scores[doc] = (scores[doc] as number) + s;
+        for (const doc of touched) {
+          scores[doc] = (scores[doc] as number) + (best[doc] as number);
+          matched[doc] = (matched[doc] as number) + 1;
+          best[doc] = 0;
+        }
+        words++;
+      }
+      // Coordination: a tool that matches more of the query's words ranks above one that matches
+      // fewer words strongly (a task's words each say something about the tool wanted).
+      for (let doc = 0; doc < n; doc++) {
+        const m = matched[doc] as number;
+        if (m > 0) scores[doc] = (scores[doc] as number) * Math.sqrt(m / words);
       }
       const ranked: number[] = [];
       for (let doc = 0; doc < n; doc++) if ((scores[doc] as number) > 0) ranked.push(doc);

