@@ -227,6 +227,8 @@ async function runOnce(target) {
       { timeoutMs: 60_000, what: `${target.label} to answer echo` },
     );
     const cold = performance.now() - t0;
+    // The gateway's memory once it has answered its first call, before any load phase.
+    const rssFirst = instance.pid ? rssKiB(instance.pid) / 1024 : undefined;
     first = ready.session;
     if (instance.port) assertLoopback(target.label, instance.port);
     // Idle sessions first, while the heap is small: after the load phases a GC during the idle
@@ -236,7 +238,7 @@ async function runOnce(target) {
     const c8 = await concurrent(instance, first, ready.tool, 8);
     const c32 = await concurrent(instance, first, ready.tool, 32);
     const rss = instance.pid ? rssKiB(instance.pid) / 1024 : undefined;
-    return { cold, seq, c8, c32, rss, idle };
+    return { cold, seq, c8, c32, rss, rssFirst, idle };
   } finally {
     await first?.close();
     await instance.stop?.();
@@ -263,6 +265,7 @@ function row(target, runs) {
     cpu: m((r) => r.seq.cpu),
     cpu32: m((r) => r.c32.cpu),
     rss: m((r) => r.rss),
+    rssFirst: m((r) => r.rssFirst),
     idleGw: m((r) => r.idle.gateway),
     idleTree: m((r) => r.idle.tree),
   };
@@ -292,6 +295,7 @@ function table(rows) {
     'mixed-up replies',
     'gateway CPU µs/call (seq)',
     'gateway CPU µs/call (32 sess)',
+    'gateway RSS MiB at first connect',
     'gateway RSS MiB',
     'KiB/idle session (gateway)',
     'KiB/idle session (with children)',
@@ -318,6 +322,7 @@ function table(rows) {
           String(r.mixups),
           fmt(r.cpu),
           fmt(r.cpu32),
+          fmt(r.rssFirst, 1),
           fmt(r.rss, 1),
           fmt(r.idleGw),
           fmt(r.idleTree),
@@ -353,6 +358,7 @@ function erasTable(rows) {
     ['32 sess p99 ms', (r) => r.c32P99, 2],
     ['gateway CPU µs/call (seq)', (r) => r.cpu, 0],
     ['gateway CPU µs/call (32 sess)', (r) => r.cpu32, 0],
+    ['gateway RSS MiB at first connect', (r) => r.rssFirst, 1],
     ['gateway RSS MiB', (r) => r.rss, 1],
     ['KiB/idle session (gateway)', (r) => r.idleGw, 0],
     ['mixed-up replies', (r) => r.mixups, 0],
@@ -521,7 +527,8 @@ function notes() {
   \`server add everything\`, \`client add\`, \`client grant ... all\`). *Gateway CPU µs/call*: user +
   system time of the gateway process alone (not its upstream child) from /proc/<pid>/stat, divided by
   the calls; for "direct Streamable HTTP" it is the server process itself, so it includes the echo
-  work. *Gateway RSS*: after the load phases. *KiB/idle session*: RSS growth of the gateway process
+  work. *Gateway RSS at first connect*: right after the first \`echo\` reply, before any load
+  phase. *Gateway RSS*: after the load phases. *KiB/idle session*: RSS growth of the gateway process
   (and of the gateway plus its children) per extra idle session (\`initialize\` + one
   \`tools/list\`), over ${config.idle} sessions opened right after start-up, before the load phases;
   RSS moves with garbage collection, so small or negative values mean "below the noise".

@@ -373,7 +373,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
       ...(options.watchIntervalMs === undefined ? {} : { watchIntervalMs: options.watchIntervalMs }),
     });
-    await gateway.start();
+    // The active Space's upstreams start connecting now; the server listens meanwhile (a session's
+    // first list request waits for them, bounded), so the upstreams' own start-up overlaps ours.
+    // Awaited before returning, so `startServer` still resolves with the upstreams warmed.
+    const started = gateway.start();
+    started.catch(() => undefined); // awaited below; this only avoids an unhandled rejection meanwhile
     const g = gateway;
     http = createMcpHttpServer({
       ...settings,
@@ -460,6 +464,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       home,
     };
     await writeGatewayInfo(home, info);
+    await started;
     logger.info(
       {
         url,

@@ -78,6 +78,7 @@ export function createEventHub(options: { keepAliveMs?: number } = {}): EventHub
     },
     observer: {
       upstreamState(e) {
+        if (streams.size === 0) return; // no console listening: build nothing
         publish('upstream', {
           spaceId: e.spaceId,
           serverId: e.serverId,
@@ -88,6 +89,7 @@ export function createEventHub(options: { keepAliveMs?: number } = {}): EventHub
         });
       },
       call(e) {
+        if (streams.size === 0) return; // no console listening: build nothing
         publish('call', {
           at: new Date().toISOString(),
           clientId: e.clientId,
@@ -101,6 +103,7 @@ export function createEventHub(options: { keepAliveMs?: number } = {}): EventHub
         });
       },
       sessionOpened(e) {
+        if (streams.size === 0) return; // no console listening: build nothing
         publish('session', {
           type: 'opened',
           clientId: e.clientId,
@@ -109,6 +112,7 @@ export function createEventHub(options: { keepAliveMs?: number } = {}): EventHub
         });
       },
       sessionClosed(e) {
+        if (streams.size === 0) return; // no console listening: build nothing
         publish('session', {
           type: 'closed',
           clientId: e.clientId,

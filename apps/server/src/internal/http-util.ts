@@ -94,10 +94,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const RESPONSE_KEYS = new Set(['jsonrpc', 'id', 'result', 'error']);
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+
+/** The first own key of `value` outside `allowed`, if any. */
+function extraKey(value: Record<string, unknown>, allowed: ReadonlySet<string>): string | undefined {
+  for (const key in value) if (!allowed.has(key)) return key;
+  return undefined;
+}
+
+/** What the SDK's schema requires of a request's or notification's `params._meta`, if present. */
+function invalidMeta(params: Record<string, unknown>): string | undefined {
+  const meta = params._meta;
+  if (meta === undefined) return undefined;
+  if (!isObject(meta)) return 'params._meta must be an object.';
+  const token = meta.progressToken;
+  if (
+    token !== undefined &&
+    typeof token !== 'string' &&
+    !(typeof token === 'number' && Number.isSafeInteger(token))
+  )
+    return 'params._meta.progressToken must be a string or an integer.';
+  const task = meta[RELATED_TASK];
+  if (task !== undefined && !(isObject(task) && typeof task.taskId === 'string'))
+    return `params._meta["${RELATED_TASK}"] must be an object with a string taskId.`;
+  return undefined;
+}
+
 /**
  * Checks one JSON-RPC 2.0 message as MCP uses it: a request (method + id), a notification (method,
  * no id), or a response (id + exactly one of result/error). Ids are strings (at most 256 chars) or
  * safe integers; params and results are objects. Returns an error message, or undefined when valid.
+ *
+ * Everything it accepts, the SDK's `JSONRPCMessageSchema` accepts too (no other member, `_meta`
+ * shaped as the SDK reads it), so a message that passes is never dropped unanswered by the SDK; the
+ * HTTP layer then hands the parsed object on as is, without a second (zod) parse per message.
  */
 export function invalidMessage(value: unknown): string | undefined {
   if (!isObject(value)) return 'A JSON-RPC message must be an object.';
@@ -112,16 +144,24 @@ export function invalidMessage(value: unknown): string | undefined {
     if ('params' in value && !isObject(value.params)) return 'params must be an object.';
     if ('id' in value && !isId(value.id)) return 'id must be a string or a safe integer.';
     if ('result' in value || 'error' in value) return 'A request has no result or error.';
-    return undefined;
+    const extra = extraKey(value, REQUEST_KEYS);
+    if (extra !== undefined) return `unknown member "${extra}".`;
+    return value.params === undefined ? undefined : invalidMeta(value.params as Record<string, unknown>);
   }
   if (!isId(value.id)) return 'id must be a string or a safe integer.';
   const hasResult = 'result' in value;
   const hasError = 'error' in value;
   if (hasResult === hasError) return 'A response has exactly one of result and error.';
-  if (hasResult && !isObject(value.result)) return 'result must be an object.';
+  const extra = extraKey(value, RESPONSE_KEYS);
+  if (extra !== undefined) return `unknown member "${extra}".`;
+  if (hasResult) {
+    if (!isObject(value.result)) return 'result must be an object.';
+    const meta = value.result._meta;
+    if (meta !== undefined && !isObject(meta)) return 'result._meta must be an object.';
+  }
   if (hasError) {
     const error = value.error;
-    if (!isObject(error) || !Number.isInteger(error.code) || typeof error.message !== 'string')
+    if (!isObject(error) || !Number.isSafeInteger(error.code) || typeof error.message !== 'string')
       return 'error must have an integer code and a message.';
   }
   return undefined;

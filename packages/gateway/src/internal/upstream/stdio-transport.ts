@@ -12,13 +12,69 @@
  * within the watchdog's grace period.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  type JSONRPCMessage,
-  ReadBuffer,
-  serializeMessage,
-  type Transport,
-} from '@modelcontextprotocol/client';
+import { type JSONRPCMessage, serializeMessage, type Transport } from '@modelcontextprotocol/client';
 import { type GroupWatchdog, sharedGroupWatchdog } from './group-watchdog.js';
+
+/** The most a child may write without a newline: 10 MiB, as the SDK's stdio transport allows. */
+export const MAX_LINE_BUFFER_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Splits a child's stdout into JSON-RPC messages, one per line, like the SDK's `ReadBuffer` (lines
+ * that are not JSON are skipped: servers print banners there) but without its per-message zod parse:
+ * the SDK client classifies every message against the same schemas again when it receives it (and
+ * reports one it cannot place), so the gateway checks only the JSON-RPC envelope here. The parsed
+ * object is handed on as is (own `__proto__` members stay plain data).
+ */
+export class LineBuffer {
+  private buffer: Buffer | undefined;
+
+  constructor(private readonly maxBytes: number = MAX_LINE_BUFFER_BYTES) {}
+
+  append(chunk: Buffer): void {
+    if ((this.buffer?.length ?? 0) + chunk.length > this.maxBytes) {
+      this.clear();
+      throw new Error(`The server wrote more than ${this.maxBytes} bytes without a newline.`);
+    }
+    this.buffer =
+      this.buffer === undefined || this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+  }
+
+  /** The next complete message, or null when none is buffered; throws for a non-JSON-RPC object. */
+  readMessage(): JSONRPCMessage | null {
+    while (this.buffer !== undefined) {
+      const index = this.buffer.indexOf(10);
+      if (index === -1) return null;
+      let end = index;
+      if (end > 0 && this.buffer[end - 1] === 13) end--;
+      const line = this.buffer.toString('utf8', 0, end);
+      this.buffer = this.buffer.subarray(index + 1);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!isEnvelope(value)) {
+        throw new Error(`The server wrote a line that is not a JSON-RPC 2.0 message: ${line.slice(0, 200)}`);
+      }
+      return value;
+    }
+    return null;
+  }
+
+  clear(): void {
+    this.buffer = undefined;
+  }
+}
+
+/** A JSON-RPC 2.0 object: a request or notification (string method) or a response (id, result or error). */
+function isEnvelope(value: unknown): value is JSONRPCMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return false;
+  if (typeof m.method === 'string') return true;
+  return 'id' in m && ('result' in m || 'error' in m);
+}
 
 /** Options of {@link ChildProcessTransport}. */
 export interface ChildProcessTransportOptions {
@@ -64,7 +120,7 @@ export class ChildProcessTransport implements Transport {
   onmessage?: (<T extends JSONRPCMessage>(message: T) => void) | undefined;
 
   private readonly options: ChildProcessTransportOptions;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly readBuffer = new LineBuffer();
   private child: ChildProcess | undefined;
   private closedFired = false;
   private exitInfo: ChildExit | undefined;
