@@ -26,6 +26,8 @@ export interface CallLogFields {
   decision: 'allow' | 'deny';
   outcome: 'ok' | 'error' | 'timeout';
   errorCode?: string;
+  /** Tools a lean client's `mcpmux_search_tools` returned (never its query). */
+  hits?: number;
   durationMs: number;
   requestId: string | number;
 }
@@ -41,6 +43,7 @@ export function callLogFields(event: CallObservation): CallLogFields {
     decision: event.decision,
     outcome: event.outcome,
     ...(event.errorCode === undefined ? {} : { errorCode: event.errorCode }),
+    ...(event.hits === undefined ? {} : { hits: event.hits }),
     durationMs: Math.round(event.durationMs * 10) / 10,
     requestId: event.requestId,
   };

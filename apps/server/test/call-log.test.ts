@@ -137,4 +137,26 @@ describe('callLogFields', () => {
     expect(fields.name).toBe('https://files.example/doc.pdf');
     expect(JSON.stringify(fields)).not.toContain('canary-token');
   });
+
+  it("gives a lean client's search its hit count, and no other call one", () => {
+    const event = {
+      method: 'tools/call',
+      kind: 'tool' as const,
+      name: 'mcpmux_search_tools',
+      clientId: 'cursor',
+      sessionId: 's',
+      requestId: 8,
+      spaceId: 'work',
+      serverId: undefined,
+      decision: 'allow' as const,
+      outcome: 'ok' as const,
+      durationMs: 0.42,
+    };
+    expect(callLogFields({ ...event, hits: 3 })).toMatchObject({
+      name: 'mcpmux_search_tools',
+      server: null,
+      hits: 3,
+    });
+    expect('hits' in callLogFields(event)).toBe(false);
+  });
 });

@@ -26,6 +26,8 @@ export interface CallObservation {
   outcome: 'ok' | 'error' | 'timeout';
   /** The error's code (`UPSTREAM_TIMEOUT`, `UPSTREAM_UNAVAILABLE`, a JSON-RPC code...), when it failed. */
   errorCode?: string;
+  /** `mcpmux_search_tools` (lean mode): how many tools the search returned. */
+  hits?: number;
   durationMs: number;
 }
 

@@ -5,6 +5,7 @@
 import type { AuditEventInput, EffectiveServer, FeatureKind } from '@mcpmux/space-store';
 import type { AuditBuffer } from '../audit.js';
 import { errorCode, unknownError } from '../errors.js';
+import { auditMetaTool, type MetaToolRecord } from '../lean/meta-tools.js';
 import { type RequestSpan, startRequestSpan } from '../tracing.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
 import type { RpcMessage, UpstreamCallOptions } from '../upstream/types.js';
@@ -208,6 +209,11 @@ export class Calls {
     if (kind === 'tool') return view.toolRoutes.get(name);
     if (kind === 'prompt') return view.promptRoutes.get(name);
     return resourceRoute(view, name);
+  }
+
+  /** Queues the audit record and call event of a lean meta-tool the gateway answered itself. */
+  recordMetaTool(caller: Caller, entry: MetaToolRecord, requestId: string | number): void {
+    auditMetaTool(this.deps, caller, entry, requestId);
   }
 
   private record(

@@ -5,7 +5,7 @@
  */
 import type { LoggingLevel, Server, ServerContext } from '@modelcontextprotocol/server';
 import { toRpcError, unknownError } from '../errors.js';
-import { CALL_TOOL, callMetaTool, listedTools, META_TOOL_NAMES } from '../lean/meta-tools.js';
+import { answerMetaTool, CALL_TOOL, listedTools, META_TOOL_NAMES, unwrapCall } from '../lean/meta-tools.js';
 import { severity } from '../session.js';
 import { startRequestSpan } from '../tracing.js';
 import type { UpstreamPoolHandle } from '../upstream/pool.js';
@@ -78,15 +78,19 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
 
     async callTool(caller: Caller, params: Params<{ name: string }>, extra: HandlerExtra) {
       const view = await caller.view();
-      // Lean mode: search and describe are answered from the view; mcpmux_call_tool unwraps to the
-      // direct call below (same allow check, audit, routing, errors, progress and cancellation).
+      // Lean mode: mcpmux_call_tool unwraps to the direct call below (same allow check, audit,
+      // routing, errors, progress and cancellation); search and describe are answered from the view
+      // (read like a list: the first one in a Space waits, bounded, for its upstreams) and audited.
       if (view.lean !== undefined && META_TOOL_NAMES.has(params.name)) {
-        // Search and describe read the whole list: like a list, the first one in a Space waits
-        // (bounded) for the Space's upstreams instead of answering from a half-connected view.
-        const listed = params.name === CALL_TOOL ? view : await caller.view('list');
-        return callMetaTool(listed, params, (inner) =>
-          calls.audited(caller, TOOL_CALL, inner.name, view.toolRoutes.get(inner.name), inner, extra),
-        );
+        if (params.name !== CALL_TOOL) {
+          return answerMetaTool(params, () => caller.view('list'), {
+            clientId: caller.clientId,
+            spaceId: caller.spaceId,
+            meta: params._meta,
+            record: (entry) => calls.recordMetaTool(caller, entry, extra.requestId),
+          });
+        }
+        params = unwrapCall(params);
       }
       return calls.audited(caller, TOOL_CALL, params.name, view.toolRoutes.get(params.name), params, extra);
     },

@@ -6,7 +6,10 @@
  * (same allow check, audit record, routing, errors, progress and cancellation).
  */
 import { McpmuxError } from '@mcpmux/core';
+import type { AuditEventInput } from '@mcpmux/space-store';
 import type { Tool } from '@modelcontextprotocol/server';
+import type { Observe } from '../core/observe.js';
+import { startRequestSpan } from '../tracing.js';
 import type { SpaceNaming, SpaceReport, View } from '../view.js';
 import { fingerprint } from '../view.js';
 import { searchIndexOf } from './search-index.js';
@@ -152,10 +155,28 @@ function argumentsOf(params: Params): Params {
   return args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Params) : {};
 }
 
-function search(view: View, args: Params): Record<string, unknown> {
+/** A meta-tool's answer and what its audit record says of it. */
+interface Answer {
+  result: Record<string, unknown>;
+  decision: 'allow' | 'deny';
+  /** `INVALID_INPUT` when the arguments were wrong (the result is a tool error saying so). */
+  errorCode?: 'INVALID_INPUT';
+  /** Search: how many tools it returned. */
+  hits?: number;
+  /** Describe: the tool asked about (as exposed). */
+  requested?: string;
+}
+
+const invalid = (text: string): Answer => ({
+  result: toolError(text),
+  decision: 'allow',
+  errorCode: 'INVALID_INPUT',
+});
+
+function search(view: View, args: Params): Answer {
   const query = args.query;
   if (typeof query !== 'string' || query.trim() === '') {
-    return toolError(`${SEARCH_TOOLS} needs "query": the task in a few words, e.g. "read a file".`);
+    return invalid(`${SEARCH_TOOLS} needs "query": the task in a few words, e.g. "read a file".`);
   }
   const limitArg = args.limit;
   if (
@@ -165,7 +186,7 @@ function search(view: View, args: Params): Record<string, unknown> {
       limitArg < 1 ||
       limitArg > MAX_SEARCH_LIMIT)
   ) {
-    return toolError(
+    return invalid(
       `"limit" must be an integer from 1 to ${MAX_SEARCH_LIMIT} (default ${DEFAULT_SEARCH_LIMIT}).`,
     );
   }
@@ -179,22 +200,25 @@ function search(view: View, args: Params): Record<string, unknown> {
   );
   if (tools.length === 0) {
     const text = `No tool matches "${query}". Try other words, or fewer of them.`;
-    return { content: [{ type: 'text', text }], structuredContent: { tools } };
+    return {
+      result: { content: [{ type: 'text', text }], structuredContent: { tools } },
+      decision: 'allow',
+      hits: 0,
+    };
   }
-  return jsonResult({ tools });
+  return { result: jsonResult({ tools }), decision: 'allow', hits: tools.length };
 }
 
-function describe(view: View, args: Params): Record<string, unknown> {
+function describe(view: View, args: Params): Answer {
   const name = args.name;
   if (typeof name !== 'string' || name === '') {
-    return toolError(`${DESCRIBE_TOOL} needs "name": a tool name from ${SEARCH_TOOLS}.`);
+    return invalid(`${DESCRIBE_TOOL} needs "name": a tool name from ${SEARCH_TOOLS}.`);
   }
   // The same lookup a call makes: only a tool the client may use in its Space is found.
   const tool = view.toolRoutes.has(name) ? view.tools.find((t) => t.name === name) : undefined;
   if (tool === undefined) {
-    return toolError(
-      `Unknown tool: ${name}. Find tools with ${SEARCH_TOOLS} (e.g. {"query": "what you want to do"}).`,
-    );
+    const text = `Unknown tool: ${name}. Find tools with ${SEARCH_TOOLS} (e.g. {"query": "what you want to do"}).`;
+    return { result: toolError(text), decision: 'deny', requested: name };
   }
   const definition: Record<string, unknown> = { name: tool.name };
   if (tool.title !== undefined) definition.title = tool.title;
@@ -202,7 +226,7 @@ function describe(view: View, args: Params): Record<string, unknown> {
   definition.inputSchema = tool.inputSchema;
   if (tool.outputSchema !== undefined) definition.outputSchema = tool.outputSchema;
   if (tool.annotations !== undefined) definition.annotations = tool.annotations;
-  return jsonResult(definition);
+  return { result: jsonResult(definition), decision: 'allow', requested: name };
 }
 
 /**
@@ -233,15 +257,121 @@ export function unwrapCall(params: Params): Params & { name: string } {
 }
 
 /**
- * Answers a `tools/call` of a meta-tool for a lean view: search and describe from the view, a call
- * through `callDirect` (the direct `tools/call` path, given the unwrapped params).
+ * What a meta-tool the gateway answers itself (search, describe) leaves in the audit log and the
+ * call log: the meta-tool's name, the decision, the outcome and duration, the number of hits of a
+ * search and the tool name a describe asked about; never the query or any other argument (no call
+ * record carries arguments). `mcpmux_call_tool` leaves none of its own: it is audited as the direct
+ * call of the real tool.
  */
-export function callMetaTool(
-  view: View,
+export interface MetaToolRecord {
+  /** `mcpmux_search_tools` or `mcpmux_describe_tool`. */
+  name: string;
+  /** `deny`: a describe of a tool the client may not use (or that does not exist). */
+  decision: 'allow' | 'deny';
+  /** `error`: the answer is a tool error (wrong arguments, unknown tool). */
+  outcome: 'ok' | 'error';
+  /** `INVALID_INPUT` for wrong arguments. */
+  errorCode?: string;
+  durationMs: number;
+  /** Search: how many tools it returned. */
+  hits?: number;
+  /** Describe: the tool asked about, as exposed. */
+  requested?: string;
+}
+
+/** What {@link answerMetaTool} needs of the request it serves. */
+export interface MetaToolContext {
+  clientId: string;
+  /** The Space it is served in ('' when none). */
+  spaceId: string;
+  /** The request's `_meta` (trace context). */
+  meta: unknown;
+  /** Queues the audit record and call event (see {@link auditMetaTool}). */
+  record: (entry: MetaToolRecord) => void;
+}
+
+/**
+ * Answers `mcpmux_search_tools` or `mcpmux_describe_tool` from the caller's view, inside a request
+ * span like a direct call's (`tools/call <meta-tool>`, no server), and records it (see
+ * {@link MetaToolRecord}). The duration counts the wait for the view.
+ */
+export async function answerMetaTool(
   params: Params & { name: string },
-  callDirect: (params: Params & { name: string }) => Promise<Record<string, unknown>>,
+  view: () => Promise<View>,
+  context: MetaToolContext,
 ): Promise<Record<string, unknown>> {
-  if (params.name === CALL_TOOL) return callDirect(unwrapCall(params));
-  const args = argumentsOf(params);
-  return Promise.resolve(params.name === SEARCH_TOOLS ? search(view, args) : describe(view, args));
+  const started = performance.now();
+  const span = startRequestSpan('tools/call', params.name, context.meta, context);
+  let answer: Answer;
+  try {
+    const listed = await view();
+    const args = argumentsOf(params);
+    answer = params.name === SEARCH_TOOLS ? search(listed, args) : describe(listed, args);
+  } catch (err) {
+    span.end({ serverId: undefined, outcome: 'error', decision: 'allow' }, err);
+    throw err;
+  }
+  const outcome = answer.errorCode !== undefined || answer.decision === 'deny' ? 'error' : 'ok';
+  const entry: MetaToolRecord = {
+    name: params.name,
+    decision: answer.decision,
+    outcome,
+    durationMs: Math.max(0, performance.now() - started),
+  };
+  if (answer.errorCode !== undefined) entry.errorCode = answer.errorCode;
+  if (answer.hits !== undefined) entry.hits = answer.hits;
+  if (answer.requested !== undefined) entry.requested = answer.requested;
+  context.record(entry);
+  span.end({ serverId: undefined, outcome, decision: answer.decision });
+  return answer.result;
+}
+
+/** What {@link auditMetaTool} writes to. */
+export interface MetaToolAuditDeps {
+  audit: { push(event: AuditEventInput): void };
+  now: () => number;
+  observe: Observe;
+}
+
+/**
+ * Queues the audit record (action `tools/call`, no `feature`: no server's feature was used;
+ * `detail.metaTool`, and `detail.hits` or `detail.requested`) and the observer's call event (name =
+ * the meta-tool, no server; `hits` for a search) of one meta-tool answer.
+ */
+export function auditMetaTool(
+  deps: MetaToolAuditDeps,
+  caller: { clientId: string; sessionId: string; spaceId: string },
+  entry: MetaToolRecord,
+  requestId: string | number,
+): void {
+  const detail: Record<string, unknown> = { metaTool: entry.name };
+  if (entry.hits !== undefined) detail.hits = entry.hits;
+  if (entry.requested !== undefined) detail.requested = { kind: 'tool', name: entry.requested };
+  if (entry.errorCode !== undefined) detail.errorCode = entry.errorCode;
+  const event: AuditEventInput = {
+    at: new Date(deps.now()),
+    action: 'tools/call',
+    clientId: caller.clientId,
+    decision: entry.decision,
+    outcome: entry.outcome,
+    durationMs: entry.durationMs,
+    detail,
+  };
+  if (caller.spaceId !== '') event.spaceId = caller.spaceId;
+  deps.audit.push(event);
+  deps.observe('call', {
+    method: 'tools/call',
+    kind: 'tool',
+    name: entry.name,
+    clientId: caller.clientId,
+    sessionId: caller.sessionId,
+    requestId,
+    spaceId: caller.spaceId === '' ? undefined : caller.spaceId,
+    serverId: undefined,
+    decision: entry.decision,
+    outcome: entry.outcome,
+    ...(entry.errorCode === undefined ? {} : { errorCode: entry.errorCode }),
+    ...(entry.hits === undefined ? {} : { hits: entry.hits }),
+    durationMs: entry.durationMs,
+  });
 }
