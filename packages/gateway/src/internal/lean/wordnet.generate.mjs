@@ -5,7 +5,7 @@
  * generated once and committed, so the gateway ships a few hundred kilobytes instead of WordNet's
  * 34 MB).
  *
- *   node packages/gateway/src/internal/lean/wordnet.generate.mjs
+ *   node packages/gateway/src/internal/lean/wordnet.generate.mjs [OUTPUT]   (default: beside this file)
  *
  * For every lemma (single words and two-word collocations such as `look_for`, `add_up`) the table
  * lists the single-word lemmas related to its common senses: the senses SemCor tagged (WordNet's
@@ -127,5 +127,5 @@ const out = `/**
 export const WORDNET_EXPANSIONS =
   '${body.replaceAll('\n', '\\n')}';
 `;
-writeFileSync(join(here, 'wordnet-synonyms.ts'), out);
+writeFileSync(process.argv[2] ?? join(here, 'wordnet-synonyms.ts'), out);
 console.error(`wordnet-synonyms.ts: ${lines.length} lemmas, ${Math.round(body.length / 1024)} KiB`);
