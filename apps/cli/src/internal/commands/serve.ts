@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
 import { loadServer } from '../deps.js';
@@ -47,6 +49,32 @@ interface ServeOptions {
   logFormat?: (typeof LOG_FORMAT_CHOICES)[number];
 }
 
+/**
+ * Starts the active Space's literal stdio upstreams before the gateway's modules load (the gateway
+ * adopts them: `@mcpmux/gateway/prespawn`), so that their start-up overlaps the gateway's. SQLite
+ * homes only, and not when a gateway socket already exists (another gateway may be running). Never
+ * fails: `startServer` reports every real problem.
+ */
+async function prespawnActiveSpace(ctx: Ctx): Promise<void> {
+  if (ctx.database !== undefined || nonEmpty(ctx.io.env.MCPMUX_DATABASE_URL) !== undefined) return;
+  const dbPath = join(ctx.home, 'mcpmux.db');
+  if (!existsSync(dbPath) || existsSync(join(ctx.home, 'gateway.sock'))) return;
+  try {
+    const [{ openSqliteSpaceStore }, { prespawnUpstreams }] = await Promise.all([
+      import('@mcpmux/space-store/sqlite'),
+      import('@mcpmux/gateway/prespawn'),
+    ]);
+    const store = openSqliteSpaceStore({ path: dbPath });
+    try {
+      await prespawnUpstreams({ store, env: ctx.io.env });
+    } finally {
+      await store.close();
+    }
+  } catch {
+    // an optimisation only
+  }
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
@@ -79,6 +107,7 @@ export async function serve(ctx: Ctx, opts: ServeOptions): Promise<number> {
   atLeastOne(opts.sessionIdleTimeout, '--session-idle-timeout');
   const publicUrl = opts.publicUrl ?? nonEmpty(ctx.io.env.MCPMUX_PUBLIC_URL);
   const replicaId = opts.replicaId ?? nonEmpty(ctx.io.env.MCPMUX_REPLICA_ID);
+  await prespawnActiveSpace(ctx);
   const { startServer, defaultLogger } = await loadServer();
   const stderr = ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
   const logger = defaultLogger(ctx.io.env, stderr.isTTY === true, {

@@ -2,6 +2,7 @@
  * The upstream pool: one {@link UpstreamConnection} per (Space, server, hash of the resolved
  * config), shared by every session of that Space.
  */
+
 import { createHash } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
 import { readUpstreamOAuth, type Vault } from '@mcpmux/vault';
@@ -14,6 +15,7 @@ import {
   type UpstreamLogger,
   type UpstreamTimers,
 } from './connection.js';
+import { pickInheritedEnv } from './inherited-env.js';
 import { VaultOAuthProvider } from './oauth.js';
 import type {
   ServerRequestHandler,
@@ -37,42 +39,7 @@ export type ResolveUpstreamConfig = (
   server: UpstreamServerConfig,
 ) => Promise<ResolvedUpstreamConfig>;
 
-/** The environment variables a stdio child inherits from {@link UpstreamPoolOptions.baseEnv} (besides its own `env`). */
-export const INHERITED_ENV_NAMES: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LC_ALL',
-  'LC_CTYPE',
-  'TZ',
-  'TMPDIR',
-  'TEMP',
-  'TMP',
-  'SystemRoot',
-  'SystemDrive',
-  'windir',
-  'ComSpec',
-  'PATHEXT',
-  'USERPROFILE',
-  'APPDATA',
-  'LOCALAPPDATA',
-  'HOMEDRIVE',
-  'HOMEPATH',
-  'ProgramFiles',
-  'ProgramData',
-];
-
-/** Picks the {@link INHERITED_ENV_NAMES} present in `env`. */
-export function pickInheritedEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of INHERITED_ENV_NAMES) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
+export { INHERITED_ENV_NAMES, pickInheritedEnv } from './inherited-env.js';
 
 /** The first redirect URI of a stored client registration, if any. */
 function registeredRedirect(info: Record<string, unknown> | undefined): string | undefined {

@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type JSONRPCMessage, serializeMessage, type Transport } from '@modelcontextprotocol/client';
 import { type GroupWatchdog, sharedGroupWatchdog } from './group-watchdog.js';
+import { adoptPrespawned, type PrespawnedChild } from './prespawned.js';
 
 /** The most a child may write without a newline: 10 MiB, as the SDK's stdio transport allows. */
 export const MAX_LINE_BUFFER_BYTES = 10 * 1024 * 1024;
@@ -149,28 +150,39 @@ export class ChildProcessTransport implements Transport {
 
   start(): Promise<void> {
     if (this.child !== undefined) throw new Error('ChildProcessTransport already started');
+    // A child started ahead with exactly these parameters (`prespawn`) is taken over instead of
+    // spawning another; only under the shared watchdog it was registered with.
+    const adopted: PrespawnedChild | undefined =
+      this.options.watchdog === undefined ? adoptPrespawned(this.options) : undefined;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.options.command, [...this.options.args], {
-        env: this.options.env,
-        cwd: this.options.cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-        shell: false,
-        windowsHide: true,
-      });
+      const child =
+        adopted?.child ??
+        spawn(this.options.command, [...this.options.args], {
+          env: this.options.env,
+          cwd: this.options.cwd,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+          shell: false,
+          windowsHide: true,
+        });
       this.child = child;
       const pid = child.pid;
       if (pid !== undefined) {
         // Listed synchronously, right after the fork: no window in which a dying gateway leaves it unwatched.
         this.watchdog =
           this.options.watchdog === undefined ? sharedGroupWatchdog() : (this.options.watchdog ?? undefined);
-        this.watchdog?.add(pid);
+        if (adopted === undefined) this.watchdog?.add(pid);
       }
       let spawned = false;
-      child.once('spawn', () => {
+      if (adopted?.spawned === true) {
         spawned = true;
         resolve();
-      });
+      } else {
+        child.once('spawn', () => {
+          spawned = true;
+          resolve();
+        });
+      }
       child.on('error', (error) => {
         if (!spawned) {
           if (pid !== undefined) this.watchdog?.remove(pid);
@@ -197,6 +209,11 @@ export class ChildProcessTransport implements Transport {
         if (this.exitInfo === undefined && !this.closing) this.onerror?.(error);
       });
       child.stderr?.on('data', (chunk: Buffer) => this.options.onStderr?.(chunk));
+      if (adopted !== undefined) {
+        // What the child wrote before it was adopted, in order.
+        for (const chunk of adopted.stderr) this.options.onStderr?.(chunk);
+        for (const chunk of adopted.stdout) this.onData(chunk);
+      }
     });
   }
 
