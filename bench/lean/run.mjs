@@ -31,7 +31,11 @@ import o200k_base from 'js-tiktoken/ranks/o200k_base';
 import { fillerServers } from './lib/filler.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { createGateway } = await import(join(here, '..', '..', 'packages', 'gateway', 'dist', 'index.js'));
+// LEAN_BENCH_GATEWAY: another build of the gateway to measure (a path to its index.js), for a
+// side-by-side run against a baseline; default the package's dist.
+const { createGateway } = await import(
+  process.env.LEAN_BENCH_GATEWAY ?? join(here, '..', '..', 'packages', 'gateway', 'dist', 'index.js')
+);
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
