@@ -4,8 +4,9 @@
 // tools/list; no SDK client in this heap), heap and RSS after full GCs before and after, per session.
 // `--snapshot FILE` also writes a heap snapshot with the sessions open (compare in DevTools).
 //
-// Usage: node --expose-gc bench/gateway/session-memory.mjs [--sessions N] [--snapshot FILE]
+// Usage: node --expose-gc bench/gateway/session-memory.mjs [--sessions N] [--get-stream] [--snapshot FILE]
 import { rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import { createLogger, startServer } from '@mcpmux/server';
 import { createEchoHome, post } from './lib/echo-home.mjs';
@@ -21,6 +22,8 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 const n = Number(option('--sessions') ?? 200);
+const getStream = argv.includes('--get-stream');
+const streams = [];
 const { home, env, accessKey } = await createEchoHome('mcpmux-session-mem-');
 const server = await startServer({
   home,
@@ -53,6 +56,21 @@ async function openSession() {
   await post(server.url, h, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   const list = await post(server.url, h, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
   if (list.status !== 200) throw new Error(`tools/list: ${list.status} ${list.body}`);
+  // The SDK client also keeps a GET stream open for server-initiated messages (`--get-stream`).
+  if (getStream) {
+    await new Promise((resolve, reject) => {
+      const req = request(
+        server.url,
+        { method: 'GET', headers: { ...h, accept: 'text/event-stream' } },
+        (res) => {
+          streams.push(req);
+          res.once('data', () => resolve(undefined));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
   return sid;
 }
 
@@ -77,6 +95,7 @@ try {
     }),
   );
 } finally {
+  for (const req of streams) req.destroy();
   await server.close();
   rmSync(home, { recursive: true, force: true });
 }
