@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', operations: 'src/operations/index.ts' },
+  entry: { index: 'src/index.ts', home: 'src/home-entry.ts', operations: 'src/operations/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

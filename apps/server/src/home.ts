@@ -58,11 +58,93 @@ export interface OpenedHome {
   close(): Promise<void>;
 }
 
+/** Options of {@link openHomeStore}: where the home is, and its team database if any. */
+export type OpenHomeStoreOptions = Pick<
+  OpenHomeOptions,
+  'home' | 'env' | 'create' | 'database' | 'masterKeyFile' | 'logger'
+>;
+
+/** A home opened for its store only: what read verbs and store-only writes need. */
+export interface OpenedHomeStore {
+  /** Absolute path of the home directory. */
+  home: string;
+  /** Absolute path of the SQLite database file; `''` in team mode (PostgreSQL). */
+  dbPath: string;
+  /** Team mode: the PostgreSQL URL, password redacted; undefined on SQLite. */
+  databaseUrl?: string;
+  store: SqliteSpaceStore | (SpaceStore & { close(): Promise<void> });
+  /** Closes the store (and so the connection). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an mcpmux home for its space store only: the SQLite database `<home>/mcpmux.db` (migrated),
+ * without selecting a key provider, probing the OS keychain or unlocking the vault. For commands
+ * that read or change what the store holds and never a secret: listing Spaces, servers, clients and
+ * FeatureSets, grants, a client's effective tools. Anything that deletes a Space or touches a
+ * secret must use {@link openHome}, whose vault removes a deleted Space's secrets in the same
+ * transaction. In team mode (a PostgreSQL database) this opens the whole home as {@link openHome}
+ * does and hands out its store.
+ *
+ * @param options.home - the home directory; made absolute.
+ * @param options.create - create a missing home (0700) and database; default `false`.
+ * @param options.database - team mode's PostgreSQL URL; default `MCPMUX_DATABASE_URL` from `env`.
+ * @throws `NOT_FOUND` when the home or its database is missing and `create` is false
+ *   (message: run `mcpmux init`).
+ * @example
+ * ```ts
+ * const { store, close } = await openHomeStore({ home: '/home/me/.mcpmux', env: process.env });
+ * console.log(await store.listSpaces());
+ * await close();
+ * ```
+ */
+export async function openHomeStore(options: OpenHomeStoreOptions): Promise<OpenedHomeStore> {
+  const home = resolve(options.home);
+  const databaseUrl = options.database ?? nonEmpty(options.env[DATABASE_URL_ENV]);
+  if (databaseUrl !== undefined) {
+    const opened = await openTeamHome(home, databaseUrl, options);
+    return {
+      home,
+      dbPath: '',
+      ...(opened.databaseUrl === undefined ? {} : { databaseUrl: opened.databaseUrl }),
+      store: opened.store,
+      close: opened.close,
+    };
+  }
+  const dbPath = prepareSqliteHome(home, options.create === true);
+  const store = openSqliteSpaceStore({ path: dbPath });
+  let closing: Promise<void> | undefined;
+  return {
+    home,
+    dbPath,
+    store,
+    close: () => {
+      closing ??= store.close();
+      return closing;
+    },
+  };
+}
+
+/** `<home>/mcpmux.db`, after creating the home (0700) when asked, else checking that it exists. */
+function prepareSqliteHome(home: string, create: boolean): string {
+  const dbPath = join(home, DATABASE_FILE);
+  if (create) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    chmodSync(home, 0o700);
+  } else if (!existsSync(dbPath)) {
+    throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${home}. Run \`mcpmux init\` first.`, {
+      data: { entity: 'home', id: home },
+    });
+  }
+  return dbPath;
+}
+
 /**
  * Opens an mcpmux home: the SQLite database `<home>/mcpmux.db` (migrated), the space store on it,
  * and the vault on the SAME connection, unlocked with the key provider `selectKeyProvider` chooses.
  * The vault's `deleteSpace` runs as the store's Space-deletion hook, on the store's transaction, so deleting a Space removes
- * its secrets in the same transaction. Shared by `mcpmux serve`, `mcpmux stdio` and every CLI verb.
+ * its secrets in the same transaction. Shared by `mcpmux serve`, `mcpmux stdio` and every CLI verb
+ * that touches secrets or deletes a Space (the others use {@link openHomeStore}).
  *
  * @param options.home - the home directory; made absolute.
  * @param options.env - read for `MCPMUX_MASTER_KEY` only.
@@ -81,15 +163,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
   const home = resolve(options.home);
   const databaseUrl = options.database ?? nonEmpty(options.env[DATABASE_URL_ENV]);
   if (databaseUrl !== undefined) return openTeamHome(home, databaseUrl, options);
-  const dbPath = join(home, DATABASE_FILE);
-  if (options.create === true) {
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    chmodSync(home, 0o700);
-  } else if (!existsSync(dbPath)) {
-    throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${home}. Run \`mcpmux init\` first.`, {
-      data: { entity: 'home', id: home },
-    });
-  }
+  const dbPath = prepareSqliteHome(home, options.create === true);
   const vaultLogger: VaultLogger | undefined =
     options.logger === undefined
       ? undefined
@@ -157,7 +231,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** Team mode: the store and the vault on PostgreSQL; the home directory holds local state only. */
-async function openTeamHome(home: string, url: string, options: OpenHomeOptions): Promise<OpenedHome> {
+async function openTeamHome(home: string, url: string, options: OpenHomeStoreOptions): Promise<OpenedHome> {
   const vaultLogger: VaultLogger | undefined =
     options.logger === undefined
       ? undefined

@@ -48,7 +48,16 @@ export {
   type SocketProbe,
   writeGatewayInfo,
 } from './gateway-info.js';
-export { DATABASE_FILE, type HomeLogger, type OpenedHome, type OpenHomeOptions, openHome } from './home.js';
+export {
+  DATABASE_FILE,
+  type HomeLogger,
+  type OpenedHome,
+  type OpenedHomeStore,
+  type OpenHomeOptions,
+  type OpenHomeStoreOptions,
+  openHome,
+  openHomeStore,
+} from './home.js';
 export {
   type AdminHttpHandler,
   createMcpHttpServer,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
 import Database from 'better-sqlite3';
@@ -56,7 +58,9 @@ export function openSqliteDatabase(
 
 /**
  * Applies the package's pending migrations to `database` in one `BEGIN IMMEDIATE` transaction
- * (safe when several processes open the same file at once). Returns how many it applied.
+ * (safe when several processes open the same file at once). Returns how many it applied. A database
+ * whose newest recorded migration is this package's newest costs one read (no lock, no files read
+ * beyond the journal, once per process).
  * `openSqliteSpaceStore` calls it; call it yourself only to prepare a database ahead of time.
  *
  * @param database - an open better-sqlite3 connection.
@@ -69,6 +73,8 @@ export function openSqliteDatabase(
  * ```
  */
 export function migrate(database: Database.Database): number {
+  // Every open of a current database (each CLI command) stops here: one read, no write lock.
+  if (appliedMigration(database) === latestMigration()) return 0;
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   database.exec(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, created_at INTEGER NOT NULL)`,
@@ -96,6 +102,32 @@ export function migrate(database: Database.Database): number {
     return applied;
   });
   return apply.immediate();
+}
+
+let latest: number | undefined;
+
+/** The `when` of the newest migration this package ships (from drizzle's journal; read once). */
+function latestMigration(): number {
+  if (latest === undefined) {
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: { when: number }[];
+    };
+    latest = Math.max(0, ...journal.entries.map((e) => e.when));
+  }
+  return latest;
+}
+
+/** The newest migration recorded in `database`, or undefined when none is (a new file). */
+function appliedMigration(database: Database.Database): number | undefined {
+  const table = database
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .pluck()
+    .get(MIGRATIONS_TABLE);
+  if (table === undefined) return undefined;
+  const last = database.prepare(`SELECT max(created_at) FROM ${MIGRATIONS_TABLE}`).pluck().get() as
+    | number
+    | null;
+  return last ?? undefined;
 }
 
 /**

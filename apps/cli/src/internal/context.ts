@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { McpmuxError } from '@mcpmux/core';
 import { homePath } from './bridge/args.js';
-import { loadServer, type OpenedHome } from './deps.js';
+import { loadHome, type OpenedHome, type OpenedHomeStore } from './deps.js';
 import { type CliIo, type CliPrompt, Output } from './io.js';
 
 /** Global options every command sees. */
@@ -36,13 +36,34 @@ export class Ctx {
     return this.io.env.HOME ?? this.io.env.USERPROFILE ?? homedir();
   }
 
-  /** Opens the home (NOT_FOUND "run mcpmux init" when missing, unless `create`), runs `fn`, closes it. */
+  /**
+   * Opens the home with its vault (NOT_FOUND "run mcpmux init" when missing, unless `create`), runs
+   * `fn`, closes it. For verbs that touch secrets or delete a Space; the others use {@link withStore}.
+   */
   async withHome<T>(fn: (h: OpenedHome) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
-    const { openHome } = await loadServer();
+    const { openHome } = await loadHome();
     const opened = await openHome({
       home: this.home,
       env: this.io.env,
       create: opts.create === true,
+      ...(this.database === undefined ? {} : { database: this.database }),
+    });
+    try {
+      return await fn(opened);
+    } finally {
+      await opened.close();
+    }
+  }
+
+  /**
+   * Opens the home's store only (never the keychain or the vault; NOT_FOUND "run mcpmux init" when
+   * missing), runs `fn`, closes it. For verbs that neither touch a secret nor delete a Space.
+   */
+  async withStore<T>(fn: (h: OpenedHomeStore) => Promise<T>): Promise<T> {
+    const { openHomeStore } = await loadHome();
+    const opened = await openHomeStore({
+      home: this.home,
+      env: this.io.env,
       ...(this.database === undefined ? {} : { database: this.database }),
     });
     try {
@@ -58,7 +79,7 @@ export function resolveHome(flag: string | undefined, io: CliIo): string {
   return homePath(flag, io.env, io.cwd);
 }
 
-export { requireClient, requireSpace, targetSpace } from '@mcpmux/server/operations';
+export { requireClient, requireSpace, targetSpace } from '@mcpmux/server/home';
 
 /** Reads all of a stream as UTF-8. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -11,9 +11,8 @@ import type { GatewayInfo, LogFormat, LogLevel } from '@mcpmux/server';
 import { cliBin } from './bridge/gateway-launch.js';
 
 export type { GatewayInfo } from '@mcpmux/server';
+export { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './defaults.js';
 
-/** The gateway's default port (DESIGN.md §6). */
-export const DEFAULT_PORT = 45818;
 /** How long {@link ensureGateway} waits for a gateway to answer by default, in ms. */
 export const DEFAULT_START_TIMEOUT_MS = 15_000;
 /** How long {@link stopGateway} waits after SIGTERM before SIGKILL by default, in ms. */
@@ -29,28 +28,15 @@ export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 /** How many rotated logs are kept (`gateway.log.1` .. `gateway.log.3`). */
 export const LOG_KEEP = 3;
 
-/** `--log-level` choices of `serve`, `start` and `restart` (the server's levels; kept here so the CLI starts light). */
-export const LOG_LEVEL_CHOICES = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'silent',
-] as const satisfies readonly LogLevel[];
-/** `--log-format` choices of `serve`, `start` and `restart`. */
-export const LOG_FORMAT_CHOICES = ['pretty', 'json'] as const satisfies readonly LogFormat[];
-
 const POLL_MS = 50;
 /** A lock file with no readable pid yet is someone's create-then-write in progress, unless this old. */
 const UNWRITTEN_LOCK_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The gateway-info module of `@mcpmux/server`, loaded on first use. */
-function serverModule(): Promise<typeof import('@mcpmux/server')> {
-  return import('@mcpmux/server');
+/** The light entry of `@mcpmux/server` (gateway info, the database file), loaded on first use. */
+function serverModule(): Promise<typeof import('@mcpmux/server/home')> {
+  return import('@mcpmux/server/home');
 }
 
 /** Paths of a home's gateway files. */

@@ -1,26 +1,51 @@
-import { McpmuxError } from '@mcpmux/core';
-import { APP_IDS } from '@mcpmux/server/operations';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import * as clientCmd from './commands/client.js';
-import * as connectCmd from './commands/connect.js';
-import * as daemonCmd from './commands/daemon.js';
-import * as featuresetCmd from './commands/featureset.js';
-import * as homeCmd from './commands/home.js';
-import * as loginCmd from './commands/login.js';
-import * as logsCmd from './commands/logs.js';
-import { DEFAULT_LOG_LINES } from './commands/logs.js';
-import * as migrateCmd from './commands/migrate.js';
-import * as secretCmd from './commands/secret.js';
-import * as serveCmd from './commands/serve.js';
-import * as serverCmd from './commands/server.js';
-import * as serviceCmd from './commands/service.js';
-import * as spaceCmd from './commands/space.js';
-import * as toolsCmd from './commands/tools.js';
-import * as uiCmd from './commands/ui.js';
-import { Ctx, type GlobalOptions } from './context.js';
-import { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './gateway-process.js';
+import type { Ctx, GlobalOptions } from './context.js';
+import {
+  CONNECT_APPS,
+  DEFAULT_LOG_LINES,
+  DEFAULT_PORT,
+  LOG_FORMAT_CHOICES,
+  LOG_LEVEL_CHOICES,
+} from './defaults.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
+
+// Each command's module is imported when that command runs (not when the program is built), so
+// `--help`, `--version` and every command load only what they use. Keep this the only place that
+// names the command modules.
+const commands = {
+  client: () => import('./commands/client.js'),
+  connect: () => import('./commands/connect.js'),
+  daemon: () => import('./commands/daemon.js'),
+  featureset: () => import('./commands/featureset.js'),
+  home: () => import('./commands/home.js'),
+  login: () => import('./commands/login.js'),
+  logs: () => import('./commands/logs.js'),
+  migrate: () => import('./commands/migrate.js'),
+  secret: () => import('./commands/secret.js'),
+  serve: () => import('./commands/serve.js'),
+  server: () => import('./commands/server.js'),
+  service: () => import('./commands/service.js'),
+  space: () => import('./commands/space.js'),
+  status: () => import('./commands/status.js'),
+  tools: () => import('./commands/tools.js'),
+  ui: () => import('./commands/ui.js'),
+};
+type Commands = typeof commands;
+type CommandModule<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;
+
+/**
+ * The handler `name` of the command module `module`, imported on first call.
+ *
+ * @example `act(lazy('space', 'list'))`
+ */
+function lazy<K extends keyof Commands, N extends keyof CommandModule<K>>(module: K, name: N): Handler {
+  return async (ctx: Ctx, ...args: never[]) => {
+    const mod = (await commands[module]()) as CommandModule<K>;
+    const handler = mod[name] as unknown as (ctx: Ctx, ...a: never[]) => Promise<number | undefined>;
+    return handler(ctx, ...args);
+  };
+}
 
 /** `--log-level` and `--log-format` of `serve`, `start` and `restart`. */
 const logOptions = (c: Command) =>
@@ -56,6 +81,7 @@ function action(io: CliIo, state: { code: number }, handler: Handler) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const { Ctx } = await import('./context.js');
     const ctx = new Ctx(io, globals);
     const code = await (handler as (ctx: Ctx, ...a: unknown[]) => Promise<number | undefined>)(
       ctx,
@@ -71,8 +97,9 @@ function action(io: CliIo, state: { code: number }, handler: Handler) {
  */
 function group(parent: Command, name: string, description: string): Command {
   const cmd = parent.command(name).description(description);
-  cmd.action(() => {
+  cmd.action(async () => {
     const path = [parent.name() === 'mcpmux' ? '' : `${parent.name()} `, name].join('');
+    const { McpmuxError } = await import('@mcpmux/core');
     throw new McpmuxError(
       'INVALID_INPUT',
       `Missing command: mcpmux ${path} (${cmd.commands.map((c) => c.name()).join(' | ')}). See \`mcpmux ${path} --help\`.`,
@@ -125,7 +152,7 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
   program
     .command('init')
     .description('create the home and a "personal" Space (active); safe to run again')
-    .action(act(homeCmd.init));
+    .action(act(lazy('home', 'init')));
 
   // --- space
   const space = group(program, 'space', 'manage Spaces (isolated workspaces; one is active)');
@@ -136,24 +163,27 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .option('--name <name>', 'display name (default: the id)')
     .option('--icon <icon>', 'an emoji or short icon name')
     .option('--description <text>', 'a description')
-    .action(act(spaceCmd.create));
-  space.command('list').description('list Spaces (the active one is marked)').action(act(spaceCmd.list));
+    .action(act(lazy('space', 'create')));
+  space
+    .command('list')
+    .description('list Spaces (the active one is marked)')
+    .action(act(lazy('space', 'list')));
   space
     .command('use')
     .description('make a Space the active one (follow-active clients switch live)')
     .argument('<id>', 'Space id')
-    .action(act(spaceCmd.use));
+    .action(act(lazy('space', 'use')));
   space
     .command('delete')
     .description('delete a Space with its installations, secrets, sets and grants')
     .argument('<id>', 'Space id')
     .option('--yes', 'confirm the deletion')
-    .action(act(spaceCmd.remove));
+    .action(act(lazy('space', 'remove')));
   space
     .command('show')
     .description('show a Space: servers, FeatureSets, clients')
     .argument('<id>', 'Space id')
-    .action(act(spaceCmd.show));
+    .action(act(lazy('space', 'show')));
 
   // --- server
   const server = group(program, 'server', 'manage MCP servers and their installation in Spaces');
@@ -190,37 +220,37 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     )
     .option('--default-enabled', 'make the server available in every Space')
     .option('--name <name>', 'display name of a new definition')
-    .action(act(serverCmd.add));
+    .action(act(lazy('server', 'add')));
   server
     .command('list')
     .description('list the servers available in a Space')
     .option(...SPACE_OPTION)
-    .action(act(serverCmd.list));
+    .action(act(lazy('server', 'list')));
   server
     .command('show')
     .description('show a server definition and its installation in a Space')
     .argument('<id>', 'server id')
     .option(...SPACE_OPTION)
-    .action(act(serverCmd.show));
+    .action(act(lazy('server', 'show')));
   server
     .command('remove')
     .description('uninstall a server from a Space (--everywhere: delete the definition too)')
     .argument('<id>', 'server id')
     .option(...SPACE_OPTION)
     .option('--everywhere', 'delete the definition and every installation')
-    .action(act(serverCmd.remove));
+    .action(act(lazy('server', 'remove')));
   server
     .command('enable')
     .description('enable a server in a Space')
     .argument('<id>', 'server id')
     .option(...SPACE_OPTION)
-    .action(act(serverCmd.enable));
+    .action(act(lazy('server', 'enable')));
   server
     .command('disable')
     .description('disable a server in a Space (also a default-enabled one, locally)')
     .argument('<id>', 'server id')
     .option(...SPACE_OPTION)
-    .action(act(serverCmd.disable));
+    .action(act(lazy('server', 'disable')));
 
   // --- secret
   const secret = group(program, 'secret', 'manage credentials in the encrypted vault');
@@ -234,18 +264,18 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
       .description('store a secret; the value is read from stdin (a hidden prompt on a terminal)')
       .argument('<server>', 'server id')
       .argument('<name>', 'secret name, referenced as ${secret:NAME}'),
-  ).action(act(secretCmd.set));
+  ).action(act(lazy('secret', 'set')));
   scopeOptions(secret.command('list').description('list secret names (never values)'))
     .option('--server <server>', 'only this server')
     .option('--all', 'every scope')
-    .action(act(secretCmd.list));
+    .action(act(lazy('secret', 'list')));
   scopeOptions(
     secret
       .command('rm')
       .description('delete a secret')
       .argument('<server>', 'server id')
       .argument('<name>', 'secret name'),
-  ).action(act(secretCmd.rm));
+  ).action(act(lazy('secret', 'rm')));
 
   // --- featureset
   const fs = group(program, 'featureset', 'manage FeatureSets (permission bundles)');
@@ -255,21 +285,21 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .option('--name <name>', 'display name')
     .option('--description <text>', 'a description')
     .option(...SPACE_OPTION)
-    .action(act(featuresetCmd.create));
+    .action(act(lazy('featureset', 'create')));
   fs.command('list')
     .description('list the FeatureSets of a Space')
     .option(...SPACE_OPTION)
-    .action(act(featuresetCmd.list));
+    .action(act(lazy('featureset', 'list')));
   fs.command('show')
     .description('show a FeatureSet and its members')
     .argument('<id>', 'set id')
     .option(...SPACE_OPTION)
-    .action(act(featuresetCmd.show));
+    .action(act(lazy('featureset', 'show')));
   fs.command('delete')
     .description('delete a custom FeatureSet')
     .argument('<id>', 'set id')
     .option(...SPACE_OPTION)
-    .action(act(featuresetCmd.remove));
+    .action(act(lazy('featureset', 'remove')));
   for (const [verb, text] of [
     ['include', 'add an include member'],
     ['exclude', 'add an exclude member (exclude always wins)'],
@@ -285,7 +315,7 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
       .option(...SPACE_OPTION)
       .action(
         act((ctx, set: string, selector: string, opts: { space?: string }) =>
-          featuresetCmd.member(ctx, verb, set, selector, opts),
+          commands.featureset().then((m) => m.member(ctx, verb, set, selector, opts)),
         ),
       );
   }
@@ -298,24 +328,27 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .argument('<id>', 'client id')
     .option('--name <name>', 'display name')
     .option('--pinned <space>', 'pin to this Space (default: follow the active Space)')
-    .action(act(clientCmd.add));
-  client.command('list').description('list clients').action(act(clientCmd.list));
+    .action(act(lazy('client', 'add')));
+  client
+    .command('list')
+    .description('list clients')
+    .action(act(lazy('client', 'list')));
   client
     .command('show')
     .description('show a client: mode, keys, grants')
     .argument('<id>', 'client id')
-    .action(act(clientCmd.show));
+    .action(act(lazy('client', 'show')));
   client
     .command('remove')
     .description('remove a client and revoke its keys')
     .argument('<id>', 'client id')
-    .action(act(clientCmd.remove));
+    .action(act(lazy('client', 'remove')));
   const key = group(client, 'key', 'manage access keys');
   key
     .command('rotate')
     .description('issue a new access key (printed alone on the last line) and revoke the old ones')
     .argument('<id>', 'client id')
-    .action(act(clientCmd.rotate));
+    .action(act(lazy('client', 'rotate')));
   client
     .command('mode')
     .description(
@@ -329,33 +362,33 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
       'lean mode: list mcpmux_search_tools, _describe_tool, _call_tool and pinned tools (docs/lean-mode.md)',
     )
     .option('--no-lean', 'list every tool the client may use (the default)')
-    .action(act(clientCmd.mode));
+    .action(act(lazy('client', 'mode')));
   client
     .command('pin')
     .description('keep tools listed for a lean client (exposed names, e.g. github_create_issue)')
     .argument('<id>', 'client id')
     .argument('<tools...>', 'exposed tool names')
-    .action(act(clientCmd.pin));
+    .action(act(lazy('client', 'pin')));
   client
     .command('unpin')
     .description('stop listing pinned tools of a lean client')
     .argument('<id>', 'client id')
     .argument('<tools...>', 'exposed tool names')
-    .action(act(clientCmd.unpin));
+    .action(act(lazy('client', 'unpin')));
   client
     .command('grant')
     .description('grant a FeatureSet to a client in a Space')
     .argument('<id>', 'client id')
     .argument('<set>', 'set id (all, default, server-all:SERVER, custom)')
     .option(...SPACE_OPTION)
-    .action(act(clientCmd.grant));
+    .action(act(lazy('client', 'grant')));
   client
     .command('ungrant')
     .description('revoke a FeatureSet grant')
     .argument('<id>', 'client id')
     .argument('<set>', 'set id')
     .option(...SPACE_OPTION)
-    .action(act(clientCmd.ungrant));
+    .action(act(lazy('client', 'ungrant')));
 
   // --- tools / explain
   program
@@ -363,14 +396,14 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .description("list a client's effective features with their exposed names (from the discovery cache)")
     .requiredOption('--client <id>', 'client id')
     .option('--space <space>', "the Space (default: the client's pinned Space, else the active one)")
-    .action(act(toolsCmd.tools));
+    .action(act(lazy('tools', 'tools')));
   program
     .command('explain')
     .description('explain why a feature is allowed or denied for a client')
     .requiredOption('--client <id>', 'client id')
     .argument('<selector>', 'tool:SERVER/NAME | prompt:SERVER/NAME | resource:SERVER/URI')
     .option('--space <space>', "the Space (default: the client's pinned Space, else the active one)")
-    .action(act(toolsCmd.explain));
+    .action(act(lazy('tools', 'explain')));
 
   // --- serve / stdio
   const serveCommand = program
@@ -411,7 +444,7 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     '--master-key-file <file>',
     'team mode (--database): the file holding the master key every replica shares (default: $MCPMUX_MASTER_KEY, else $MCPMUX_MASTER_KEY_FILE)',
   );
-  logOptions(serveCommand).action(act(serveCmd.serve));
+  logOptions(serveCommand).action(act(lazy('serve', 'serve')));
   program
     .command('migrate')
     .description(
@@ -426,13 +459,13 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
       "the team's master key file (default: $MCPMUX_MASTER_KEY, else $MCPMUX_MASTER_KEY_FILE)",
     )
     .option('--audit', 'copy the audit log too')
-    .action(act(migrateCmd.migrate));
+    .action(act(lazy('migrate', 'migrate')));
   program
     .command('stdio')
     .description("relay an app's stdio to the home's gateway, started when none runs (what `connect` writes)")
     .requiredOption('--client <id>', 'client id')
     .option('--standalone', 'serve from a private gateway in this process instead (own upstreams)')
-    .action(act(serveCmd.stdio));
+    .action(act(lazy('serve', 'stdio')));
 
   // --- start / stop / restart / service: the home's background gateway
   const gatewayAddress = (c: Command) =>
@@ -454,18 +487,18 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
           'run the gateway in the background (logs in <home>/logs/gateway.log); no-op when it runs',
         ),
     ),
-  ).action(act(daemonCmd.start));
+  ).action(act(lazy('daemon', 'start')));
   program
     .command('stop')
     .description('stop the background gateway (apps using the stdio bridge are told it stopped)')
-    .action(act(daemonCmd.stop));
+    .action(act(lazy('daemon', 'stop')));
   logOptions(
     gatewayAddress(
       program
         .command('restart')
         .description('stop and start the background gateway (same address unless --host/--port)'),
     ),
-  ).action(act(daemonCmd.restart));
+  ).action(act(lazy('daemon', 'restart')));
   program
     .command('logs')
     .description("print the gateway's log, or a server's stderr log in a Space (-f: follow)")
@@ -483,31 +516,31 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
         "the gateway's JSON lines made readable (default on a terminal), or as they are",
       ).choices(LOG_FORMAT_CHOICES),
     )
-    .action(act(logsCmd.logs));
+    .action(act(lazy('logs', 'logs')));
   const service = group(program, 'service', 'run the gateway from login (systemd user unit, launchd agent)');
   gatewayAddress(
     service
       .command('install')
       .description('write the systemd user unit / launchd agent, then enable and start it')
       .option('--no-start', 'only write the file and print the commands that enable and start it'),
-  ).action(act(serviceCmd.install));
+  ).action(act(lazy('service', 'install')));
   service
     .command('uninstall')
     .description('stop and disable the service and remove its file')
     .option('--no-start', 'only remove the file and print the commands that stop and disable it')
-    .action(act(serviceCmd.uninstall));
+    .action(act(lazy('service', 'uninstall')));
 
   // --- connect / import
   program
     .command('connect')
     .description("write an app's MCP config to use mcpmux (backup first; other entries kept)")
-    .addArgument(new Argument('<app>', APP_IDS.join(' | ')).choices([...APP_IDS]))
+    .addArgument(new Argument('<app>', CONNECT_APPS.join(' | ')).choices([...CONNECT_APPS]))
     .requiredOption('--client <id>', 'client id the app connects as')
     .option('--http', "write the gateway's URL (Streamable HTTP) instead of the stdio bridge")
     .option('--config <file>', "the app's config file (default: the app's usual path)")
     .option('--entry <name>', 'the entry name in the app config', 'mcpmux')
     .option('--dry-run', 'show what would be written')
-    .action(act(connectCmd.connect));
+    .action(act(lazy('connect', 'connect')));
   program
     .command('import')
     .description(
@@ -522,7 +555,7 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     )
     .option('--client <id>', 'with --replace: the client the mcpmux entry connects as (default: quickstart)')
     .option('--entry <name>', 'with --replace: the mcpmux entry name in the app config (default: mcpmux)')
-    .action(act(connectCmd.importServers));
+    .action(act(lazy('connect', 'importServers')));
 
   // --- login / logout
   program
@@ -533,13 +566,13 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     .option('--open', 'open the sign-in page in the browser (default on a terminal with a display, or macOS)')
     .option('--no-open', 'only print the sign-in link')
     .option('--timeout <seconds>', 'how long to wait for the browser (default 300)', positiveInt('--timeout'))
-    .action(act(loginCmd.login));
+    .action(act(lazy('login', 'login')));
   program
     .command('logout')
     .description('forget the OAuth sign-in of a server in a Space (deletes its tokens)')
     .argument('<server>', 'server id')
     .option(...SPACE_OPTION)
-    .action(act(loginCmd.logout));
+    .action(act(lazy('login', 'logout')));
 
   // --- ui
   program
@@ -549,27 +582,31 @@ Examples (the quick start; \`mcpmux init\` prints the steps not done yet):
     )
     .option('--open', 'open the link in the browser (default on a terminal with a display, or macOS)')
     .option('--no-open', 'only print the link')
-    .action(act(uiCmd.ui));
+    .action(act(lazy('ui', 'ui')));
 
   // --- status / doctor / catalog / completion
   program
     .command('status')
     .description('home, active Space, servers, clients, gateway')
-    .action(act(homeCmd.status));
+    .action(act(lazy('status', 'status')));
   program
     .command('doctor')
     .description('check the home, vault, servers and app configs; print fixes')
-    .action(act(homeCmd.doctor));
+    .action(act(lazy('home', 'doctor')));
   program
     .command('catalog')
     .description('list the bundled catalog of well-known servers')
     .argument('[search]', 'filter by id, name or description')
-    .action(act(homeCmd.catalog));
+    .action(act(lazy('home', 'catalog')));
   program
     .command('completion')
     .description('print a shell completion script (bash, zsh, fish)')
     .addArgument(new Argument('<shell>', 'bash | zsh | fish').choices(['bash', 'zsh', 'fish']))
-    .action(act(async (ctx, shell: 'bash' | 'zsh' | 'fish') => homeCmd.completion(ctx, shell, program)));
+    .action(
+      act(async (ctx, shell: 'bash' | 'zsh' | 'fish') =>
+        (await commands.home()).completion(ctx, shell, program),
+      ),
+    );
 
   return program;
 }

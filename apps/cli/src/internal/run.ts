@@ -1,25 +1,6 @@
-import { isMcpmuxError } from '@mcpmux/core';
 import { CommanderError } from 'commander';
 import type { CliIo } from './io.js';
 import { buildProgram } from './program.js';
-
-/**
- * The one-line error text for any thrown value (never a stack trace).
- *
- * @param err - what was thrown.
- */
-export function errorLine(err: unknown): string {
-  let message: string;
-  if (isMcpmuxError(err)) message = err.message;
-  else if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    message =
-      code === 'EACCES' || code === 'EPERM'
-        ? `${err.message} (check the permissions of that path)`
-        : err.message;
-  } else message = String(err);
-  return `error: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
-}
 
 /** See `run` in index.ts. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -34,6 +15,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (err.code === 'mcpmux.invalidArgument') io.stderr.write(`error: ${err.message}\n`);
       return err.exitCode === 0 ? 0 : 1;
     }
+    const { errorLine } = await import('./error-line.js');
     io.stderr.write(`${errorLine(err)}\n`);
     return 1;
   }

@@ -1,7 +1,7 @@
 import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
 import type { Client, SpaceStore } from '@mcpmux/space-store';
 import { type Ctx, requireClient, requireSpace, shortDate, targetSpace } from '../context.js';
-import { loadServer } from '../deps.js';
+import { loadHome } from '../deps.js';
 
 const clientJson = (c: Client) => ({
   id: c.id,
@@ -29,7 +29,7 @@ function printKey(ctx: Ctx, client: Client, accessKey: string, intro: string): v
 /** `client add ID [--name N] [--pinned SPACE]` */
 export async function add(ctx: Ctx, id: string, opts: { name?: string; pinned?: string }): Promise<number> {
   parseOrThrow(SlugSchema, id, 'client id');
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     if (opts.pinned !== undefined) await requireSpace(store, opts.pinned);
     const { client, accessKey } = await store.createClient({
       id,
@@ -48,7 +48,7 @@ export async function add(ctx: Ctx, id: string, opts: { name?: string; pinned?: 
 
 /** `client list` */
 export async function list(ctx: Ctx): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const clients = await store.listClients();
     if (ctx.json) {
       ctx.out.data(clients.map(clientJson));
@@ -65,7 +65,7 @@ export async function list(ctx: Ctx): Promise<number> {
 
 /** `client show ID` */
 export async function show(ctx: Ctx, id: string): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const client = await requireClient(store, id);
     const [keys, grants] = await Promise.all([store.listAccessKeys(id), store.listGrants(id)]);
     if (ctx.json) {
@@ -114,7 +114,7 @@ export async function show(ctx: Ctx, id: string): Promise<number> {
 
 /** `client remove ID` */
 export async function remove(ctx: Ctx, id: string): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireClient(store, id);
     await store.deleteClient(id);
     if (ctx.json) ctx.out.data({ id, deleted: true });
@@ -125,7 +125,7 @@ export async function remove(ctx: Ctx, id: string): Promise<number> {
 
 /** `client key rotate ID` */
 export async function rotate(ctx: Ctx, id: string): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const client = await requireClient(store, id);
     const accessKey = await store.rotateAccessKey(id);
     printKey(ctx, client, accessKey, `Issued a new access key for ${id}; the previous keys are revoked.`);
@@ -141,7 +141,7 @@ export async function mode(
   space: string | undefined,
   opts: { lean?: boolean } = {},
 ): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     let client = await requireClient(store, id);
     if (m === undefined && opts.lean === undefined) {
       throw new McpmuxError(
@@ -191,7 +191,7 @@ export async function mode(
 /** The exposed tool names a client may use in its Space now (from the discovery cache), or undefined. */
 async function knownTools(store: SpaceStore, id: string): Promise<Set<string> | undefined> {
   try {
-    const { resolveClientPolicy, effectiveFeatures } = await loadServer();
+    const { resolveClientPolicy, effectiveFeatures } = await loadHome();
     const { context, resolution } = await resolveClientPolicy(store, id, undefined);
     return new Set(
       effectiveFeatures(context, resolution)
@@ -205,7 +205,7 @@ async function knownTools(store: SpaceStore, id: string): Promise<Set<string> | 
 
 /** `client pin ID TOOL...`: tools a lean client keeps listed (exposed names). */
 export async function pin(ctx: Ctx, id: string, tools: string[]): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const before = await requireClient(store, id);
     const client = await store.updateClient(id, { pinnedTools: [...before.pinnedTools, ...tools] });
     if (ctx.json) {
@@ -231,7 +231,7 @@ export async function pin(ctx: Ctx, id: string, tools: string[]): Promise<number
 
 /** `client unpin ID TOOL...` */
 export async function unpin(ctx: Ctx, id: string, tools: string[]): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const before = await requireClient(store, id);
     const missing = tools.filter((t) => !before.pinnedTools.includes(t));
     if (missing.length > 0) {
@@ -266,7 +266,7 @@ async function requireSetInSpace(store: SpaceStore, spaceId: string, setId: stri
 
 /** `client grant ID SET [--space S]` */
 export async function grant(ctx: Ctx, id: string, setId: string, opts: { space?: string }): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireClient(store, id);
     const space = await targetSpace(store, opts.space);
     await requireSetInSpace(store, space.id, setId);
@@ -287,7 +287,7 @@ export async function ungrant(
   setId: string,
   opts: { space?: string },
 ): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireClient(store, id);
     const space = await targetSpace(store, opts.space);
     const had = (await store.listGrants(id, space.id)).some((g) => g.setId === setId);

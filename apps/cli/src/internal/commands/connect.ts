@@ -22,7 +22,7 @@ import type { InstallationOverrides, ServerDefinition } from '@mcpmux/space-stor
 import { homePath } from '../bridge/args.js';
 import { readIfExists, writeWithBackup } from '../config-files.js';
 import { type Ctx, confirm, requireClient, targetSpace } from '../context.js';
-import { type Home, loadServer, loadVault } from '../deps.js';
+import { type Home, loadHome, loadVault } from '../deps.js';
 
 /** The command an app runs: `mcpmux` from PATH (io.self when an embedder says otherwise). */
 export function selfLaunch(ctx: Ctx): LaunchCommand {
@@ -81,13 +81,13 @@ export async function connect(
     );
   }
   const path = configPath(ctx, app, opts.config);
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireClient(store, opts.client);
     const self = selfLaunch(ctx);
     const keyEnv = accessKeyEnv(opts.client);
     let target: ConnectTarget;
     if (http) {
-      const { readGatewayInfo } = await loadServer();
+      const { readGatewayInfo } = await loadHome();
       const url = (await readGatewayInfo(ctx.home))?.url ?? DEFAULT_GATEWAY_URL;
       target = { url, keyEnv, client: opts.client };
     } else {
@@ -209,7 +209,7 @@ export async function importServers(ctx: Ctx, source: string, opts: ImportOption
       { data: { entity: 'file', path } },
     );
   }
-  const { readGatewayInfo } = await loadServer();
+  const { readGatewayInfo } = await loadHome();
   const running = (await readGatewayInfo(ctx.home))?.url;
   const { servers, skipped } = readAppServers(text, path, [
     DEFAULT_GATEWAY_URL,

@@ -32,7 +32,7 @@ export async function create(
   opts: SpaceOption & { name?: string; description?: string },
 ): Promise<number> {
   parseOrThrow(SlugSchema, id, 'set id');
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const set = await store.createFeatureSet(space.id, {
       id,
@@ -50,7 +50,7 @@ export async function create(
 
 /** `featureset list [--space S]` */
 export async function list(ctx: Ctx, opts: SpaceOption): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const sets = await store.listFeatureSets(space.id);
     if (ctx.json) {
@@ -73,7 +73,7 @@ export async function list(ctx: Ctx, opts: SpaceOption): Promise<number> {
 
 /** `featureset show ID [--space S]` */
 export async function show(ctx: Ctx, id: string, opts: SpaceOption): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const set = await requireSet(store, space.id, id);
     const { formatSelector } = await loadFeaturesets();
@@ -102,7 +102,7 @@ export async function show(ctx: Ctx, id: string, opts: SpaceOption): Promise<num
 
 /** `featureset delete ID [--space S]` */
 export async function remove(ctx: Ctx, id: string, opts: SpaceOption): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     await requireSet(store, space.id, id);
     await store.deleteFeatureSet(space.id, id);
@@ -122,7 +122,7 @@ export async function member(
 ): Promise<number> {
   const { parseSelector, formatSelector } = await loadFeaturesets();
   const selector = parseSelector(text);
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const set = await requireSet(store, space.id, setId);
     const shown = formatSelector(selector);

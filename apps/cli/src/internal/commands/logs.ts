@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
 import { type Ctx, requireSpace } from '../context.js';
-import { loadServer } from '../deps.js';
+import { DEFAULT_LOG_LINES } from '../defaults.js';
+import { loadHome, loadServer } from '../deps.js';
 import { gatewayPaths } from '../gateway-process.js';
 import { shutdownRequested } from './serve.js';
 
-/** How many of the last lines `logs` prints when `-n` is not given. */
-export const DEFAULT_LOG_LINES = 50;
 /** How often `logs -f` looks for new lines, a rotation or a truncation, in ms. */
 const FOLLOW_POLL_MS = 200;
 /** How much `logs` reads at a time from the end of a file when looking for the last lines. */
@@ -61,7 +60,7 @@ async function logFile(ctx: Ctx, server: string | undefined, opts: LogsOptions):
   }
   // A server id names a file under logs/<space>/: never a path.
   parseOrThrow(SlugSchema, server, 'server id');
-  const { DATABASE_FILE } = await loadServer();
+  const { DATABASE_FILE } = await loadHome();
   const dbPath = join(paths.home, DATABASE_FILE);
   if (!existsSync(dbPath)) {
     throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${paths.home}. Run \`mcpmux init\` first.`, {

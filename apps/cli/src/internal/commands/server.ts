@@ -10,8 +10,8 @@ import {
 } from '@mcpmux/server/operations';
 import type { EffectiveServer } from '@mcpmux/space-store';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
-import { loadGateway, loadServer, type VaultPort } from '../deps.js';
-import { gatewayStatus } from './home.js';
+import { loadGateway, type VaultPort } from '../deps.js';
+import { notConnected } from './status.js';
 
 export { referencedSecrets, requireServer } from '@mcpmux/server/operations';
 
@@ -171,7 +171,7 @@ async function probe(ctx: Ctx, vault: VaultPort, server: EffectiveServer, spaceI
 
 /** `server list [--space S]` */
 export async function list(ctx: Ctx, opts: { space?: string }): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const [effective, installs, defs, discovered] = await Promise.all([
       store.effectiveServers(space.id),
@@ -287,25 +287,6 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
   });
 }
 
-/**
- * Why `server` has no discovered features in `space`, true to whether the home's gateway runs and
- * what its `/health` says of that Space's copy of the server.
- */
-export async function notConnected(
-  home: string,
-  server: string,
-  space: string,
-): Promise<{ summary: string; detail: string }> {
-  const [{ describeNotConnected }, gateway] = await Promise.all([loadServer(), gatewayStatus(home)]);
-  if (gateway === null) return describeNotConnected(server, space, undefined);
-  const upstream = gateway.upstreams?.find((u) => u.space === space && u.server === server);
-  return describeNotConnected(server, space, {
-    url: gateway.url,
-    pid: gateway.pid,
-    ...(upstream === undefined ? {} : { upstreamState: upstream.state }),
-  });
-}
-
 /** `server remove ID [--space S] [--everywhere]` */
 export async function remove(
   ctx: Ctx,
@@ -327,7 +308,7 @@ export async function remove(
 }
 
 async function toggle(ctx: Ctx, id: string, opts: { space?: string }, enabled: boolean): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireServer(store, id);
     const space =
       opts.space !== undefined ? await requireSpace(store, opts.space) : await targetSpace(store, undefined);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { cliBin } from '../bridge/gateway-launch.js';
 import type { Ctx } from '../context.js';
-import { loadServer } from '../deps.js';
+import { loadHome, loadServer } from '../deps.js';
+import { errorLine } from '../error-line.js';
 import { gatewayPaths, runningGateway } from '../gateway-process.js';
-import { errorLine } from '../run.js';
 import { findOnPath } from './home.js';
 
 /** The systemd user unit's name. */
@@ -182,7 +182,7 @@ async function serviceUnlockProblem(ctx: Ctx): Promise<string | undefined> {
 }
 
 async function requireHome(ctx: Ctx): Promise<void> {
-  const { DATABASE_FILE } = await loadServer();
+  const { DATABASE_FILE } = await loadHome();
   if (!existsSync(join(ctx.home, DATABASE_FILE))) {
     throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${ctx.home}. Run \`mcpmux init\` first.`, {
       data: { entity: 'home', id: ctx.home },

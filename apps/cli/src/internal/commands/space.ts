@@ -9,7 +9,7 @@ export async function create(
   opts: { name?: string; icon?: string; description?: string },
 ): Promise<number> {
   parseOrThrow(SlugSchema, id, 'space id');
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await store.createSpace({
       id,
       ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -27,7 +27,7 @@ export async function create(
 
 /** `space list` */
 export async function list(ctx: Ctx): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const spaces = await store.listSpaces();
     if (ctx.json) {
       ctx.out.data(spaces.map((s) => ({ id: s.id, name: s.name, active: s.active })));
@@ -44,7 +44,7 @@ export async function list(ctx: Ctx): Promise<number> {
 
 /** `space use ID` */
 export async function use(ctx: Ctx, id: string): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     await requireSpace(store, id);
     await store.setActiveSpace(id);
     if (ctx.json) ctx.out.data({ id, active: true });
@@ -73,7 +73,7 @@ export async function remove(ctx: Ctx, id: string, opts: { yes?: boolean }): Pro
 
 /** `space show ID` */
 export async function show(ctx: Ctx, id: string): Promise<number> {
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const space = await requireSpace(store, id);
     const [servers, sets, clients] = await Promise.all([
       store.effectiveServers(id),

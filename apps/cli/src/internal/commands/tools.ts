@@ -1,7 +1,7 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
-import { loadFeaturesets, loadServer } from '../deps.js';
-import { notConnected } from './server.js';
+import { loadFeaturesets, loadHome } from '../deps.js';
+import { notConnected } from './status.js';
 
 async function reportGaps(
   ctx: Ctx,
@@ -22,8 +22,8 @@ async function reportGaps(
 
 /** `tools --client ID [--space S]` */
 export async function tools(ctx: Ctx, opts: { client: string; space?: string }): Promise<number> {
-  const { resolveClientPolicy, effectiveFeatures, discoveryGaps } = await loadServer();
-  return ctx.withHome(async ({ store }) => {
+  const { resolveClientPolicy, effectiveFeatures, discoveryGaps } = await loadHome();
+  return ctx.withStore(async ({ store }) => {
     const { context: pc, resolution } = await resolveClientPolicy(store, opts.client, opts.space);
     const rows = effectiveFeatures(pc, resolution);
     if (ctx.json) {
@@ -51,7 +51,7 @@ export async function explain(
   opts: { client: string; space?: string },
 ): Promise<number> {
   const { parseSelector } = await loadFeaturesets();
-  const { resolveClientPolicy, discoveryGaps } = await loadServer();
+  const { resolveClientPolicy, discoveryGaps } = await loadHome();
   const selector = parseSelector(selectorText);
   if (selector.type !== 'feature' || /[*?]/.test(selector.server + selector.name)) {
     throw new McpmuxError(
@@ -60,7 +60,7 @@ export async function explain(
       { data: { field: 'selector' } },
     );
   }
-  return ctx.withHome(async ({ store }) => {
+  return ctx.withStore(async ({ store }) => {
     const { context: pc, resolution } = await resolveClientPolicy(store, opts.client, opts.space);
     const ref = { kind: selector.kind, server: selector.server, name: selector.name };
     const e = resolution.explain(ref);
