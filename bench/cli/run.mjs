@@ -6,8 +6,10 @@
 // RSS (via /usr/bin/time where present) and the median's ratio to `node -e 0`, as a markdown table.
 // Not run in CI; compare ratios within one run, never absolute figures across runs.
 //
-// Usage: node bench/cli/run.mjs [--reps N] [--before DIR] [--bin FILE]
+// Usage: node bench/cli/run.mjs [--reps N] [--before DIR] [--bin FILE] [--gateway]
 //   --reps N      repetitions per command (default 15)
+//   --gateway     run the home's gateway (`mcpmux start --port 0`) while measuring, so `status`
+//                 also asks it for /health
 //   --before DIR  also run DIR/apps/cli/dist/bin.js (a built checkout, e.g.
 //                 `git worktree add /tmp/before 41c3452` built like main), interleaved, same home
 //   --bin FILE    the CLI to measure (default apps/cli/dist/bin.js of this checkout)
@@ -65,6 +67,8 @@ const added = cli(['server', 'add', 'memory'], { allowFail: true });
 if (added.status !== 0) cli(['server', 'add', 'memory', '--no-connect']);
 cli(['client', 'add', 'cursor']);
 cli(['client', 'grant', 'cursor', 'all']);
+const withGateway = argv.includes('--gateway');
+if (withGateway) cli(['start', '--port', '0']);
 
 /** One timed run: wall ms (spawn to exit) and peak RSS in KiB (undefined without /usr/bin/time). */
 function runOnce(args) {
@@ -101,6 +105,7 @@ for (const t of targets) runOnce(t.args); // warm the file cache
 for (let i = 0; i < reps; i++) {
   for (const t of targets) samples.get(t.id).push(runOnce(t.args));
 }
+if (withGateway) cli(['stop']);
 rmSync(work, { recursive: true, force: true });
 
 const median = (xs) => {
@@ -136,6 +141,7 @@ for (const t of targets.slice(1)) {
 }
 console.log(
   `CLI start-up, ${reps} interleaved repetitions, Node ${process.version}, ${cpus().length} cores` +
+    (withGateway ? ', gateway running' : '') +
     (beforeBin === undefined ? '' : `; before: ${beforeBin}`),
 );
 console.log();
