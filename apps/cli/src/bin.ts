@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The process edge. `mcpmux stdio --client ID` (the bridge an app launches) takes a fast path that
-// loads only the bridge's few `node:*` modules; every other command loads the full CLI.
+// loads only the bridge's few `node:*` modules, and a lone `--version` prints it at once; every other
+// command loads the CLI (which imports a command's module when that command runs).
 import { homePath, parseBridgeArgs } from './internal/bridge/args.js';
+import { VERSION } from './internal/version.js';
 
 const argv = process.argv.slice(2);
 const controller = new AbortController();
@@ -11,7 +13,11 @@ process.once('SIGTERM', stop);
 
 let code: number;
 const bridge = parseBridgeArgs(argv);
-if (bridge !== undefined) {
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // What commander prints for it, without loading commander.
+  process.stdout.write(`${VERSION}\n`);
+  code = 0;
+} else if (bridge !== undefined) {
   const { runBridge } = await import('./internal/bridge/relay.js');
   code = await runBridge({
     home: homePath(bridge.home, process.env, process.cwd()),

@@ -87,6 +87,15 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
     expect(loadedOf(modules, ['@modelcontextprotocol/', 'packages/gateway/'])).not.toEqual([]);
   });
 
+  it('prints the version without loading commander', () => {
+    for (const args of [['--version'], ['-V']]) {
+      const { code, stdout, modules } = traced(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+      expect(loadedOf(modules, ['commander', 'zod', 'better-sqlite3'])).toEqual([]);
+    }
+  });
+
   it('answers --version and --help with commander alone', () => {
     for (const args of [['--version'], ['--help'], ['space', '--help']]) {
       const { code, modules } = traced(args);
