@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMcpmuxError } from '@mcpmux/core';
@@ -22,6 +22,14 @@ describe('openHomeStore', () => {
     const err = await openHomeStore({ home: tempHome(), env: {} }).catch((e: unknown) => e);
     expect(isMcpmuxError(err, 'NOT_FOUND')).toBe(true);
     expect(String((err as Error).message)).toContain('mcpmux init');
+  });
+
+  it('creates a 0700 home with a 0600 database', async () => {
+    const home = tempHome();
+    const opened = await openHomeStore({ home, env: {}, create: true });
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(statSync(opened.dbPath).mode & 0o777).toBe(0o600);
+    await opened.close();
   });
 
   it('reads and writes the store without the vault key, which openHome needs', async () => {

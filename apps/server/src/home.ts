@@ -113,6 +113,12 @@ export async function openHomeStore(options: OpenHomeStoreOptions): Promise<Open
   }
   const dbPath = prepareSqliteHome(home, options.create === true);
   const store = openSqliteSpaceStore({ path: dbPath });
+  try {
+    chmodSync(dbPath, 0o600);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let closing: Promise<void> | undefined;
   return {
     home,
