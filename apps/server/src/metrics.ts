@@ -59,7 +59,8 @@ export interface GatewayMetrics {
 
 /**
  * Creates the gateway's metrics (prefix `mcpmux_`): `calls_total{space,server,method,decision,outcome}`
- * (server `""` when denied), `call_duration_seconds{server,method}`, `sessions{client,protocol}`,
+ * (server `""` when denied, and for lean mode's `mcpmux_search_tools`/`mcpmux_describe_tool`, which the
+ * gateway answers itself), `call_duration_seconds{server,method}`, `sessions{client,protocol}`,
  * `list_changed_total{kind}`, `upstreams{state}` (read at scrape time),
  * `upstream_restarts_total{space,server}`, `auth_failures_total{reason}`, plus the default process
  * metrics on the same registry.
