@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', prespawn: 'src/prespawn.ts' },
+  entry: { index: 'src/index.ts', naming: 'src/naming.ts', prespawn: 'src/prespawn.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -19,7 +19,8 @@ const GATEWAY_ONLY = [
   'pino',
   'prom-client',
   '@opentelemetry/',
-  'packages/gateway/',
+  // The gateway itself; its `naming` subpath (node:crypto only) is what previews use.
+  'packages/gateway/dist/index.js',
 ];
 
 let dir: string;

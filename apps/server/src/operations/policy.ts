@@ -1,7 +1,7 @@
 import { McpmuxError } from '@mcpmux/core';
 import { type Explanation, type Resolution, resolve } from '@mcpmux/featuresets';
+import { exposedName } from '@mcpmux/gateway/naming';
 import type { FeatureKind, PolicyContext, SpaceStore } from '@mcpmux/space-store';
-import { previewExposedName as exposedName } from './exposed-name.js';
 import { requireClient, requireSpace } from './lookup.js';
 
 /**
