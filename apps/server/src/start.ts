@@ -463,8 +463,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       startedAt: new Date().toISOString(),
       home,
     };
-    await writeGatewayInfo(home, info);
-    await started;
+    // Logged once listening, before the info file that `mcpmux start` waits for (not once the
+    // upstreams are warm): the log then already says where the gateway listens and on what database.
     logger.info(
       {
         url,
@@ -477,6 +477,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
       'mcpmux gateway listening',
     );
+    await writeGatewayInfo(home, info);
+    await started;
     let closing: Promise<void> | undefined;
     return {
       url,

@@ -25,6 +25,23 @@ describe('sessions and upstream lifecycle', () => {
     await waitFor(() => harness.gateway.status().sessions === 0, 5_000, 'the silent connections forgotten');
   });
 
+  it('takes a subscribe sent before any list while the resource server is still connecting', async () => {
+    // What a bridge does when it replays an app's subscriptions on a gateway that just started.
+    const harness = await createHarness();
+    h = harness;
+    await harness.store.createSpace({ id: 'work' });
+    await harness.namedServer('alpha', { resources: ['mem://a'] });
+    await harness.store.install('work', 'alpha');
+    await harness.store.createClient({ id: 'c' });
+    await harness.store.grant('c', 'work', 'all');
+    const d = await harness.connect('c');
+    expect(harness.gateway.status().upstreams.filter((u) => u.state === 'ready')).toHaveLength(0);
+    await d.client.subscribeResource({ uri: 'mem://a' });
+    expect(harness.gateway.status().subscriptions).toBe(1);
+    const denied = await rpcErrorOf(d.client.subscribeResource({ uri: 'mem://nope' }));
+    expect(denied.message).toContain('Unknown resource: mem://nope');
+  });
+
   it('leaves no extra child process and no session state after 1,000 open/close cycles', async () => {
     const harness = await createHarness();
     h = harness;

@@ -177,7 +177,7 @@ export class Calls {
    * can only come from the server whose `<alias>_` starts its exposed name (or an unprefixed one);
    * this only decides whether waiting can help, routing still goes through the view's table.
    */
-  private async routeOnceConnected(
+  async routeOnceConnected(
     caller: Caller,
     kind: FeatureKind,
     name: string,

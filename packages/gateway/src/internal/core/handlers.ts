@@ -141,7 +141,10 @@ export function createRequestHandlers(deps: RequestHandlerDeps) {
     async subscribe(caller: SessionCaller, params: Params<{ uri: string }>) {
       const spaceId = caller.spaceId;
       const view = await caller.view();
-      const route = resourceRoute(view, params.uri);
+      // Like a read: a resource of a server still connecting (a bridge replaying its subscriptions on
+      // a gateway that just started) waits, bounded, for that server.
+      const route =
+        resourceRoute(view, params.uri) ?? (await calls.routeOnceConnected(caller, 'resource', params.uri));
       if (route === undefined) throw unknownError('resource', params.uri);
       await subscriptions.subscribe(caller, spaceId, route, params.uri);
       return {};
