@@ -177,11 +177,7 @@ export class Calls {
    * can only come from the server whose `<alias>_` starts its exposed name (or an unprefixed one);
    * this only decides whether waiting can help, routing still goes through the view's table.
    */
-  async routeOnceConnected(
-    caller: Caller,
-    kind: FeatureKind,
-    name: string,
-  ): Promise<Route | undefined> {
+  async routeOnceConnected(caller: Caller, kind: FeatureKind, name: string): Promise<Route | undefined> {
     const { spaces } = this.deps;
     const spaceId = caller.spaceId;
     if (spaceId === '') return undefined;
