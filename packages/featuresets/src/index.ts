@@ -1,3 +1,5 @@
+// The full entry: everything of the zod-free `./resolver.ts` (`@mcpmux/featuresets/resolver`, the same
+// functions from the same modules) plus the zod schemas, for validating untrusted input.
 export { diffResolutions, fingerprint, type ResolutionDiff } from './diff.js';
 export { compareFeatures, featureKey } from './feature-key.js';
 export {

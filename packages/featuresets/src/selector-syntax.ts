@@ -1,5 +1,6 @@
 import { McpmuxError } from '@mcpmux/core';
-import { FeatureKindSchema, type Selector, SelectorSchema } from './schemas.js';
+import { isFeatureKind, selectorIssue } from './internal/selector-check.js';
+import type { Selector } from './schemas.js';
 
 /**
  * The accepted selector forms of {@link parseSelector}, as listed in its errors (for help texts).
@@ -118,9 +119,9 @@ export function parseSelector(text: string): Selector {
       const second = body.indexOf(':');
       if (second < 0) return { type: 'server', server: checkServer(text, body) };
       const server = checkServer(text, body.slice(0, second));
-      const kind = FeatureKindSchema.safeParse(body.slice(second + 1));
-      if (!kind.success) fail(text, `"${body.slice(second + 1)}" is not tool, prompt or resource`);
-      return { type: 'server', server, kind: kind.data };
+      const kind = body.slice(second + 1);
+      if (!isFeatureKind(kind)) fail(text, `"${kind}" is not tool, prompt or resource`);
+      return { type: 'server', server, kind };
     }
     case 'set':
       if (body === '') fail(text, 'the set id is empty');
@@ -144,13 +145,11 @@ export function parseSelector(text: string): Selector {
  * ```
  */
 export function formatSelector(selector: Selector): string {
-  const checked = SelectorSchema.safeParse(selector);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const field = ['selector', ...(issue?.path.map(String) ?? [])].join('.');
-    throw new McpmuxError('INVALID_INPUT', `${field}: ${issue?.message ?? 'invalid selector'}`, {
-      data: { field },
-    });
+  // The first issue SelectorSchema would report, checked without zod (selector-check.test.ts).
+  const issue = selectorIssue(selector);
+  if (issue !== undefined) {
+    const field = ['selector', ...issue.path].join('.');
+    throw new McpmuxError('INVALID_INPUT', `${field}: ${issue.message}`, { data: { field } });
   }
   switch (selector.type) {
     case 'feature':
