@@ -41,6 +41,11 @@ describe('README examples', () => {
     expect(removed).toEqual([]);
   });
 
+  it('light.ts: resolves through the zod-free entry', async () => {
+    const { tools } = await load('light.ts');
+    expect(tools).toEqual(['tool:github/get_issue']);
+  });
+
   it('shows every example file verbatim in a ```ts block of README.md, and no other ts block', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/<!-- example: (examples\/[\w.-]+\.ts) -->\n```ts\n([\s\S]*?)```/g)];
