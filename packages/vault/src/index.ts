@@ -1,3 +1,5 @@
+// The root entry loads no zod: a short-lived command (\`mcpmux status\`) opens the vault and pays for
+// what it loads. The vault's zod schemas are in \`@mcpmux/vault/schemas\` (./schemas.ts).
 export {
   MAX_SECRET_BYTES,
   type OpenVaultOptions,
@@ -26,7 +28,6 @@ export {
   readUpstreamOAuth,
   UPSTREAM_OAUTH_SECRET,
   type UpstreamOAuthRecord,
-  UpstreamOAuthRecordSchema,
   writeUpstreamOAuth,
 } from './oauth.js';
 export { createRedactor, MIN_REDACTED_LENGTH, REDACTED } from './redact.js';
@@ -38,21 +39,15 @@ export {
   secretReferenceNames,
   type TemplatedConfig,
 } from './templates.js';
-export {
-  type DataKeyScope,
-  DataKeyScopeSchema,
-  type KeyProvider,
-  type KeyProviderKind,
-  type MasterKeyRequest,
-  type ScryptParams,
-  ScryptParamsSchema,
-  type SecretInfo,
-  SecretInfoSchema,
-  type SecretListFilter,
-  SecretListFilterSchema,
-  SecretNameSchema,
-  type SecretScope,
-  SecretScopeSchema,
-  type Vault,
-  type VaultLogger,
+export type {
+  DataKeyScope,
+  KeyProvider,
+  KeyProviderKind,
+  MasterKeyRequest,
+  ScryptParams,
+  SecretInfo,
+  SecretListFilter,
+  SecretScope,
+  Vault,
+  VaultLogger,
 } from './types.js';

@@ -73,6 +73,16 @@ describe('passphrase key provider', () => {
     expect((await expectLocked(path, createPassphraseKeyProvider('pw'))).message).toMatch(/passphrase/);
   });
 
+  it('refuses a scrypt cost out of bounds when a vault is created with it, naming the field', async () => {
+    const provider = createPassphraseKeyProvider('pw', { scrypt: { N: 3000 } });
+    const err = await thrown(() =>
+      openSqliteVault({ path: join(tempDir(), 'mcpmux.db'), keyProvider: provider }),
+    );
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toBe('passphrase scrypt parameters.N: must be a power of two');
+    expect(err.data).toEqual({ field: 'passphrase scrypt parameters.N' });
+  });
+
   it('uses a fresh salt per vault', () => {
     const provider = createPassphraseKeyProvider('pw', { scrypt: TEST_SCRYPT });
     expect(provider.newKdfParams?.().salt).not.toBe(provider.newKdfParams?.().salt);

@@ -3,14 +3,8 @@ import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/p
 import { dirname, join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { KEY_LENGTH } from './internal/aead.js';
-import {
-  type KeyProvider,
-  type KeyProviderKind,
-  type MasterKeyRequest,
-  type ScryptParams,
-  ScryptParamsSchema,
-  type VaultLogger,
-} from './types.js';
+import { checkScryptParams, scryptParamsOf } from './internal/checks.js';
+import type { KeyProvider, KeyProviderKind, MasterKeyRequest, ScryptParams, VaultLogger } from './types.js';
 
 /** The environment variable {@link selectKeyProvider} reads the master key from: base64 of 32 bytes. */
 export const MASTER_KEY_ENV = 'MCPMUX_MASTER_KEY';
@@ -105,8 +99,10 @@ export interface PassphraseKeyProviderOptions {
  *
  * @param passphrase - At least one character; compared exactly (no trimming or normalisation).
  * @param options - scrypt cost for new vaults and the randomness source.
- * @throws `INVALID_INPUT` for an empty passphrase; `getMasterKey` throws `VAULT_LOCKED` when the vault
- *   has no stored parameters.
+ * @throws `INVALID_INPUT` for an empty passphrase; `newKdfParams` (called when a vault is created
+ *   with this provider or rotated to it) throws `INVALID_INPUT` for a cost out of bounds, naming the
+ *   field (`passphrase scrypt parameters.N: must be a power of two`); `getMasterKey` throws
+ *   `VAULT_LOCKED` when the vault has no stored parameters.
  * @example
  * ```ts
  * const vault = await openSqliteVault({ path, keyProvider: createPassphraseKeyProvider(passphrase) });
@@ -127,20 +123,19 @@ export function createPassphraseKeyProvider(
     id: 'passphrase',
     kind: 'passphrase',
     newKdfParams: () =>
-      ScryptParamsSchema.parse({
-        algorithm: 'scrypt',
-        ...cost,
-        salt: Buffer.from(random(16)).toString('base64'),
-      }),
+      checkScryptParams(
+        { algorithm: 'scrypt', ...cost, salt: Buffer.from(random(16)).toString('base64') },
+        'passphrase scrypt parameters',
+      ),
     getMasterKey: async (request?: MasterKeyRequest) => {
-      const parsed = ScryptParamsSchema.safeParse(request?.kdf);
-      if (!parsed.success) {
+      const kdf = scryptParamsOf(request?.kdf);
+      if (kdf === undefined) {
         throw new McpmuxError(
           'VAULT_LOCKED',
           'This vault has no valid passphrase parameters (it was not created with a passphrase); nothing was decrypted.',
         );
       }
-      return deriveScrypt(passphrase, parsed.data);
+      return deriveScrypt(passphrase, kdf);
     },
     describe: () => 'a passphrase (scrypt)',
   };

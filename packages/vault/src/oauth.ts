@@ -5,35 +5,24 @@
  * with its Space or server like every other credential.
  */
 import { McpmuxError } from '@mcpmux/core';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { UpstreamOAuthRecordSchema } from './schemas.js';
 import type { SecretScope, Vault } from './types.js';
 
 /** The reserved secret name of the sign-in record. */
 export const UPSTREAM_OAUTH_SECRET = 'mcpmux.oauth';
 
-/** One upstream sign-in as stored in the vault. Objects from the OAuth server are kept as sent. */
-export const UpstreamOAuthRecordSchema = z
-  .object({
-    v: z.literal(1),
-    /** Random per `mcpmux login`; stays the same across refreshes (a new login restarts the upstream). */
-    loginId: z.string().min(1),
-    /** The MCP server URL the sign-in belongs to. */
-    serverUrl: z.string().url(),
-    /** The client registration (DCR response or CIMD client id). */
-    clientInformation: z.record(z.string(), z.unknown()).optional(),
-    /** The token response (`access_token`, `refresh_token`, `expires_in`, ...). */
-    tokens: z.record(z.string(), z.unknown()).optional(),
-    /** When the access token expires, ms since the epoch (from `expires_in` at the time it was saved). */
-    expiresAt: z.number().int().optional(),
-    /** Discovery results (authorization server URL and metadata, protected resource metadata). */
-    discovery: z.record(z.string(), z.unknown()).optional(),
-    /** When the user signed in (ms since the epoch). */
-    signedInAt: z.number().int(),
-  })
-  .strict();
-
-/** See {@link UpstreamOAuthRecordSchema}. */
+/**
+ * One upstream sign-in as stored in the vault: `v: 1`, `loginId`, `serverUrl`, `signedInAt`, and the
+ * optional `clientInformation`, `tokens`, `expiresAt` and `discovery` (objects from the OAuth server
+ * kept as sent). The zod schema is `UpstreamOAuthRecordSchema` in `@mcpmux/vault/schemas`.
+ */
 export type UpstreamOAuthRecord = z.infer<typeof UpstreamOAuthRecordSchema>;
+
+/** The record's schema, loaded (with zod) the first time a sign-in is read or written. */
+async function recordSchema(): Promise<typeof UpstreamOAuthRecordSchema> {
+  return (await import('./schemas.js')).UpstreamOAuthRecordSchema;
+}
 
 /**
  * Reads the sign-in record of a server in a scope.
@@ -53,7 +42,7 @@ export async function readUpstreamOAuth(
   } catch {
     parsed = undefined;
   }
-  const result = UpstreamOAuthRecordSchema.safeParse(parsed);
+  const result = (await recordSchema()).safeParse(parsed);
   if (!result.success) {
     throw new McpmuxError(
       'INTERNAL',
@@ -63,13 +52,17 @@ export async function readUpstreamOAuth(
   return result.data;
 }
 
-/** Stores (replaces) the sign-in record of a server in a scope. */
+/**
+ * Stores (replaces) the sign-in record of a server in a scope.
+ *
+ * @throws a `ZodError` when `record` is not an {@link UpstreamOAuthRecord}; errors of `vault.set`.
+ */
 export async function writeUpstreamOAuth(
   vault: Vault,
   scope: SecretScope,
   record: UpstreamOAuthRecord,
 ): Promise<void> {
-  await vault.set(scope, UPSTREAM_OAUTH_SECRET, JSON.stringify(UpstreamOAuthRecordSchema.parse(record)));
+  await vault.set(scope, UPSTREAM_OAUTH_SECRET, JSON.stringify((await recordSchema()).parse(record)));
 }
 
 /** Removes the sign-in record; false when there was none. */

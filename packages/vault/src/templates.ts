@@ -1,5 +1,6 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
-import { SecretNameSchema, type SecretScope, type Vault } from './types.js';
+import { McpmuxError } from '@mcpmux/core';
+import { checkSlugInput, isSecretName } from './internal/checks.js';
+import type { SecretScope, Vault } from './types.js';
 
 /** The fields of a server transport that may hold `${secret:NAME}` and `${env:NAME}` references. */
 export interface TemplatedConfig {
@@ -44,7 +45,7 @@ function parseReferences(text: string, field: string): Reference[] {
     const colon = body.indexOf(':');
     const kind = colon === -1 ? body : body.slice(0, colon);
     const name = colon === -1 ? '' : body.slice(colon + 1);
-    if (kind === 'secret' && SecretNameSchema.safeParse(name).success) refs.push({ kind, name });
+    if (kind === 'secret' && isSecretName(name)) refs.push({ kind, name });
     else if (kind === 'env' && ENV_NAME.test(name)) refs.push({ kind, name });
     else {
       // Only a short lowercase kind is echoed: the body might be a value pasted by mistake.
@@ -72,7 +73,7 @@ function scanReferences(text: string): Reference[] {
     if (colon === -1) continue;
     const kind = body.slice(0, colon);
     const name = body.slice(colon + 1);
-    if (kind === 'secret' && SecretNameSchema.safeParse(name).success) refs.push({ kind, name });
+    if (kind === 'secret' && isSecretName(name)) refs.push({ kind, name });
     else if (kind === 'env' && ENV_NAME.test(name)) refs.push({ kind, name });
   }
   return refs;
@@ -155,8 +156,8 @@ export async function resolveServerConfig<T extends TemplatedConfig>(
   config: T,
   ctx: ResolveContext,
 ): Promise<ResolvedConfig<T>> {
-  const spaceId = parseOrThrow(SlugSchema, ctx.spaceId, 'space id');
-  const serverId = parseOrThrow(SlugSchema, ctx.serverId, 'server id');
+  const spaceId = checkSlugInput(ctx.spaceId, 'space id');
+  const serverId = checkSlugInput(ctx.serverId, 'server id');
   assertNoSecretInArgv(config);
   const secrets = new Map<string, string>();
   const used = new Set<string>();

@@ -1,54 +1,40 @@
-import { SlugSchema, type SqlConnection } from '@mcpmux/core';
-import { z } from 'zod';
+// The vault's types. The zod schemas they are inferred from live in `./schemas.ts`
+// (`@mcpmux/vault/schemas`) and are imported here for their types only, so this module (and the root
+// entry) loads no zod; `./internal/checks.ts` checks the same rules by hand.
+import type { SqlConnection } from '@mcpmux/core';
+import type { z } from 'zod';
+import type {
+  DataKeyScopeSchema,
+  ScryptParamsSchema,
+  SecretInfoSchema,
+  SecretListFilterSchema,
+  SecretScopeSchema,
+} from './schemas.js';
 
 /**
- * A secret name: an ASCII letter or `_`, then up to 127 ASCII letters, digits, `_`, `.` or `-`.
- * Names are stored exactly as given (no case folding, no Unicode normalisation), so `API_KEY` and
- * `api_key` are two names; `../`, NUL, whitespace and non-ASCII look-alikes are rejected.
+ * Where a secret lives: `{ spaceId, serverId }` (one server inside one Space) or
+ * `{ global: true, serverId }` (one server in the global scope that default-enabled servers fall
+ * back to). Ids are slugs. The zod schema is `SecretScopeSchema` in `@mcpmux/vault/schemas`.
  */
-export const SecretNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/,
-    'use 1-128 ASCII letters, digits, "_", "." or "-", starting with a letter or "_"',
-  );
-
-/**
- * Where a secret lives: one server inside one Space, or one server in the global scope that
- * default-enabled servers fall back to.
- */
-export const SecretScopeSchema = z.union([
-  z.object({ spaceId: SlugSchema, serverId: SlugSchema }).strict(),
-  z.object({ global: z.literal(true), serverId: SlugSchema }).strict(),
-]);
-/** See {@link SecretScopeSchema}. */
 export type SecretScope = z.infer<typeof SecretScopeSchema>;
 
-/** What a data key belongs to: one Space, or the global scope. */
-export const DataKeyScopeSchema = z.union([
-  z.object({ spaceId: SlugSchema }).strict(),
-  z.object({ global: z.literal(true) }).strict(),
-]);
-/** See {@link DataKeyScopeSchema}. */
+/**
+ * What a data key belongs to: `{ spaceId }` (one Space) or `{ global: true }` (the global scope).
+ * The zod schema is `DataKeyScopeSchema` in `@mcpmux/vault/schemas`.
+ */
 export type DataKeyScope = z.infer<typeof DataKeyScopeSchema>;
 
-/** Filter of {@link Vault.list}: every given field must match. */
-export const SecretListFilterSchema = z
-  .object({ spaceId: SlugSchema.optional(), serverId: SlugSchema.optional(), global: z.boolean().optional() })
-  .strict();
-/** See {@link SecretListFilterSchema}. */
+/**
+ * Filter of {@link Vault.list}: every given field must match (`spaceId`, `serverId`, `global`).
+ * The zod schema is `SecretListFilterSchema` in `@mcpmux/vault/schemas`.
+ */
 export type SecretListFilter = z.infer<typeof SecretListFilterSchema>;
 
-/** What {@link Vault.list} returns for one secret: where it is and when it changed, never its value. */
-export const SecretInfoSchema = z.object({
-  scope: SecretScopeSchema,
-  name: SecretNameSchema,
-  /** Starts at 1 and grows by one on every `set` of this name in this scope. */
-  version: z.number().int().positive(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
-/** See {@link SecretInfoSchema}. */
+/**
+ * What {@link Vault.list} returns for one secret: `scope`, `name`, `version` (1 for the first `set`,
+ * one more for every later one), `createdAt`, `updatedAt`; never its value. The zod schema is
+ * `SecretInfoSchema` in `@mcpmux/vault/schemas`.
+ */
 export type SecretInfo = z.infer<typeof SecretInfoSchema>;
 
 /** Where the vault reports noteworthy events (a weak key provider, a rotation). Never receives secret values. */
@@ -57,24 +43,11 @@ export interface VaultLogger {
   info?(message: string): void;
 }
 
-/** The KDF parameters stored with a passphrase-protected vault. */
-export const ScryptParamsSchema = z
-  .object({
-    algorithm: z.literal('scrypt'),
-    /** CPU/memory cost, a power of two between 2^10 and 2^20. */
-    N: z
-      .number()
-      .int()
-      .min(1024)
-      .max(2 ** 20)
-      .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-    r: z.number().int().min(1).max(32),
-    p: z.number().int().min(1).max(16),
-    /** Base64 of at least 16 random bytes. */
-    salt: z.string().min(22),
-  })
-  .strict();
-/** See {@link ScryptParamsSchema}. */
+/**
+ * The KDF parameters stored with a passphrase-protected vault: `{ algorithm: 'scrypt', N, r, p, salt }`
+ * (N a power of two from 2^10 to 2^20, r 1-32, p 1-16, salt base64 of at least 16 bytes). The zod
+ * schema is `ScryptParamsSchema` in `@mcpmux/vault/schemas`.
+ */
 export type ScryptParams = z.infer<typeof ScryptParamsSchema>;
 
 /** What the vault tells a {@link KeyProvider} when it asks for the master key. */

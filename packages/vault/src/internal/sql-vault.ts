@@ -1,21 +1,24 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
-import { McpmuxError, parseOrThrow, SlugSchema, type SqlConnection, type SqlDatabase } from '@mcpmux/core';
-import {
-  type DataKeyScope,
-  DataKeyScopeSchema,
-  type KeyProvider,
-  type ScryptParams,
-  ScryptParamsSchema,
-  type SecretInfo,
-  type SecretListFilter,
-  SecretListFilterSchema,
-  SecretNameSchema,
-  type SecretScope,
-  SecretScopeSchema,
-  type Vault,
-  type VaultLogger,
+import { McpmuxError, type SqlConnection, type SqlDatabase } from '@mcpmux/core';
+import type {
+  DataKeyScope,
+  KeyProvider,
+  ScryptParams,
+  SecretInfo,
+  SecretListFilter,
+  SecretScope,
+  Vault,
+  VaultLogger,
 } from '../types.js';
 import { aad, assertKeyLength, KEY_LENGTH, masterKeyId, open, type Sealed, seal } from './aead.js';
+import {
+  checkDataKeyScope,
+  checkSecretListFilter,
+  checkSecretName,
+  checkSecretScope,
+  checkSlugInput,
+  scryptParamsOf,
+} from './checks.js';
 import { migrateVault } from './migrations.js';
 import { explainProviderError, rotatedError, wrongKeyError } from './unlock-errors.js';
 
@@ -151,8 +154,7 @@ function integrityError(what: string, data: Record<string, unknown>): McpmuxErro
 function parseKdf(text: string | null): ScryptParams | undefined {
   if (text === null) return undefined;
   try {
-    const parsed = ScryptParamsSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    return scryptParamsOf(JSON.parse(text));
   } catch {
     return undefined;
   }
@@ -305,8 +307,8 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.set} */
   async set(scope: SecretScope, name: string, value: string): Promise<void> {
     const s = this.#live();
-    const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
-    const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
+    const parsedScope = checkSecretScope(scope, 'secret scope');
+    const secretName = checkSecretName(name, 'secret name');
     if (typeof value !== 'string') {
       throw new McpmuxError('INVALID_INPUT', 'secret value: must be a string', {
         data: { field: 'secret value' },
@@ -368,8 +370,8 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.get} */
   async get(scope: SecretScope, name: string): Promise<string | undefined> {
     const s = this.#live();
-    const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
-    const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
+    const parsedScope = checkSecretScope(scope, 'secret scope');
+    const secretName = checkSecretName(name, 'secret name');
     const key = scopeKey(parsedScope);
     return this.#current(async () => {
       const row = await s.db.read((c) =>
@@ -386,8 +388,8 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.has} */
   async has(scope: SecretScope, name: string): Promise<boolean> {
     const s = this.#live();
-    const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
-    const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
+    const parsedScope = checkSecretScope(scope, 'secret scope');
+    const secretName = checkSecretName(name, 'secret name');
     const row = await s.db.read((c) =>
       c.get('SELECT 1 AS present FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?', [
         scopeKey(parsedScope),
@@ -401,7 +403,7 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.list} */
   async list(filter: SecretListFilter = {}): Promise<SecretInfo[]> {
     const s = this.#live();
-    const f = parseOrThrow(SecretListFilterSchema, filter, 'secret filter');
+    const f = checkSecretListFilter(filter, 'secret filter');
     const where: string[] = [];
     const params: string[] = [];
     if (f.spaceId !== undefined) {
@@ -440,8 +442,8 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.delete} */
   async delete(scope: SecretScope, name: string): Promise<boolean> {
     const s = this.#live();
-    const parsedScope = parseOrThrow(SecretScopeSchema, scope, 'secret scope');
-    const secretName = parseOrThrow(SecretNameSchema, name, 'secret name');
+    const parsedScope = checkSecretScope(scope, 'secret scope');
+    const secretName = checkSecretName(name, 'secret name');
     const changes = await s.db.write((c) =>
       c.run('DELETE FROM vault_secrets WHERE scope = ? AND server_id = ? AND name = ?', [
         scopeKey(parsedScope),
@@ -470,7 +472,7 @@ export class SqlVault implements Vault {
    */
   async deleteSpace(spaceId: string, tx?: SqlConnection): Promise<number> {
     const s = this.#live();
-    const id = parseOrThrow(SlugSchema, spaceId, 'space id');
+    const id = checkSlugInput(spaceId, 'space id');
     const key = `space:${id}`;
     const remove = async (c: SqlConnection) => {
       const removed = await c.run('DELETE FROM vault_secrets WHERE scope = ?', [key]);
@@ -538,7 +540,7 @@ export class SqlVault implements Vault {
   /** {@inheritDoc Vault.rotateDataKey} */
   async rotateDataKey(scope: DataKeyScope): Promise<void> {
     const s = this.#live();
-    const key = scopeKey(parseOrThrow(DataKeyScopeSchema, scope, 'data key scope'));
+    const key = scopeKey(checkDataKeyScope(scope, 'data key scope'));
     await this.#current(() =>
       s.db.write(async (c) => {
         const old = await this.#dataKeyRow(c, key);
