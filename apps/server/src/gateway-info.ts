@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 
 /** The file, inside a home, where a running gateway says where it listens: `gateway.json`. */
 export const GATEWAY_INFO_FILE = 'gateway.json';
@@ -13,25 +12,42 @@ export const GATEWAY_SOCKET_FILE = 'gateway.sock';
 /**
  * What a running gateway writes to `<home>/gateway.json` (mode 0600) once it listens on both TCP
  * and its Unix socket, and removes when it stops. Unknown keys are ignored, so newer gateways may
- * add fields.
+ * add fields. The same shape as a zod schema: `GatewayInfoSchema` of `@mcpmux/server`.
  */
-export const GatewayInfoSchema = z.object({
+export interface GatewayInfo {
   /** The gateway's process id. */
-  pid: z.int().positive(),
+  pid: number;
   /** The Streamable HTTP endpoint, `http://HOST:PORT/mcp`. */
-  url: z.string().min(1),
+  url: string;
   /** Absolute path of the gateway's Unix domain socket (`<home>/gateway.sock`). */
-  socket: z.string().min(1),
+  socket: string;
   /** The gateway's version (`@mcpmux/server`). */
-  version: z.string(),
-  /** When the gateway started listening, ISO-8601. */
-  startedAt: z.iso.datetime({ offset: true }),
+  version: string;
+  /** When the gateway started listening, ISO-8601 with `Z` or an offset. */
+  startedAt: string;
   /** Absolute path of the home the gateway serves. */
-  home: z.string().min(1),
-});
+  home: string;
+}
 
-/** What a running gateway writes to `<home>/gateway.json`; see {@link GatewayInfoSchema}. */
-export type GatewayInfo = z.infer<typeof GatewayInfoSchema>;
+/** An ISO-8601 date and time with `Z` or a `±HH:MM` offset, as `toISOString()` writes it. */
+const ISO_DATETIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/**
+ * `raw` as a {@link GatewayInfo} (known keys only), or undefined when it is not one. Checked by hand:
+ * `status` and every bridge read `gateway.json`, and should not load zod for it (a test holds this
+ * equal to `GatewayInfoSchema`).
+ */
+export function parseGatewayInfo(raw: unknown): GatewayInfo | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const { pid, url, socket, version, startedAt, home } = raw as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (!nonEmpty(url) || !nonEmpty(socket) || typeof version !== 'string' || !nonEmpty(home)) return undefined;
+  if (typeof startedAt !== 'string' || !ISO_DATETIME.test(startedAt)) return undefined;
+  return { pid, url, socket, version, startedAt, home };
+}
 
 /**
  * The path of a home's `gateway.json`.
@@ -137,9 +153,8 @@ export async function readGatewayInfo(home: string): Promise<GatewayInfo | undef
   } catch {
     return undefined;
   }
-  const parsed = GatewayInfoSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  return isProcessAlive(parsed.data.pid) ? parsed.data : undefined;
+  const info = parseGatewayInfo(raw);
+  return info !== undefined && isProcessAlive(info.pid) ? info : undefined;
 }
 
 /**
@@ -147,8 +162,8 @@ export async function readGatewayInfo(home: string): Promise<GatewayInfo | undef
  * reader sees either the old file or the whole new one.
  *
  * @param home - the mcpmux home directory (must exist).
- * @param info - what to record; validated against {@link GatewayInfoSchema}.
- * @throws a zod error for an invalid `info`; a file system error when the home is not writable.
+ * @param info - what to record; checked by {@link parseGatewayInfo}.
+ * @throws a TypeError for an invalid `info`; a file system error when the home is not writable.
  * @example
  * ```ts
  * await writeGatewayInfo(home, {
@@ -158,7 +173,8 @@ export async function readGatewayInfo(home: string): Promise<GatewayInfo | undef
  * ```
  */
 export async function writeGatewayInfo(home: string, info: GatewayInfo): Promise<void> {
-  const data = GatewayInfoSchema.parse(info);
+  const data = parseGatewayInfo(info);
+  if (data === undefined) throw new TypeError(`not a gateway info: ${JSON.stringify(info)}`);
   const file = gatewayInfoPath(home);
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {

@@ -9,6 +9,7 @@ export {
   gatewayInfoPath,
   gatewaySocketPath,
   isProcessAlive,
+  parseGatewayInfo,
   probeGatewaySocket,
   readGatewayInfo,
   removeGatewayInfo,
@@ -24,7 +25,7 @@ export {
   openHome,
   openHomeStore,
 } from './home.js';
-export { DATABASE_URL_ENV, databaseKeyProvider, redactDatabaseUrl } from './internal/database-home.js';
+export { DATABASE_URL_ENV, redactDatabaseUrl } from './internal/database-url.js';
 export { APP_IDS, type AppId } from './operations/app-configs.js';
 export { requireClient, requireServer, requireSpace, targetSpace } from './operations/lookup.js';
 export {

@@ -3,14 +3,8 @@ import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import { openSqliteSpaceStore, type SqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import {
-  openVault,
-  type SecretScope,
-  type SqlVault,
-  selectKeyProvider,
-  type VaultLogger,
-} from '@mcpmux/vault';
-import { DATABASE_URL_ENV, openDatabaseHome, redactDatabaseUrl } from './internal/database-home.js';
+import type { SecretScope, SqlVault, VaultLogger } from '@mcpmux/vault';
+import { DATABASE_URL_ENV, redactDatabaseUrl } from './internal/database-url.js';
 
 /** The database file inside a home directory. */
 export const DATABASE_FILE = 'mcpmux.db';
@@ -54,6 +48,8 @@ export interface OpenedHome {
   databaseUrl?: string;
   store: SqliteSpaceStore | (SpaceStore & { close(): Promise<void> });
   vault: SqlVault;
+  /** Where the master key came from, e.g. `key file ~/.mcpmux/keys/master.key` (what `status` shows). */
+  keySource: string;
   /** Closes the vault and the store (and so the connection). Idempotent. */
   close(): Promise<void>;
 }
@@ -193,8 +189,11 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
     notifications.add(pending);
   };
   let vault: SqlVault;
+  let keySource: string;
   try {
     chmodSync(dbPath, 0o600);
+    // Loaded here: the store-only verbs (`openHomeStore`) never load the vault.
+    const { openVault, selectKeyProvider } = await import('@mcpmux/vault');
     const keyProvider = await selectKeyProvider({
       env: options.env,
       home,
@@ -207,6 +206,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
       onSecretChange,
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
     });
+    keySource = keyProvider.describe();
   } catch (err) {
     await store.close();
     throw err;
@@ -220,6 +220,7 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
     dbPath,
     store,
     vault,
+    keySource,
     close: () => {
       closing ??= (async () => {
         removeHook();
@@ -247,6 +248,7 @@ async function openTeamHome(home: string, url: string, options: OpenHomeStoreOpt
         };
   let store: SpaceStore | undefined;
   const notifications = new Set<Promise<void>>();
+  const { openDatabaseHome } = await import('./internal/database-home.js');
   const opened = await openDatabaseHome({
     home,
     url,
@@ -275,6 +277,7 @@ async function openTeamHome(home: string, url: string, options: OpenHomeStoreOpt
     databaseUrl: redactDatabaseUrl(url),
     store: opened.store as SpaceStore & { close(): Promise<void> },
     vault: opened.vault as SqlVault,
+    keySource: opened.keySource,
     close: () => {
       closing ??= (async () => {
         await Promise.all(notifications);

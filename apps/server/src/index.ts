@@ -37,17 +37,18 @@ export {
   GATEWAY_INFO_FILE,
   GATEWAY_SOCKET_FILE,
   type GatewayInfo,
-  GatewayInfoSchema,
   gatewayInfoPath,
   gatewaySocketPath,
   isProcessAlive,
   MAX_SOCKET_PATH_BYTES,
+  parseGatewayInfo,
   probeGatewaySocket,
   readGatewayInfo,
   removeGatewayInfo,
   type SocketProbe,
   writeGatewayInfo,
 } from './gateway-info.js';
+export { GatewayInfoSchema } from './gateway-info-schema.js';
 export {
   DATABASE_FILE,
   type HomeLogger,

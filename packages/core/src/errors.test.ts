@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AliasSchema, isMcpmuxError, McpmuxError, parseOrThrow, SlugSchema } from './index.js';
+import { isMcpmuxError, McpmuxError, parseOrThrow } from './index.js';
+import { AliasSchema, SlugSchema } from './schemas.js';
 
 describe('McpmuxError', () => {
   it('carries a code, a message and data, and serialises without the cause', () => {

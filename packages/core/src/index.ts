@@ -1,3 +1,5 @@
+// The root entry loads no zod (a short-lived command pays for what it loads); the zod schemas of the
+// id rules are in `@mcpmux/core/schemas`.
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -5,7 +7,21 @@ export {
   McpmuxError,
   type McpmuxErrorOptions,
 } from './errors.js';
-export { ALIAS_MAX_LENGTH, type Alias, AliasSchema, type Slug, SlugSchema } from './ids.js';
+export {
+  ALIAS_MAX_LENGTH,
+  ALIAS_PATTERN,
+  ALIAS_PATTERN_MESSAGE,
+  type Alias,
+  aliasProblem,
+  checkAlias,
+  checkSlug,
+  receivedTypeName,
+  SLUG_MAX_LENGTH,
+  SLUG_PATTERN,
+  SLUG_PATTERN_MESSAGE,
+  type Slug,
+  slugProblem,
+} from './ids.js';
 export { isSqliteBusy, type RetrySyncOptions, retrySync } from './retry.js';
 export {
   type SqlConnection,

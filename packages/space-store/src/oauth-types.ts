@@ -1,4 +1,4 @@
-import { SlugSchema } from '@mcpmux/core';
+import { SlugSchema } from '@mcpmux/core/schemas';
 import { z } from 'zod';
 
 /** How an OAuth client (an app signing in to mcpmux) was registered: RFC 7591 DCR or a Client ID Metadata Document. */

@@ -1,5 +1,6 @@
-import { AliasSchema, SlugSchema } from '@mcpmux/core';
+import { AliasSchema, SlugSchema } from '@mcpmux/core/schemas';
 import { z } from 'zod';
+import { CHANGE_KINDS } from './change-kinds.js';
 import {
   type FeatureKindSchema,
   FeatureRefSchema,
@@ -732,22 +733,11 @@ export type AuditRetention = z.input<typeof AuditRetentionSchema>;
  * ChangeKindSchema.parse('active-space');
  * ```
  */
-export const ChangeKindSchema = z.enum([
-  'space',
-  'active-space',
-  'server',
-  'installation',
-  'featureset',
-  'client',
-  'grant',
-  'discovered',
-  'secret',
-]);
+export const ChangeKindSchema = z.enum(CHANGE_KINDS);
 /** See {@link ChangeKindSchema}. */
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 
-/** The list of every {@link ChangeKind}. */
-export const CHANGE_KINDS: readonly ChangeKind[] = ChangeKindSchema.options;
+export { CHANGE_KINDS };
 
 /** A batch of changes seen by a watcher. */
 export interface StoreChange {

@@ -32,9 +32,9 @@ export function loadGateway(): Promise<typeof import('@mcpmux/gateway')> {
   return import('@mcpmux/gateway');
 }
 
-/** Loads `@mcpmux/featuresets` (`resolve`, `parseSelector`, `formatSelector`). */
-export function loadFeaturesets(): Promise<typeof import('@mcpmux/featuresets')> {
-  return import('@mcpmux/featuresets');
+/** Loads `@mcpmux/featuresets/resolver` (`resolve`, `parseSelector`, `formatSelector`; no zod). */
+export function loadFeaturesets(): Promise<typeof import('@mcpmux/featuresets/resolver')> {
+  return import('@mcpmux/featuresets/resolver');
 }
 
 /** Loads `@mcpmux/vault` (`selectKeyProvider`). */

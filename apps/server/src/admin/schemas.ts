@@ -1,6 +1,6 @@
 // The admin API's wire shapes: what the routes accept (input) and answer (output). Inputs reuse the
 // store's own field schemas; outputs have ISO strings where the store has dates.
-import { AliasSchema, SlugSchema } from '@mcpmux/core';
+import { AliasSchema, SlugSchema } from '@mcpmux/core/schemas';
 import { MemberSchema } from '@mcpmux/featuresets';
 import { ClientModeSchema } from '@mcpmux/space-store';
 import { z } from 'zod';

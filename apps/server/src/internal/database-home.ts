@@ -15,45 +15,14 @@ import {
   type Vault,
   type VaultLogger,
 } from '@mcpmux/vault';
+import { MASTER_KEY_FILE_ENV, parseDatabaseUrl } from './database-url.js';
 
-/** The environment variable naming the team database (`mcpmux serve --database`). */
-export const DATABASE_URL_ENV = 'MCPMUX_DATABASE_URL';
-/** The environment variable naming the master key file in team mode (`--master-key-file`). */
-export const MASTER_KEY_FILE_ENV = 'MCPMUX_MASTER_KEY_FILE';
-
-/** `postgres://user:***@host:port/db`: a URL fit for messages and logs (password, query dropped). */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '(an unparseable URL)';
-  }
-}
-
-/**
- * Checks a team database URL: `postgres://` or `postgresql://` with a host.
- *
- * @throws `INVALID_INPUT` naming `--database` (the URL redacted).
- */
-export function parseDatabaseUrl(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === '') {
-    throw new McpmuxError(
-      'INVALID_INPUT',
-      `--database takes a PostgreSQL URL, e.g. postgres://mcpmux@db.internal:5432/mcpmux (got ${redactDatabaseUrl(url)}); put the password in PGPASSWORD or ~/.pgpass rather than in the URL.`,
-      { data: { field: 'database' } },
-    );
-  }
-  return url;
-}
+export {
+  DATABASE_URL_ENV,
+  MASTER_KEY_FILE_ENV,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from './database-url.js';
 
 /**
  * The master key of a team gateway: the key file `masterKeyFile` (`--master-key-file`), else
@@ -87,6 +56,8 @@ export function databaseKeyProvider(
 export interface DatabaseHome {
   store: SpaceStore;
   vault: Vault;
+  /** Where the master key came from, e.g. `key file /etc/mcpmux/master.key` (the provider's `describe()`). */
+  keySource: string;
   /** Closes the vault, then the store and its connections. */
   close(): Promise<void>;
 }
@@ -138,6 +109,7 @@ export async function openDatabaseHome(options: DatabaseHomeOptions): Promise<Da
   return {
     store,
     vault,
+    keySource: keyProvider.describe(),
     async close() {
       removeHook();
       await vault.close();

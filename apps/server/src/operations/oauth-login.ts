@@ -1,4 +1,4 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import { deleteUpstreamOAuth, readUpstreamOAuth, resolveServerConfig, type Vault } from '@mcpmux/vault';
 import { requireServer, targetSpace } from './lookup.js';
@@ -57,7 +57,7 @@ export async function loginUpstream(
   target: OAuthLoginTarget,
   options: LoginUpstreamOptions,
 ): Promise<LoginUpstreamResult> {
-  parseOrThrow(SlugSchema, target.serverId, 'server id');
+  checkSlug(target.serverId, 'server id');
   await requireServer(store, target.serverId);
   const space = await targetSpace(store, target.spaceId);
   const effective = (await store.effectiveServers(space.id)).find((e) => e.serverId === target.serverId);
@@ -107,7 +107,7 @@ export async function logoutUpstream(
   vault: Vault,
   target: OAuthLoginTarget,
 ): Promise<{ serverId: string; spaceId: string }> {
-  parseOrThrow(SlugSchema, target.serverId, 'server id');
+  checkSlug(target.serverId, 'server id');
   const space = await targetSpace(store, target.spaceId);
   if (!(await deleteUpstreamOAuth(vault, { spaceId: space.id, serverId: target.serverId }))) {
     throw new McpmuxError('NOT_FOUND', `Server "${target.serverId}" is not signed in in Space ${space.id}.`, {

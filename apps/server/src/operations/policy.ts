@@ -1,5 +1,5 @@
 import { McpmuxError } from '@mcpmux/core';
-import { type Explanation, type Resolution, resolve } from '@mcpmux/featuresets';
+import type { Explanation, Resolution } from '@mcpmux/featuresets/resolver';
 import { exposedName } from '@mcpmux/gateway/naming';
 import type { FeatureKind, PolicyContext, SpaceStore } from '@mcpmux/space-store';
 import { requireClient, requireSpace } from './lookup.js';
@@ -22,6 +22,8 @@ export async function resolveClientPolicy(
       data: { entity: 'space' },
     });
   }
+  // Loaded on use: the light home entry that exports this serves commands that never resolve.
+  const { resolve } = await import('@mcpmux/featuresets/resolver');
   const resolution = resolve({
     catalog: context.catalog,
     featureSets: context.featureSets,

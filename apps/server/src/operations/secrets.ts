@@ -1,4 +1,4 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import type { SecretScope, Vault } from '@mcpmux/vault';
 import { targetSpace } from './lookup.js';
@@ -36,7 +36,7 @@ export async function resolveSecretScope(
   store: SpaceStore,
   target: SecretTarget,
 ): Promise<{ scope: SecretScope; where: string }> {
-  parseOrThrow(SlugSchema, target.serverId, 'server id');
+  checkSlug(target.serverId, 'server id');
   if (target.global === true) {
     return { scope: { global: true, serverId: target.serverId }, where: 'the global scope' };
   }

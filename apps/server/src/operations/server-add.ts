@@ -2,7 +2,7 @@
 // literal credentials refused, no secret in a command line, conflicts with an existing definition
 // or installation) and the writes, each branch ONE store transaction. The caller asks for missing
 // secrets (the CLI prompts) and may probe the server in between.
-import { AliasSchema, McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkAlias, checkSlug, McpmuxError } from '@mcpmux/core';
 import type {
   EffectiveServer,
   InstallationOverrides,
@@ -159,8 +159,8 @@ export async function planServerAdd(
   req: ServerAddRequest,
 ): Promise<ServerAddPlan> {
   const id = req.id;
-  parseOrThrow(SlugSchema, id, 'server id');
-  if (req.alias !== undefined) parseOrThrow(AliasSchema, req.alias, 'alias');
+  checkSlug(id, 'server id');
+  if (req.alias !== undefined) checkAlias(req.alias, 'alias');
   if (req.command !== undefined && req.url !== undefined) {
     throw new McpmuxError('INVALID_INPUT', 'Give either --command or --url, not both.', {
       data: { field: 'url' },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Feature, FeatureSet } from '@mcpmux/featuresets';
-import { resolve } from '@mcpmux/featuresets';
+import { resolve } from '@mcpmux/featuresets/resolver';
 import type { EffectiveServer } from '@mcpmux/space-store';
 import {
   type Prompt,

@@ -1,29 +1,17 @@
-import { McpmuxError, parseOrThrow } from '@mcpmux/core';
-import {
-  type AuthorizationCodeInput,
-  AuthorizationCodeInputSchema,
-  type CodeExchangeInput,
-  CodeExchangeInputSchema,
-  type OAuthClient,
-  type OAuthClientInput,
-  OAuthClientInputSchema,
-  type OAuthTokenSet,
+import { McpmuxError } from '@mcpmux/core';
+import type {
+  AuthorizationCodeInput,
+  CodeExchangeInput,
+  OAuthClient,
+  OAuthClientInput,
+  OAuthTokenSet,
 } from '../oauth-types.js';
-import {
-  type AccessKeyInfo,
-  type Client,
-  type ClientInput,
-  ClientInputSchema,
-  type ClientPatch,
-  ClientPatchSchema,
-  type RotateKeyOptions,
-  RotateKeyOptionsSchema,
-} from '../types.js';
+import type { AccessKeyInfo, Client, ClientInput, ClientPatch, RotateKeyOptions } from '../types.js';
 import type { WriteScope } from './engine-core.js';
 import { ServerEngine } from './engine-servers.js';
 import { invalid, notFound } from './errors.js';
 import type { StoreTx } from './repo.js';
-import { IdSchema } from './rules/input.js';
+import { checkId } from './rules/input.js';
 import {
   KEY_DISPLAY_PREFIX,
   KEY_PREFIX,
@@ -35,6 +23,7 @@ import {
 } from './rules/keys.js';
 import * as oauth from './rules/oauth.js';
 import { opt } from './util.js';
+import { inputSchemas, parseInput } from './validation.js';
 
 /** Clients, access keys and OAuth sign-ins, over any Repo. Part of {@link StoreEngine}; not used alone. */
 export class ClientEngine extends ServerEngine {
@@ -60,7 +49,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async createClient(input: ClientInput): Promise<{ client: Client; accessKey: string }> {
-    const v = parseOrThrow(ClientInputSchema, input, 'client');
+    const v = await parseInput('ClientInputSchema', input, 'client');
     const mode = v.mode ?? (v.pinnedSpaceId === undefined ? 'follow-active' : 'pinned');
     if (mode === 'pinned' && v.pinnedSpaceId === undefined) {
       throw invalid('client.pinnedSpaceId', 'a pinned client needs the Space to pin (`--pinned SPACE`)');
@@ -92,7 +81,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async getClient(id: string): Promise<Client | undefined> {
-    const cid = parseOrThrow(IdSchema, id, 'client id');
+    const cid = checkId(id, 'client id');
     return this.read((tx) => tx.getClient(cid));
   }
 
@@ -101,8 +90,8 @@ export class ClientEngine extends ServerEngine {
   }
 
   async updateClient(id: string, patch: ClientPatch): Promise<Client> {
-    const cid = parseOrThrow(IdSchema, id, 'client id');
-    const p = parseOrThrow(ClientPatchSchema, patch, 'client');
+    const cid = checkId(id, 'client id');
+    const p = await parseInput('ClientPatchSchema', patch, 'client');
     return this.write(async (w) => {
       const current = await this.requireClient(w.tx, cid);
       const mode = p.mode ?? (p.pinnedSpaceId !== undefined ? 'pinned' : current.mode);
@@ -131,7 +120,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async deleteClient(id: string): Promise<void> {
-    const cid = parseOrThrow(IdSchema, id, 'client id');
+    const cid = checkId(id, 'client id');
     await this.write(async (w) => {
       await this.requireClient(w.tx, cid);
       await w.tx.deleteClient(cid);
@@ -141,7 +130,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async listAccessKeys(clientId: string): Promise<AccessKeyInfo[]> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
+    const cid = checkId(clientId, 'client id');
     return this.read(async (tx) => {
       await this.requireClient(tx, cid);
       return (await tx.listAccessKeys(cid)).map(({ id: _, hash: __, ...info }) => info);
@@ -149,8 +138,8 @@ export class ClientEngine extends ServerEngine {
   }
 
   async rotateAccessKey(clientId: string, opts: RotateKeyOptions = {}): Promise<string> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
-    const o = parseOrThrow(RotateKeyOptionsSchema, opts, 'rotate');
+    const cid = checkId(clientId, 'client id');
+    const o = await parseInput('RotateKeyOptionsSchema', opts, 'rotate');
     return this.write(async (w) => {
       await this.requireClient(w.tx, cid);
       await w.tx.revokeAccessKeys(cid, this.now());
@@ -161,7 +150,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async revokeAccessKeys(clientId: string): Promise<void> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
+    const cid = checkId(clientId, 'client id');
     await this.write(async (w) => {
       await this.requireClient(w.tx, cid);
       await w.tx.revokeAccessKeys(cid, this.now());
@@ -212,7 +201,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async registerOAuthClient(input: OAuthClientInput): Promise<OAuthClient> {
-    const v = parseOrThrow(OAuthClientInputSchema, input, 'oauth client');
+    const v = await parseInput('OAuthClientInputSchema', input, 'oauth client');
     return this.write((w) => oauth.registerOAuthClient(w.tx, this.oauthEnv(w), v));
   }
 
@@ -225,7 +214,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async createAuthorizationCode(input: AuthorizationCodeInput): Promise<string> {
-    const v = parseOrThrow(AuthorizationCodeInputSchema, input, 'authorization');
+    const v = await parseInput('AuthorizationCodeInputSchema', input, 'authorization');
     return this.write(async (w) => {
       const app = await w.tx.getOAuthClient(v.oauthClientId);
       if (app === undefined) {
@@ -251,7 +240,7 @@ export class ClientEngine extends ServerEngine {
   }
 
   async exchangeAuthorizationCode(input: CodeExchangeInput): Promise<OAuthTokenSet> {
-    const r = CodeExchangeInputSchema.safeParse(input);
+    const r = (await inputSchemas()).CodeExchangeInputSchema.safeParse(input);
     if (!r.success) {
       throw oauth.invalidGrant(
         `${r.error.issues[0]?.path.join('.') ?? 'input'}: ${r.error.issues[0]?.message ?? 'invalid'}`,

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { McpmuxError, parseOrThrow, type SqlConnection } from '@mcpmux/core';
-import {
-  CHANGE_KINDS,
-  type ChangeKind,
-  type Feature,
-  type PolicyContext,
-  type Space,
-  type StoreChange,
-  type WatchOptions,
-} from '../types.js';
+import { McpmuxError, type SqlConnection } from '@mcpmux/core';
+import { CHANGE_KINDS } from '../change-kinds.js';
+import type { ChangeKind, Feature, PolicyContext, Space, StoreChange, WatchOptions } from '../types.js';
 import { invalid, notFound } from './errors.js';
 import type { Repo, StoreTx } from './repo.js';
 import {
@@ -19,7 +12,7 @@ import {
   summarizeChanges,
 } from './rules/changes.js';
 import { ConfigHashMemo, toEffectiveServer } from './rules/effective.js';
-import { IdSchema } from './rules/input.js';
+import { checkId } from './rules/input.js';
 
 /** Options of a store engine (and of `openSqliteSpaceStore`). */
 export interface StoreEngineOptions {
@@ -168,8 +161,8 @@ export class EngineCore {
 
   /** See `SpaceStore.loadPolicyContext`: the hot path, answered from the cache while nothing changed. */
   async loadPolicyContext(client: string, space?: string): Promise<PolicyContext | undefined> {
-    const clientId = parseOrThrow(IdSchema, client, 'client id');
-    const spaceId = space === undefined ? undefined : parseOrThrow(IdSchema, space, 'space id');
+    const clientId = checkId(client, 'client id');
+    const spaceId = space === undefined ? undefined : checkId(space, 'space id');
     this.assertOpen();
     if (!this.policyCacheEnabled)
       return this.repo.read((tx) => this.readPolicyContext(tx, clientId, spaceId, false));

@@ -1,23 +1,19 @@
-import { parseOrThrow } from '@mcpmux/core';
-import {
-  type DiscoveredFeature,
-  type DiscoveryDiff,
-  type EffectiveServer,
-  type Installation,
-  type InstallationPatch,
-  InstallationPatchSchema,
-  type InstalledServer,
-  type InstallOptions,
+import type { z } from 'zod';
+import type {
+  DiscoveredFeature,
+  DiscoveryDiff,
+  EffectiveServer,
+  Installation,
+  InstallationPatch,
+  InstalledServer,
+  InstallOptions,
   InstallOptionsSchema,
-  type InstallServerInput,
-  InstallServerInputSchema,
-  type ListDiscoveredOptions,
-  ListDiscoveredOptionsSchema,
-  type ServerDefinition,
-  type ServerDefinitionInput,
-  type ServerDefinitionPatch,
-  ServerDefinitionPatchSchema,
-  type StoredFeature,
+  InstallServerInput,
+  ListDiscoveredOptions,
+  ServerDefinition,
+  ServerDefinitionInput,
+  ServerDefinitionPatch,
+  StoredFeature,
 } from '../types.js';
 import { refuseSecretInArgv } from './argv-secrets.js';
 import { EngineCore, type WriteScope } from './engine-core.js';
@@ -25,7 +21,7 @@ import { conflict, notFound } from './errors.js';
 import type { StoreTx } from './repo.js';
 import { aliasOwner, checkDefaultAlias, defaultAlias } from './rules/aliases.js';
 import { type ParsedFeature, parseDiscovered, planDiscovery } from './rules/discovery.js';
-import { BoolSchema, IdSchema } from './rules/input.js';
+import { checkBool, checkId, checkListDiscoveredOptions } from './rules/input.js';
 import { applyOverridesPatch, checkOverrides } from './rules/overrides.js';
 import { type Presence, planPresence, serverAllSet } from './rules/presence.js';
 import {
@@ -35,8 +31,9 @@ import {
   transportMaps,
 } from './rules/secret-inputs.js';
 import { opt, stableStringify } from './util.js';
+import { parseInput } from './validation.js';
 
-type ParsedInstallOptions = ReturnType<typeof InstallOptionsSchema.parse>;
+type ParsedInstallOptions = z.output<typeof InstallOptionsSchema>;
 
 /**
  * Server definitions, installations (with `server-all` sets following presence) and the
@@ -73,7 +70,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async createServer(def: ServerDefinitionInput): Promise<ServerDefinition> {
-    const v = parseDefinition(def, 'server');
+    const v = await parseDefinition(def, 'server');
     return this.write((w) => this.insertServer(w, v));
   }
 
@@ -98,7 +95,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async getServer(id: string): Promise<ServerDefinition | undefined> {
-    const sid = parseOrThrow(IdSchema, id, 'server id');
+    const sid = checkId(id, 'server id');
     return this.read((tx) => tx.getServer(sid));
   }
 
@@ -107,8 +104,8 @@ export class ServerEngine extends EngineCore {
   }
 
   async updateServer(id: string, patch: ServerDefinitionPatch): Promise<ServerDefinition> {
-    const sid = parseOrThrow(IdSchema, id, 'server id');
-    const p = parseOrThrow(ServerDefinitionPatchSchema, patch, 'server');
+    const sid = checkId(id, 'server id');
+    const p = await parseInput('ServerDefinitionPatchSchema', patch, 'server');
     return this.write(async (w) => {
       const current = await this.requireServer(w.tx, sid);
       const next: ServerDefinition = {
@@ -132,7 +129,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async deleteServer(id: string): Promise<void> {
-    const sid = parseOrThrow(IdSchema, id, 'server id');
+    const sid = checkId(id, 'server id');
     await this.write(async (w) => {
       await this.requireServer(w.tx, sid);
       await w.tx.deleteServer(sid);
@@ -201,19 +198,19 @@ export class ServerEngine extends EngineCore {
   // -- Installations ----------------------------------------------------------------------------
 
   async install(spaceId: string, serverId: string, opts: InstallOptions = {}): Promise<Installation> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
-    const o = parseOrThrow(InstallOptionsSchema, opts, 'install');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
+    const o = await parseInput('InstallOptionsSchema', opts, 'install');
     return this.write((w) => this.insertInstallation(w, sp, sv, o));
   }
 
   async installServer(input: InstallServerInput): Promise<InstalledServer> {
-    const v = parseOrThrow(InstallServerInputSchema, input, 'install');
-    const definition = parseDefinition(input.definition, 'install.definition');
+    const v = await parseInput('InstallServerInputSchema', input, 'install');
+    const definition = await parseDefinition(input.definition, 'install.definition');
     const features =
       v.discovered === undefined
         ? undefined
-        : parseDiscovered(definition.id, v.discovered, 'install.discovered');
+        : await parseDiscovered(definition.id, v.discovered, 'install.discovered');
     return this.write(async (w) => {
       await this.requireSpace(w.tx, v.spaceId);
       const server = await this.insertServer(w, definition);
@@ -269,8 +266,8 @@ export class ServerEngine extends EngineCore {
   }
 
   async uninstall(spaceId: string, serverId: string): Promise<void> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
     await this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       if (!(await w.tx.deleteInstallation(sp, sv))) throw notFound('installation', sv, sp);
@@ -280,9 +277,9 @@ export class ServerEngine extends EngineCore {
   }
 
   async setEnabled(spaceId: string, serverId: string, enabled: boolean): Promise<void> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
-    const on = parseOrThrow(BoolSchema, enabled, 'enabled');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
+    const on = checkBool(enabled, 'enabled');
     await this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       const server = await this.requireServer(w.tx, sv);
@@ -314,9 +311,9 @@ export class ServerEngine extends EngineCore {
     serverId: string,
     patch: InstallationPatch,
   ): Promise<Installation> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
-    const p = parseOrThrow(InstallationPatchSchema, patch, 'patch');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
+    const p = await parseInput('InstallationPatchSchema', patch, 'patch');
     return this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       const server = await this.requireServer(w.tx, sv);
@@ -345,7 +342,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async listInstallations(spaceId: string): Promise<Installation[]> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
+    const sp = checkId(spaceId, 'space id');
     return this.read(async (tx) => {
       await this.requireSpace(tx, sp);
       return tx.listInstallations({ spaceId: sp });
@@ -353,7 +350,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async effectiveServers(spaceId: string): Promise<EffectiveServer[]> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
+    const sp = checkId(spaceId, 'space id');
     return this.read(async (tx) => {
       await this.requireSpace(tx, sp);
       return this.readEffective(tx, sp);
@@ -367,9 +364,9 @@ export class ServerEngine extends EngineCore {
     serverId: string,
     features: DiscoveredFeature[],
   ): Promise<DiscoveryDiff> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
-    const incoming = parseDiscovered(sv, features, 'features');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
+    const incoming = await parseDiscovered(sv, features, 'features');
     return this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       const server = await this.requireServer(w.tx, sv);
@@ -392,7 +389,7 @@ export class ServerEngine extends EngineCore {
   }
 
   async recordSecretChange(spaceId?: string): Promise<void> {
-    const sp = spaceId === undefined ? null : parseOrThrow(IdSchema, spaceId, 'space id');
+    const sp = spaceId === undefined ? null : checkId(spaceId, 'space id');
     await this.write(async (w) => {
       if (sp !== null) await this.requireSpace(w.tx, sp);
       await w.change('secret', sp);
@@ -400,8 +397,8 @@ export class ServerEngine extends EngineCore {
   }
 
   async markServerUnavailable(spaceId: string, serverId: string): Promise<void> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const sv = parseOrThrow(IdSchema, serverId, 'server id');
+    const sp = checkId(spaceId, 'space id');
+    const sv = checkId(serverId, 'server id');
     await this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       await this.requireServer(w.tx, sv);
@@ -410,8 +407,8 @@ export class ServerEngine extends EngineCore {
   }
 
   async listDiscovered(spaceId: string, opts: ListDiscoveredOptions = {}): Promise<StoredFeature[]> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const o = parseOrThrow(ListDiscoveredOptionsSchema, opts, 'options');
+    const sp = checkId(spaceId, 'space id');
+    const o = checkListDiscoveredOptions(opts, 'options');
     return this.read(async (tx) => {
       await this.requireSpace(tx, sp);
       return tx.listDiscovered(sp, {

@@ -1,33 +1,26 @@
-import { parseOrThrow } from '@mcpmux/core';
 import type { DeleteSpaceOptions, SpaceStore } from '../space-store.js';
-import {
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditFilter,
-  AuditFilterSchema,
-  type AuditRetention,
-  AuditRetentionSchema,
-  type FeatureSet,
-  type FeatureSetInput,
-  FeatureSetInputSchema,
-  type FeatureSetPatch,
-  FeatureSetPatchSchema,
-  type Grant,
-  type Member,
-  type Space,
-  type SpaceInput,
-  SpaceInputSchema,
-  type SpacePatch,
-  SpacePatchSchema,
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditFilter,
+  AuditRetention,
+  FeatureSet,
+  FeatureSetInput,
+  FeatureSetPatch,
+  Grant,
+  Member,
+  Space,
+  SpaceInput,
+  SpacePatch,
 } from '../types.js';
 import { ClientEngine } from './engine-clients.js';
 import type { WriteScope } from './engine-core.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
-import { MemberSchema } from './featureset-shapes.js';
 import type { FeatureSetRow, StoreTx } from './repo.js';
-import { AuditEventsSchema, IdSchema, SetIdSchema } from './rules/input.js';
+import { checkId, checkSetId } from './rules/input.js';
 import { checkMembers, dedupeMembers, setsUsing } from './rules/members.js';
 import { opt, stableStringify } from './util.js';
+import { parseInput } from './validation.js';
 
 /**
  * The {@link SpaceStore} over any {@link Repo}: every rule of the store, once (validation, built-in
@@ -38,7 +31,7 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   // -- Spaces ---------------------------------------------------------------------------------
 
   async createSpace(input: SpaceInput): Promise<Space> {
-    const v = parseOrThrow(SpaceInputSchema, input, 'space');
+    const v = await parseInput('SpaceInputSchema', input, 'space');
     return this.write(async (w) => {
       if ((await w.tx.getSpace(v.id)) !== undefined) {
         throw conflict(
@@ -74,7 +67,7 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async getSpace(id: string): Promise<Space | undefined> {
-    const sid = parseOrThrow(IdSchema, id, 'space id');
+    const sid = checkId(id, 'space id');
     return this.read((tx) => tx.getSpace(sid));
   }
 
@@ -93,7 +86,7 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async setActiveSpace(id: string): Promise<void> {
-    const sid = parseOrThrow(IdSchema, id, 'space id');
+    const sid = checkId(id, 'space id');
     await this.write(async (w) => {
       await this.requireSpace(w.tx, sid);
       await this.activate(w, sid);
@@ -101,8 +94,8 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async updateSpace(id: string, patch: SpacePatch): Promise<Space> {
-    const sid = parseOrThrow(IdSchema, id, 'space id');
-    const p = parseOrThrow(SpacePatchSchema, patch, 'space');
+    const sid = checkId(id, 'space id');
+    const p = await parseInput('SpacePatchSchema', patch, 'space');
     return this.write(async (w) => {
       const space = await this.requireSpace(w.tx, sid);
       const next: Space = {
@@ -119,11 +112,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async deleteSpace(id: string, opts: DeleteSpaceOptions = {}): Promise<void> {
-    const sid = parseOrThrow(IdSchema, id, 'space id');
+    const sid = checkId(id, 'space id');
     const next =
-      opts.newActiveSpaceId === undefined
-        ? undefined
-        : parseOrThrow(IdSchema, opts.newActiveSpaceId, 'newActiveSpaceId');
+      opts.newActiveSpaceId === undefined ? undefined : checkId(opts.newActiveSpaceId, 'newActiveSpaceId');
     await this.write(async (w) => {
       const space = await this.requireSpace(w.tx, sid);
       if (next !== undefined) {
@@ -171,7 +162,7 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async listFeatureSets(spaceId: string): Promise<FeatureSet[]> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
+    const sp = checkId(spaceId, 'space id');
     return this.read(async (tx) => {
       await this.requireSpace(tx, sp);
       return (await tx.listFeatureSets({ spaceId: sp })).map(publicSet);
@@ -179,8 +170,8 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async getFeatureSet(spaceId: string, setId: string): Promise<FeatureSet | undefined> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
     return this.read(async (tx) => {
       const set = await tx.getFeatureSet(sp, id);
       return set === undefined ? undefined : publicSet(set);
@@ -188,8 +179,8 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async createFeatureSet(spaceId: string, input: FeatureSetInput): Promise<FeatureSet> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const v = parseOrThrow(FeatureSetInputSchema, input, 'featureset');
+    const sp = checkId(spaceId, 'space id');
+    const v = await parseInput('FeatureSetInputSchema', input, 'featureset');
     return this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       if ((await w.tx.getFeatureSet(sp, v.id)) !== undefined) {
@@ -236,9 +227,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async updateFeatureSet(spaceId: string, setId: string, patch: FeatureSetPatch): Promise<FeatureSet> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
-    const p = parseOrThrow(FeatureSetPatchSchema, patch, 'featureset');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
+    const p = await parseInput('FeatureSetPatchSchema', patch, 'featureset');
     return this.write(async (w) => {
       const set = await this.editableSet(w.tx, sp, id);
       const members = p.members === undefined ? set.members : dedupeMembers(p.members);
@@ -253,9 +244,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async addMember(spaceId: string, setId: string, member: Member): Promise<FeatureSet> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
-    const m = parseOrThrow(MemberSchema, member, 'member');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
+    const m = await parseInput('MemberSchema', member, 'member');
     return this.write(async (w) => {
       const set = await this.editableSet(w.tx, sp, id);
       const key = stableStringify(m);
@@ -267,9 +258,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async removeMember(spaceId: string, setId: string, member: Member): Promise<FeatureSet> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
-    const m = parseOrThrow(MemberSchema, member, 'member');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
+    const m = await parseInput('MemberSchema', member, 'member');
     return this.write(async (w) => {
       const set = await this.editableSet(w.tx, sp, id);
       const key = stableStringify(m);
@@ -280,8 +271,8 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async deleteFeatureSet(spaceId: string, setId: string): Promise<void> {
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
     await this.write(async (w) => {
       await this.requireSpace(w.tx, sp);
       const set = await w.tx.getFeatureSet(sp, id);
@@ -309,9 +300,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   // -- Grants -----------------------------------------------------------------------------------
 
   async grant(clientId: string, spaceId: string, setId: string): Promise<void> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
+    const cid = checkId(clientId, 'client id');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
     await this.write(async (w) => {
       await this.requireClient(w.tx, cid);
       await this.requireSpace(w.tx, sp);
@@ -322,9 +313,9 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async ungrant(clientId: string, spaceId: string, setId: string): Promise<void> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
-    const sp = parseOrThrow(IdSchema, spaceId, 'space id');
-    const id = parseOrThrow(SetIdSchema, setId, 'set id');
+    const cid = checkId(clientId, 'client id');
+    const sp = checkId(spaceId, 'space id');
+    const id = checkSetId(setId, 'set id');
     await this.write(async (w) => {
       await this.requireClient(w.tx, cid);
       await this.requireSpace(w.tx, sp);
@@ -333,8 +324,8 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async listGrants(clientId: string, spaceId?: string): Promise<Grant[]> {
-    const cid = parseOrThrow(IdSchema, clientId, 'client id');
-    const sp = spaceId === undefined ? undefined : parseOrThrow(IdSchema, spaceId, 'space id');
+    const cid = checkId(clientId, 'client id');
+    const sp = spaceId === undefined ? undefined : checkId(spaceId, 'space id');
     return this.read(async (tx) => {
       await this.requireClient(tx, cid);
       return tx.listGrants(cid, sp);
@@ -344,7 +335,7 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   // -- Audit ------------------------------------------------------------------------------------
 
   async appendAudit(events: AuditEventInput[]): Promise<void> {
-    const list = parseOrThrow(AuditEventsSchema, events, 'events');
+    const list = await parseInput('AuditEventsSchema', events, 'events');
     if (list.length === 0) return;
     await this.write(async (w) => {
       const now = this.now();
@@ -353,12 +344,12 @@ export class StoreEngine extends ClientEngine implements SpaceStore {
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
-    const f = parseOrThrow(AuditFilterSchema, filter, 'filter');
+    const f = await parseInput('AuditFilterSchema', filter, 'filter');
     return this.read((tx) => tx.listAudit(f));
   }
 
   async pruneAudit(opts: AuditRetention): Promise<number> {
-    const o = parseOrThrow(AuditRetentionSchema, opts, 'retention');
+    const o = await parseInput('AuditRetentionSchema', opts, 'retention');
     return this.write((w) => w.tx.pruneAudit(o));
   }
 

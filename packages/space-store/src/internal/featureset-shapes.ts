@@ -4,6 +4,5 @@ export {
   FeatureRefSchema,
   FeatureSchema,
   FeatureSetSchema,
-  findCycle,
   MemberSchema,
 } from '@mcpmux/featuresets';

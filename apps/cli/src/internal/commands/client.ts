@@ -1,4 +1,4 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import type { Client, SpaceStore } from '@mcpmux/space-store';
 import { type Ctx, requireClient, requireSpace, shortDate, targetSpace } from '../context.js';
 import { loadHome } from '../deps.js';
@@ -28,7 +28,7 @@ function printKey(ctx: Ctx, client: Client, accessKey: string, intro: string): v
 
 /** `client add ID [--name N] [--pinned SPACE]` */
 export async function add(ctx: Ctx, id: string, opts: { name?: string; pinned?: string }): Promise<number> {
-  parseOrThrow(SlugSchema, id, 'client id');
+  checkSlug(id, 'client id');
   return ctx.withStore(async ({ store }) => {
     if (opts.pinned !== undefined) await requireSpace(store, opts.pinned);
     const { client, accessKey } = await store.createClient({

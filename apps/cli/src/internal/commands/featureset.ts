@@ -1,4 +1,4 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import type { FeatureSet, Member } from '@mcpmux/space-store';
 import { type Ctx, targetSpace } from '../context.js';
 import { loadFeaturesets } from '../deps.js';
@@ -31,7 +31,7 @@ export async function create(
   id: string,
   opts: SpaceOption & { name?: string; description?: string },
 ): Promise<number> {
-  parseOrThrow(SlugSchema, id, 'set id');
+  checkSlug(id, 'set id');
   return ctx.withStore(async ({ store }) => {
     const space = await targetSpace(store, opts.space);
     const set = await store.createFeatureSet(space.id, {

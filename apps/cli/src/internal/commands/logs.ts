@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import { type Ctx, requireSpace } from '../context.js';
 import { DEFAULT_LOG_LINES } from '../defaults.js';
 import { loadHome, loadServer } from '../deps.js';
@@ -59,7 +59,7 @@ async function logFile(ctx: Ctx, server: string | undefined, opts: LogsOptions):
     return paths.log;
   }
   // A server id names a file under logs/<space>/: never a path.
-  parseOrThrow(SlugSchema, server, 'server id');
+  checkSlug(server, 'server id');
   const { DATABASE_FILE } = await loadHome();
   const dbPath = join(paths.home, DATABASE_FILE);
   if (!existsSync(dbPath)) {

@@ -1,4 +1,4 @@
-import { parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug } from '@mcpmux/core';
 import { checkSecretName, removeSecret, resolveSecretScope } from '@mcpmux/server/operations';
 import { type Ctx, readSecret, shortDate, targetSpace } from '../context.js';
 
@@ -9,7 +9,7 @@ interface ScopeOptions {
 
 /** `secret set SERVER NAME [--space S | --global]` (value on stdin or a hidden prompt). */
 export async function set(ctx: Ctx, server: string, name: string, opts: ScopeOptions): Promise<number> {
-  parseOrThrow(SlugSchema, server, 'server id');
+  checkSlug(server, 'server id');
   checkSecretName(name);
   return ctx.withHome(async ({ store, vault }) => {
     const { scope, where } = await resolveSecretScope(store, {

@@ -1,4 +1,4 @@
-import { McpmuxError, parseOrThrow, SlugSchema } from '@mcpmux/core';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
 import { deleteSpace, describeDeletion, spaceDeletionPreview } from '@mcpmux/server/operations';
 import { type Ctx, requireSpace, shortDate } from '../context.js';
 
@@ -8,7 +8,7 @@ export async function create(
   id: string,
   opts: { name?: string; icon?: string; description?: string },
 ): Promise<number> {
-  parseOrThrow(SlugSchema, id, 'space id');
+  checkSlug(id, 'space id');
   return ctx.withStore(async ({ store }) => {
     const space = await store.createSpace({
       id,

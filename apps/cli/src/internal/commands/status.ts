@@ -272,10 +272,10 @@ async function checkVault(
 /** {@link checkVault} for team mode: the vault in the PostgreSQL database, the key as `serve` takes it. */
 async function checkTeamVault(ctx: Ctx, url: string): Promise<VaultState> {
   try {
-    const { openHome, databaseKeyProvider } = await loadHome();
+    const { openHome } = await loadHome();
     const opened = await openHome({ home: ctx.home, env: ctx.io.env, database: url });
     await opened.close();
-    return { unlocked: true, keySource: databaseKeyProvider(ctx.io.env, undefined).describe() };
+    return { unlocked: true, keySource: opened.keySource };
   } catch (e) {
     return { unlocked: false, error: errorLine(e).slice('error: '.length) };
   }

@@ -1,6 +1,7 @@
 // The console's consent page for apps signing in with OAuth (DESIGN §11): the admin sees the app's
 // request and decides which mcpmux client it becomes (new or existing), its mode and its grants.
-import { McpmuxError, SlugSchema } from '@mcpmux/core';
+import { McpmuxError } from '@mcpmux/core';
+import { SlugSchema } from '@mcpmux/core/schemas';
 import { ClientModeSchema } from '@mcpmux/space-store';
 import { z } from 'zod';
 import { requireClient, requireSpace } from '../../operations/lookup.js';

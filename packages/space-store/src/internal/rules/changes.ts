@@ -1,4 +1,5 @@
-import { CHANGE_KINDS, type ChangeKind, type StoreChange } from '../../types.js';
+import { CHANGE_KINDS } from '../../change-kinds.js';
+import type { ChangeKind, StoreChange } from '../../types.js';
 import type { ChangeRow } from '../repo.js';
 import { opt } from '../util.js';
 

@@ -1,9 +1,8 @@
-import { parseOrThrow } from '@mcpmux/core';
 import type { z } from 'zod';
 import type { DiscoveredFeature, DiscoveredFeatureSchema, DiscoveryDiff } from '../../types.js';
 import { invalid } from '../errors.js';
 import type { DiscoveredState, DiscoveredWrites } from '../repo.js';
-import { FeaturesSchema } from './input.js';
+import { parseInput } from '../validation.js';
 
 /** A discovered feature after parsing. */
 export type ParsedFeature = z.infer<typeof DiscoveredFeatureSchema>;
@@ -13,12 +12,12 @@ export type ParsedFeature = z.infer<typeof DiscoveredFeatureSchema>;
  * wins).
  * @throws `INVALID_INPUT` for a bad feature or one of another server (`<field>.<i>.server`).
  */
-export function parseDiscovered(
+export async function parseDiscovered(
   serverId: string,
   features: DiscoveredFeature[],
   field: string,
-): Map<string, ParsedFeature> {
-  const list = parseOrThrow(FeaturesSchema, features, field);
+): Promise<Map<string, ParsedFeature>> {
+  const list = await parseInput('FeaturesSchema', features, field);
   list.forEach((f, i) => {
     if (f.server !== serverId)
       throw invalid(`${field}.${i}.server`, `must be "${serverId}" (the server being discovered)`);

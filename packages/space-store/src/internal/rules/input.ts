@@ -1,30 +1,63 @@
-import { SlugSchema } from '@mcpmux/core';
-import { z } from 'zod';
-import { AuditEventInputSchema, DiscoveredFeatureSchema } from '../../types.js';
+import { checkSlug, McpmuxError, receivedTypeName } from '@mcpmux/core';
 
-// Input schemas of the store's method arguments that are not entities of types.ts.
+// The checks of the store's id and flag arguments, by hand (no zod): every read checks its ids, and a
+// short-lived command should not load a schema library for that. The zod schemas of the same rules
+// are in `../input-schemas.ts`; rules.test.ts holds the two equal.
 
-/** A Space, server or client id. */
-export const IdSchema = SlugSchema;
+/** Checks a Space, server or client id. @throws `INVALID_INPUT` naming `what`. */
+export const checkId: (value: unknown, what: string) => string = checkSlug;
 
-/** A FeatureSet id: `all`, `default`, `server-all:<server>` or a custom slug. */
-export const SetIdSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .regex(
-    /^(all|default|server-all:[a-z0-9][a-z0-9-]*|[a-z0-9][a-z0-9-]*)$/,
-    'use `all`, `default`, `server-all:<server>` or a slug',
-  );
+/** The maximum length of a FeatureSet id. */
+export const SET_ID_MAX_LENGTH = 200;
+/** The pattern of a FeatureSet id. */
+export const SET_ID_PATTERN = /^(all|default|server-all:[a-z0-9][a-z0-9-]*|[a-z0-9][a-z0-9-]*)$/;
+/** The rule a FeatureSet id breaks when it does not match {@link SET_ID_PATTERN}. */
+export const SET_ID_PATTERN_MESSAGE = 'use `all`, `default`, `server-all:<server>` or a slug';
 
-/** A boolean argument (`setEnabled`). */
-export const BoolSchema = z.boolean();
+function invalidInput(what: string, message: string): McpmuxError {
+  return new McpmuxError('INVALID_INPUT', `${what}: ${message}`, { data: { field: what } });
+}
 
-/** The features of one `replaceDiscovered` call. */
-export const FeaturesSchema = z.array(DiscoveredFeatureSchema).max(100_000, 'at most 100000 features');
+/** Checks a FeatureSet id: `all`, `default`, `server-all:<server>` or a custom slug. @throws `INVALID_INPUT` */
+export function checkSetId(value: unknown, what: string): string {
+  if (typeof value !== 'string') {
+    throw invalidInput(what, `Invalid input: expected string, received ${receivedTypeName(value)}`);
+  }
+  if (value.length < 1) throw invalidInput(what, 'must not be empty');
+  if (value.length > SET_ID_MAX_LENGTH && [...value].length > SET_ID_MAX_LENGTH) {
+    throw invalidInput(what, `must be at most ${SET_ID_MAX_LENGTH} characters`);
+  }
+  if (!SET_ID_PATTERN.test(value)) throw invalidInput(what, SET_ID_PATTERN_MESSAGE);
+  return value;
+}
 
-/** The events of one `appendAudit` call. */
-export const AuditEventsSchema = z.array(AuditEventInputSchema);
+/** Checks a boolean argument (`setEnabled`). @throws `INVALID_INPUT` */
+export function checkBool(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw invalidInput(what, `Invalid input: expected boolean, received ${receivedTypeName(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the options of `listDiscovered` (a read: the CLI's `tools` runs it) as
+ * `ListDiscoveredOptionsSchema` would, keeping only its two keys. @throws `INVALID_INPUT`
+ */
+export function checkListDiscoveredOptions(
+  value: unknown,
+  what: string,
+): { serverId?: string; availableOnly?: boolean } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidInput(what, `Invalid input: expected object, received ${receivedTypeName(value)}`);
+  }
+  const { serverId, availableOnly } = value as Record<string, unknown>;
+  return {
+    ...(serverId === undefined ? {} : { serverId: checkSlug(serverId, `${what}.serverId`) }),
+    ...(availableOnly === undefined
+      ? {}
+      : { availableOnly: checkBool(availableOnly, `${what}.availableOnly`) }),
+  };
+}
 
 /** The id of the `server-all` set of a server. */
 export function serverAllSetId(serverId: string): string {

@@ -1,7 +1,6 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { FeatureSet, Member } from '../../types.js';
 import { conflict, invalid } from '../errors.js';
-import { findCycle } from '../featureset-shapes.js';
 import { stableStringify } from '../util.js';
 
 /** Members without exact duplicates, in first-seen order. */
@@ -69,6 +68,8 @@ export async function checkMembers(
     s.id === setId ? { ...s, members: [...members] } : s,
   );
   if (!sets.has(setId)) proposed.push({ id: setId, name: setId, kind: 'custom', members: [...members] });
+  // Loaded here, on a set's edit: a store that only reads never loads the resolver.
+  const { findCycle } = await import('@mcpmux/featuresets/resolver');
   const found = findCycle(proposed);
   // Every new cycle passes through the edited set (the stored graph is acyclic): start the path there.
   if (found !== undefined) {

@@ -1,13 +1,13 @@
-import { parseOrThrow } from '@mcpmux/core';
 import type { z } from 'zod';
-import {
-  type ServerDefinitionInput,
+import type {
+  ServerDefinitionInput,
   ServerDefinitionInputSchema,
-  type ServerInput,
-  type ServerTransport,
+  ServerInput,
+  ServerTransport,
 } from '../../types.js';
 import { refuseSecretInArgv } from '../argv-secrets.js';
 import { invalid } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 /** A server definition input after parsing and the rules that need no stored data. */
 export type ParsedDefinition = z.infer<typeof ServerDefinitionInputSchema>;
@@ -65,8 +65,8 @@ export function checkDefinition(
 }
 
 /** Parses a new definition and applies the rules that need no stored data. @throws `INVALID_INPUT` */
-export function parseDefinition(def: ServerDefinitionInput, field: string): ParsedDefinition {
-  const v = parseOrThrow(ServerDefinitionInputSchema, def, field);
+export async function parseDefinition(def: ServerDefinitionInput, field: string): Promise<ParsedDefinition> {
+  const v = await parseInput('ServerDefinitionInputSchema', def, field);
   checkDefinition(field, v.transport, v.inputs);
   return v;
 }
