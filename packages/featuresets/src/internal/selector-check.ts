@@ -1,6 +1,7 @@
 // `SelectorSchema` checked by hand, so that `formatSelector` and `parseSelector` (and with them the
 // `@mcpmux/featuresets/resolver` entry) load no zod. It reports the first issue zod would report, with
 // the same path and message; selector-check.test.ts holds the two equal over many inputs.
+import { receivedTypeName } from '@mcpmux/core';
 import type { FeatureKind } from '../schemas.js';
 import { KINDS } from './kinds.js';
 
@@ -22,24 +23,10 @@ export function isFeatureKind(value: unknown): value is FeatureKind {
   return value === 'tool' || value === 'prompt' || value === 'resource';
 }
 
-/** How zod 4 names the type of a value in "expected X, received Y" (kept identical). */
-function received(value: unknown): string {
-  if (typeof value === 'number')
-    return Number.isNaN(value) ? 'NaN' : Number.isFinite(value) ? 'number' : String(value);
-  if (typeof value === 'object') {
-    if (value === null) return 'null';
-    if (Array.isArray(value)) return 'array';
-    if (Object.getPrototypeOf(value) !== Object.prototype && 'constructor' in value && value.constructor) {
-      return (value.constructor as { name: string }).name;
-    }
-  }
-  return typeof value;
-}
-
 function typeIssue(key: string | undefined, expected: string, value: unknown): SelectorIssue {
   return {
     path: key === undefined ? [] : [key],
-    message: `Invalid input: expected ${expected}, received ${received(value)}`,
+    message: `Invalid input: expected ${expected}, received ${receivedTypeName(value)}`,
   };
 }
 

@@ -5,7 +5,13 @@
 // Each check mirrors how zod 4 parses the schema: it collects the issues zod would (path, message,
 // and whether the issue aborts), so a union picks the same option zod does and the first issue is
 // the one `parseOrThrow` reports.
-import { McpmuxError, SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_PATTERN_MESSAGE } from '@mcpmux/core';
+import {
+  McpmuxError,
+  receivedTypeName,
+  SLUG_MAX_LENGTH,
+  SLUG_PATTERN,
+  SLUG_PATTERN_MESSAGE,
+} from '@mcpmux/core';
 import type { DataKeyScope, ScryptParams, SecretListFilter, SecretScope } from '../types.js';
 
 /** The pattern of a secret name: an ASCII letter or `_`, then up to 127 letters, digits, `_`, `.`, `-`. */
@@ -32,28 +38,9 @@ interface Issue {
 
 const NONE: Issue[] = [];
 
-/** How zod names the type of a value in "expected X, received Y". */
-function typeName(value: unknown): string {
-  switch (typeof value) {
-    case 'number':
-      if (Number.isNaN(value)) return 'NaN';
-      return Number.isFinite(value) ? 'number' : String(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return 'array';
-      if (Object.getPrototypeOf(value) !== Object.prototype && 'constructor' in value && value.constructor) {
-        return (value.constructor as { name: string }).name;
-      }
-      return 'object';
-    }
-    default:
-      return typeof value;
-  }
-}
-
 const invalidType = (expected: string, value: unknown): Issue => ({
   path: [],
-  message: `Invalid input: expected ${expected}, received ${typeName(value)}`,
+  message: `Invalid input: expected ${expected}, received ${receivedTypeName(value)}`,
   abort: true,
 });
 
