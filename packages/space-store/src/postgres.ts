@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { McpmuxError, type SqlDatabase } from '@mcpmux/core';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { StoreEngine } from './internal/engine.js';
 import type { StoreEngineOptions } from './internal/engine-core.js';
+import { readMigrationFiles } from './internal/migration-files.js';
 import {
   CHANGES_CHANNEL,
   openPostgresDatabase,
@@ -55,7 +55,7 @@ export async function migratePostgres(database: SqlDatabase): Promise<number> {
       },
     );
   }
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const migrations = readMigrationFiles(MIGRATIONS_FOLDER);
   const known = migrations.at(-1)?.folderMillis ?? 0;
   return database.write(async (c) => {
     await c.run(

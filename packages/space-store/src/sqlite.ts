@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSqliteBusy, McpmuxError, retrySync } from '@mcpmux/core';
 import Database from 'better-sqlite3';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles } from './internal/migration-files.js';
 import { SqliteDatabase } from './internal/sqlite-database.js';
 import { SqliteSpaceStore, type SqliteSpaceStoreOptions } from './internal/sqlite-space-store.js';
 
@@ -75,7 +75,7 @@ export function openSqliteDatabase(
 export function migrate(database: Database.Database): number {
   // Every open of a current database (each CLI command) stops here: one read, no write lock.
   if (appliedMigration(database) === latestMigration()) return 0;
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const migrations = readMigrationFiles(MIGRATIONS_FOLDER);
   database.exec(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, created_at INTEGER NOT NULL)`,
   );

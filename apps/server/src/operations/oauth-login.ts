@@ -1,6 +1,6 @@
 import { checkSlug, McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
-import { deleteUpstreamOAuth, readUpstreamOAuth, resolveServerConfig, type Vault } from '@mcpmux/vault';
+import type { Vault } from '@mcpmux/vault';
 import { requireServer, targetSpace } from './lookup.js';
 
 /** Where a sign-in lives: one server in one Space (default: the active one). */
@@ -75,6 +75,7 @@ export async function loginUpstream(
       { data: { field: 'server' } },
     );
   }
+  const { resolveServerConfig } = await import('@mcpmux/vault');
   const { config } = await resolveServerConfig(effective.transport, {
     vault,
     spaceId: space.id,
@@ -109,6 +110,7 @@ export async function logoutUpstream(
 ): Promise<{ serverId: string; spaceId: string }> {
   checkSlug(target.serverId, 'server id');
   const space = await targetSpace(store, target.spaceId);
+  const { deleteUpstreamOAuth } = await import('@mcpmux/vault');
   if (!(await deleteUpstreamOAuth(vault, { spaceId: space.id, serverId: target.serverId }))) {
     throw new McpmuxError('NOT_FOUND', `Server "${target.serverId}" is not signed in in Space ${space.id}.`, {
       data: { entity: 'sign-in', id: target.serverId },
@@ -119,6 +121,7 @@ export async function logoutUpstream(
 
 /** Whether `serverId` is signed in in `spaceId` (reads the vault; shows no token). */
 export async function oauthStatus(vault: Vault, spaceId: string, serverId: string): Promise<OAuthStatus> {
+  const { readUpstreamOAuth } = await import('@mcpmux/vault');
   const record = await readUpstreamOAuth(vault, { spaceId, serverId });
   if (record === undefined) return { signedIn: false, expired: false, refreshable: false };
   return {

@@ -14,7 +14,7 @@ import type {
   Space,
   SpaceStore,
 } from '@mcpmux/space-store';
-import { assertNoSecretInArgv, type SecretScope, type Vault } from '@mcpmux/vault';
+import type { SecretScope, Vault } from '@mcpmux/vault';
 import { isObviousCredential } from './app-configs.js';
 import { type CatalogEntry, describeTransport, findCatalogEntry } from './catalog.js';
 import { targetSpace } from './lookup.js';
@@ -330,6 +330,8 @@ export async function planServerAdd(
   // A secret in a command line is readable by every local user: refuse it before asking for
   // secrets, connecting or writing anything.
   if (effective.transport.type === 'stdio') {
+    // Loaded here: `@mcpmux/server/operations` serves read verbs too, which never need the vault.
+    const { assertNoSecretInArgv } = await import('@mcpmux/vault');
     assertNoSecretInArgv(effective.transport, (i) => `argument ${i + 1}`);
   }
 

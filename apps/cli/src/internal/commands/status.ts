@@ -118,6 +118,10 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
  * source. A locked vault is printed last as one `error:` line on stderr, exit code 1.
  */
 export async function status(ctx: Ctx): Promise<number> {
+  // The vault's modules load while the store is read (module files are read off the main thread):
+  // waiting for each in turn left the process idle for tens of milliseconds.
+  const vaultModules = loadVaultModules();
+  vaultModules.catch(() => undefined); // awaited (and its failure reported) in checkVault
   const { DATABASE_FILE, redactDatabaseUrl } = await loadHome();
   const dbPath = join(ctx.home, DATABASE_FILE);
   // Team mode (docs/team.md): the store and the vault are in PostgreSQL; the home holds local state.
@@ -161,7 +165,7 @@ export async function status(ctx: Ctx): Promise<number> {
     vault =
       sqlite === undefined
         ? await checkTeamVault(ctx, teamUrl ?? '')
-        : await checkVault(ctx, sqlite.database);
+        : await checkVault(ctx, sqlite.database, vaultModules);
   } finally {
     await store.close();
   }
@@ -246,6 +250,11 @@ export async function status(ctx: Ctx): Promise<number> {
 /** Whether this shell's key source unlocks the home's vault (what every vault command needs). */
 type VaultState = { unlocked: true; keySource: string } | { unlocked: false; error: string };
 
+/** The vault's root and SQLite entries, as `checkVault` uses them. */
+function loadVaultModules() {
+  return Promise.all([loadVault(), import('@mcpmux/vault/sqlite')]);
+}
+
 /**
  * Opens the home's vault on the store's connection with the key provider this environment selects
  * (as `openHome` does, without a logger) and closes it again. Never throws: a failure is the
@@ -254,12 +263,10 @@ type VaultState = { unlocked: true; keySource: string } | { unlocked: false; err
 async function checkVault(
   ctx: Ctx,
   database: Extract<OpenSqliteVaultOptions, { database: unknown }>['database'],
+  modules: ReturnType<typeof loadVaultModules>,
 ): Promise<VaultState> {
   try {
-    const [{ selectKeyProvider }, { openSqliteVault }] = await Promise.all([
-      loadVault(),
-      import('@mcpmux/vault/sqlite'),
-    ]);
+    const [{ selectKeyProvider }, { openSqliteVault }] = await modules;
     const keyProvider = await selectKeyProvider({ env: ctx.io.env, home: ctx.home });
     const vault = await openSqliteVault({ database, keyProvider });
     await vault.close();
