@@ -1,6 +1,5 @@
-import { isSqliteBusy, retrySync } from '@mcpmux/core';
+import { checkSlug, isSqliteBusy, retrySync } from '@mcpmux/core';
 import BetterSqlite3 from 'better-sqlite3';
-import { checkSlugInput } from './internal/checks.js';
 import { MAX_SECRET_BYTES, type OpenVaultOptions, SqlVault, unlockVault } from './internal/sql-vault.js';
 import { SqliteConnectionAdapter } from './internal/sqlite-adapter.js';
 
@@ -124,7 +123,7 @@ export class SqliteVault extends SqlVault {
    */
   deleteSpaceSync(spaceId: string): number {
     this.assertOpen();
-    const key = `space:${checkSlugInput(spaceId, 'space id')}`;
+    const key = `space:${checkSlug(spaceId, 'space id')}`;
     const db = this.database;
     return db.transaction(() => {
       const removed = db.prepare('DELETE FROM vault_secrets WHERE scope = ?').run(key).changes;

@@ -1,5 +1,5 @@
-import { McpmuxError } from '@mcpmux/core';
-import { checkSlugInput, isSecretName } from './internal/checks.js';
+import { checkSlug, McpmuxError } from '@mcpmux/core';
+import { isSecretName } from './internal/checks.js';
 import type { SecretScope, Vault } from './types.js';
 
 /** The fields of a server transport that may hold `${secret:NAME}` and `${env:NAME}` references. */
@@ -156,8 +156,8 @@ export async function resolveServerConfig<T extends TemplatedConfig>(
   config: T,
   ctx: ResolveContext,
 ): Promise<ResolvedConfig<T>> {
-  const spaceId = checkSlugInput(ctx.spaceId, 'space id');
-  const serverId = checkSlugInput(ctx.serverId, 'server id');
+  const spaceId = checkSlug(ctx.spaceId, 'space id');
+  const serverId = checkSlug(ctx.serverId, 'server id');
   assertNoSecretInArgv(config);
   const secrets = new Map<string, string>();
   const used = new Set<string>();

@@ -1,7 +1,7 @@
 // The hand-written checks answer exactly as `parseOrThrow` with the zod schemas of
 // `@mcpmux/vault/schemas` does: the same parsed value, or the same message and `data.field`.
 import { isDeepStrictEqual } from 'node:util';
-import { isMcpmuxError, parseOrThrow } from '@mcpmux/core';
+import { checkSlug, isMcpmuxError, parseOrThrow } from '@mcpmux/core';
 import { SlugSchema } from '@mcpmux/core/schemas';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,6 @@ import {
   checkSecretListFilter,
   checkSecretName,
   checkSecretScope,
-  checkSlugInput,
   isSecretName,
   scryptParamsOf,
 } from './checks.js';
@@ -143,8 +142,8 @@ const EXTRA = [1, undefined];
 const GLOBAL = [true, false, 'true', 1, undefined];
 
 describe('the vault checks without zod', () => {
-  it('checkSlugInput answers as parseOrThrow(SlugSchema) does', () => {
-    expect(differences(SlugSchema, checkSlugInput, [...SLUGS, ...OTHERS])).toEqual([]);
+  it('checkSlug answers as parseOrThrow(SlugSchema) does', () => {
+    expect(differences(SlugSchema, checkSlug, [...SLUGS, ...OTHERS])).toEqual([]);
   });
 
   it('checkSecretName answers as parseOrThrow(SecretNameSchema) does', () => {
@@ -228,7 +227,7 @@ describe('the vault checks without zod', () => {
 
   it('every check answers as its schema does on arbitrary values', () => {
     const pairs: [z.ZodType, (value: unknown, what: string) => unknown][] = [
-      [SlugSchema, checkSlugInput],
+      [SlugSchema, checkSlug],
       [SecretNameSchema, checkSecretName],
       [SecretScopeSchema, checkSecretScope],
       [DataKeyScopeSchema, checkDataKeyScope],

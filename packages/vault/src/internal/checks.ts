@@ -5,13 +5,7 @@
 // Each check mirrors how zod 4 parses the schema: it collects the issues zod would (path, message,
 // and whether the issue aborts), so a union picks the same option zod does and the first issue is
 // the one `parseOrThrow` reports.
-import {
-  McpmuxError,
-  receivedTypeName,
-  SLUG_MAX_LENGTH,
-  SLUG_PATTERN,
-  SLUG_PATTERN_MESSAGE,
-} from '@mcpmux/core';
+import { McpmuxError, receivedTypeName, slugProblem } from '@mcpmux/core';
 import type { DataKeyScope, ScryptParams, SecretListFilter, SecretScope } from '../types.js';
 
 /** The pattern of a secret name: an ASCII letter or `_`, then up to 127 letters, digits, `_`, `.`, `-`. */
@@ -46,27 +40,11 @@ const invalidType = (expected: string, value: unknown): Issue => ({
 
 const problem = (message: string): Issue => ({ path: [], message, abort: false });
 
-/** The length zod measures a string by: Unicode code points (a surrogate pair counts once). */
-function codePoints(text: string): number {
-  let count = text.length;
-  for (let i = 0; i < text.length - 1; i++) {
-    if ((text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      i++;
-    }
-  }
-  return count;
-}
-
-/** `SlugSchema` of `@mcpmux/core`: a string, 1-64 characters, the slug pattern; every rule broken. */
+/** `SlugSchema` of `@mcpmux/core`: its first broken rule (the only one a caller reports). */
 function slugIssues(value: unknown): Issue[] {
   if (typeof value !== 'string') return [invalidType('string', value)];
-  const issues: Issue[] = [];
-  const length = value.length <= SLUG_MAX_LENGTH ? value.length : codePoints(value);
-  if (length < 1) issues.push(problem('must not be empty'));
-  if (length > SLUG_MAX_LENGTH) issues.push(problem(`must be at most ${SLUG_MAX_LENGTH} characters`));
-  if (!SLUG_PATTERN.test(value)) issues.push(problem(SLUG_PATTERN_MESSAGE));
-  return issues;
+  const found = slugProblem(value);
+  return found === undefined ? NONE : [problem(found)];
 }
 
 function secretNameIssues(value: unknown): Issue[] {
@@ -164,16 +142,6 @@ const LIST_FILTER: readonly Field[] = [
   { key: 'global', check: booleanIssues, optional: true },
 ];
 
-/**
- * Returns a copy of `value` when it is a slug id, or throws what `parseOrThrow(SlugSchema, value,
- * what)` throws (`INVALID_INPUT`, same message and `data.field`).
- */
-export function checkSlugInput(value: unknown, what: string): string {
-  const [first] = slugIssues(value);
-  if (first !== undefined) fail(first, what);
-  return value as string;
-}
-
 /** Returns `value` when it is a secret name, or throws what `parseOrThrow(SecretNameSchema, value, what)` throws. */
 export function checkSecretName(value: unknown, what: string): string {
   const [first] = secretNameIssues(value);
@@ -239,7 +207,7 @@ const SCRYPT: readonly Field[] = [
     check: (v) => {
       if (typeof v !== 'string') return [invalidType('string', v)];
       const min = SCRYPT_BOUNDS.saltMinLength;
-      return codePoints(v) >= min
+      return [...v].length >= min
         ? NONE
         : [problem(`Too small: expected string to have >=${min} characters`)];
     },

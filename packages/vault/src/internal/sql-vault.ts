@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
-import { McpmuxError, type SqlConnection, type SqlDatabase } from '@mcpmux/core';
+import { checkSlug, McpmuxError, type SqlConnection, type SqlDatabase } from '@mcpmux/core';
 import type {
   DataKeyScope,
   KeyProvider,
@@ -16,7 +16,6 @@ import {
   checkSecretListFilter,
   checkSecretName,
   checkSecretScope,
-  checkSlugInput,
   scryptParamsOf,
 } from './checks.js';
 import { migrateVault } from './migrations.js';
@@ -472,7 +471,7 @@ export class SqlVault implements Vault {
    */
   async deleteSpace(spaceId: string, tx?: SqlConnection): Promise<number> {
     const s = this.#live();
-    const id = checkSlugInput(spaceId, 'space id');
+    const id = checkSlug(spaceId, 'space id');
     const key = `space:${id}`;
     const remove = async (c: SqlConnection) => {
       const removed = await c.run('DELETE FROM vault_secrets WHERE scope = ?', [key]);

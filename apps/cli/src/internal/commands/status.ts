@@ -118,14 +118,14 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
  * source. A locked vault is printed last as one `error:` line on stderr, exit code 1.
  */
 export async function status(ctx: Ctx): Promise<number> {
-  // The vault's modules load while the store is read (module files are read off the main thread):
-  // waiting for each in turn left the process idle for tens of milliseconds.
-  const vaultModules = loadVaultModules();
-  vaultModules.catch(() => undefined); // awaited (and its failure reported) in checkVault
-  const { DATABASE_FILE, redactDatabaseUrl } = await loadHome();
-  const dbPath = join(ctx.home, DATABASE_FILE);
   // Team mode (docs/team.md): the store and the vault are in PostgreSQL; the home holds local state.
   const teamUrl = ctx.database ?? (ctx.io.env.MCPMUX_DATABASE_URL || undefined);
+  // The SQLite vault's modules load while the store is read (module files are read off the main
+  // thread): waiting for each in turn left the process idle for tens of milliseconds.
+  const vaultModules = teamUrl === undefined ? loadVaultModules() : undefined;
+  vaultModules?.catch(() => undefined); // awaited (and its failure reported) in checkVault
+  const { DATABASE_FILE, redactDatabaseUrl } = await loadHome();
+  const dbPath = join(ctx.home, DATABASE_FILE);
   if (teamUrl === undefined && !existsSync(dbPath)) {
     throw new McpmuxError('NOT_FOUND', `No mcpmux home at ${ctx.home}. Run \`mcpmux init\` first.`, {
       data: { entity: 'home', id: ctx.home },
@@ -165,7 +165,7 @@ export async function status(ctx: Ctx): Promise<number> {
     vault =
       sqlite === undefined
         ? await checkTeamVault(ctx, teamUrl ?? '')
-        : await checkVault(ctx, sqlite.database, vaultModules);
+        : await checkVault(ctx, sqlite.database, vaultModules ?? loadVaultModules());
   } finally {
     await store.close();
   }

@@ -1,4 +1,5 @@
-import { checkSlug, McpmuxError, receivedTypeName } from '@mcpmux/core';
+import { checkSlug, receivedTypeName } from '@mcpmux/core';
+import { invalid } from '../errors.js';
 
 // The checks of the store's id and flag arguments, by hand (no zod): every read checks its ids, and a
 // short-lived command should not load a schema library for that. The zod schemas of the same rules
@@ -14,27 +15,23 @@ export const SET_ID_PATTERN = /^(all|default|server-all:[a-z0-9][a-z0-9-]*|[a-z0
 /** The rule a FeatureSet id breaks when it does not match {@link SET_ID_PATTERN}. */
 export const SET_ID_PATTERN_MESSAGE = 'use `all`, `default`, `server-all:<server>` or a slug';
 
-function invalidInput(what: string, message: string): McpmuxError {
-  return new McpmuxError('INVALID_INPUT', `${what}: ${message}`, { data: { field: what } });
-}
-
 /** Checks a FeatureSet id: `all`, `default`, `server-all:<server>` or a custom slug. @throws `INVALID_INPUT` */
 export function checkSetId(value: unknown, what: string): string {
   if (typeof value !== 'string') {
-    throw invalidInput(what, `Invalid input: expected string, received ${receivedTypeName(value)}`);
+    throw invalid(what, `Invalid input: expected string, received ${receivedTypeName(value)}`);
   }
-  if (value.length < 1) throw invalidInput(what, 'must not be empty');
+  if (value.length < 1) throw invalid(what, 'must not be empty');
   if (value.length > SET_ID_MAX_LENGTH && [...value].length > SET_ID_MAX_LENGTH) {
-    throw invalidInput(what, `must be at most ${SET_ID_MAX_LENGTH} characters`);
+    throw invalid(what, `must be at most ${SET_ID_MAX_LENGTH} characters`);
   }
-  if (!SET_ID_PATTERN.test(value)) throw invalidInput(what, SET_ID_PATTERN_MESSAGE);
+  if (!SET_ID_PATTERN.test(value)) throw invalid(what, SET_ID_PATTERN_MESSAGE);
   return value;
 }
 
 /** Checks a boolean argument (`setEnabled`). @throws `INVALID_INPUT` */
 export function checkBool(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') {
-    throw invalidInput(what, `Invalid input: expected boolean, received ${receivedTypeName(value)}`);
+    throw invalid(what, `Invalid input: expected boolean, received ${receivedTypeName(value)}`);
   }
   return value;
 }
@@ -48,7 +45,7 @@ export function checkListDiscoveredOptions(
   what: string,
 ): { serverId?: string; availableOnly?: boolean } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidInput(what, `Invalid input: expected object, received ${receivedTypeName(value)}`);
+    throw invalid(what, `Invalid input: expected object, received ${receivedTypeName(value)}`);
   }
   const { serverId, availableOnly } = value as Record<string, unknown>;
   return {
