@@ -44,3 +44,20 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 process.off('SIGINT', stop);
 process.off('SIGTERM', stop);
 process.exitCode = code;
+if (bridge === undefined && !argv.includes('serve')) {
+  // A command that answered ends now, not when the event loop drains: draining also waits for V8's
+  // background compile jobs still in flight (15-35 ms after every short command here). The bridge
+  // and a foreground gateway end naturally, as sockets and log lines may still be flushing.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once `stream` has handed what was written to the OS (pipes may be asynchronous, e.g. on macOS). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('error', resolve);
+    stream.once('close', resolve);
+  });
+}

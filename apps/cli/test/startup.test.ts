@@ -154,6 +154,17 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
     expect(loadedOf(modules, READ_FORBIDDEN)).toEqual([]);
   });
 
+  it('requires the CommonJS packages instead of importing them (no lexing for named exports)', () => {
+    for (const args of [['status'], ['space', 'list']]) {
+      const { modules } = traced(args);
+      // The load hook sees ES imports (file: URLs); the require cache lists what was required (paths).
+      const imported = modules.filter((m) => m.startsWith('file:'));
+      const required = modules.filter((m) => m.startsWith('/'));
+      expect(loadedOf(required, ['better-sqlite3']), args.join(' ')).not.toEqual([]);
+      expect(loadedOf(imported, ['better-sqlite3', '@napi-rs/keyring']), args.join(' ')).toEqual([]);
+    }
+  });
+
   it('loads zod where a command validates a write with it (the trace sees zod)', () => {
     const { code, modules } = traced(['space', 'create', 'trace-check']);
     expect(code).toBe(0);

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt } from 'node:crypto';
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import { KEY_LENGTH } from './internal/aead.js';
@@ -295,9 +296,13 @@ function assertReachable(keyring: KeyringModule, service: string): void {
   keyring.findCredentials?.(service);
 }
 
+/**
+ * Loads the native keychain module. Through `require`, not `import()`: an ES import of this CommonJS
+ * package makes Node lex its 600-line loader for named exports first (about 15 ms of `status`).
+ */
 async function loadKeyring(): Promise<KeyringModule> {
   try {
-    return (await import('@napi-rs/keyring')) as unknown as KeyringModule;
+    return createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
   } catch (err) {
     throw new McpmuxError('VAULT_LOCKED', 'The OS keychain module @napi-rs/keyring is not installed.', {
       cause: err,

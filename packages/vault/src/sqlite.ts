@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module';
 import { checkSlug, isSqliteBusy, retrySync } from '@mcpmux/core';
-import BetterSqlite3 from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MAX_SECRET_BYTES, type OpenVaultOptions, SqlVault, unlockVault } from './internal/sql-vault.js';
 import { SqliteConnectionAdapter } from './internal/sqlite-adapter.js';
 
 export { MAX_SECRET_BYTES };
+
+/** better-sqlite3 through `require`: an ES import of CommonJS lexes its sources first (see the store). */
+const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 /** Options of {@link openSqliteVault}: those of `openVault`, with a SQLite file or connection instead of `database`. */
 export type OpenSqliteVaultOptions = (
@@ -16,7 +20,7 @@ export type OpenSqliteVaultOptions = (
        * An open better-sqlite3 connection (e.g. the space store's), never closed by the vault. For a
        * file, the vault opens a second connection of its own to it for its transactions.
        */
-      database: BetterSqlite3.Database;
+      database: Database.Database;
     }
 ) &
   Omit<OpenVaultOptions, 'database'>;
@@ -49,7 +53,7 @@ export async function openSqliteVault(options: OpenSqliteVaultOptions): Promise<
   // one connection would open transactions inside each other. SQLite's locks serialize the two
   // connections instead. An in-memory database cannot be opened twice: the vault shares it.
   const separate = !ownsConnection && !db.memory && db.name !== '' && db.name !== ':memory:' && !db.readonly;
-  let own: BetterSqlite3.Database | undefined;
+  let own: Database.Database | undefined;
   try {
     if (ownsConnection) {
       db.pragma('busy_timeout = 5000');
@@ -90,17 +94,17 @@ export async function openSqliteVault(options: OpenSqliteVaultOptions): Promise<
  */
 export class SqliteVault extends SqlVault {
   /** The connection the vault uses (its own, or the one it was given). */
-  readonly database: BetterSqlite3.Database;
+  readonly database: Database.Database;
   readonly #ownsConnection: boolean;
-  readonly #ownSide: BetterSqlite3.Database | undefined;
+  readonly #ownSide: Database.Database | undefined;
   #closed = false;
 
   /** @internal Use {@link openSqliteVault}. */
   constructor(
     state: ConstructorParameters<typeof SqlVault>[0],
-    database: BetterSqlite3.Database,
+    database: Database.Database,
     owns: boolean,
-    ownSide?: BetterSqlite3.Database,
+    ownSide?: Database.Database,
   ) {
     super(state);
     this.database = database;

@@ -40,11 +40,13 @@ type CommandModule<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;
  * @example `act(lazy('space', 'list'))`
  */
 function lazy<K extends keyof Commands, N extends keyof CommandModule<K>>(module: K, name: N): Handler {
-  return async (ctx: Ctx, ...args: never[]) => {
+  const handler: Handler = async (ctx: Ctx, ...args: never[]) => {
     const mod = (await commands[module]()) as CommandModule<K>;
-    const handler = mod[name] as unknown as (ctx: Ctx, ...a: never[]) => Promise<number | undefined>;
-    return handler(ctx, ...args);
+    const run = mod[name] as unknown as (ctx: Ctx, ...a: never[]) => Promise<number | undefined>;
+    return run(ctx, ...args);
   };
+  handler.preload = () => void commands[module]().catch(() => undefined);
+  return handler;
 }
 
 /** `--log-level` and `--log-format` of `serve`, `start` and `restart`. */
@@ -74,13 +76,17 @@ const positiveInt = (what: string) => (value: string) => {
   return n;
 };
 
-type Handler = (ctx: Ctx, ...args: never[]) => Promise<number | undefined>;
+type Handler = ((ctx: Ctx, ...args: never[]) => Promise<number | undefined>) & {
+  /** Starts importing the command's module (a failure surfaces when the handler runs). */
+  preload?: () => void;
+};
 
 /** Runs a command handler with a {@link Ctx}; the handler's return value becomes the exit code. */
 function action(io: CliIo, state: { code: number }, handler: Handler) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const globals = cmd.optsWithGlobals() as GlobalOptions;
+    handler.preload?.(); // the command's module and the context load side by side
     const { Ctx } = await import('./context.js');
     const ctx = new Ctx(io, globals);
     const code = await (handler as (ctx: Ctx, ...a: unknown[]) => Promise<number | undefined>)(
