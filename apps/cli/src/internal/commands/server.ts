@@ -11,7 +11,6 @@ import {
 import type { EffectiveServer } from '@mcpmux/space-store';
 import { type Ctx, parsePairs, readSecret, requireSpace, targetSpace } from '../context.js';
 import { loadGateway, type VaultPort } from '../deps.js';
-import { notConnected } from './status.js';
 
 export { referencedSecrets, requireServer } from '@mcpmux/server/operations';
 
@@ -278,11 +277,19 @@ export async function show(ctx: Ctx, id: string, opts: { space?: string }): Prom
     }
     o.line(`Secrets:    ${secretNames.map((s) => `${s.name} [${s.scope}]`).join(', ') || 'none'}`);
     const available = discovered.filter((f) => f.available);
-    o.line(
-      discovered.length === 0
-        ? `Features:   ${await notConnected(ctx.home, id, space.id).then((n) => `${n.summary}: ${n.detail}`)}`
-        : `Features:   ${(['tool', 'prompt', 'resource'] as const).map((k) => plural(available.filter((f) => f.kind === k).length, k)).join(', ')}${available.length === 0 ? ' (unavailable)' : ''}`,
-    );
+    let features: string;
+    if (discovered.length === 0) {
+      // Loaded only here: it asks the running gateway why nothing was discovered.
+      const { notConnected } = await import('./status.js');
+      const why = await notConnected(ctx.home, id, space.id);
+      features = `${why.summary}: ${why.detail}`;
+    } else {
+      const counts = (['tool', 'prompt', 'resource'] as const).map((k) =>
+        plural(available.filter((f) => f.kind === k).length, k),
+      );
+      features = `${counts.join(', ')}${available.length === 0 ? ' (unavailable)' : ''}`;
+    }
+    o.line(`Features:   ${features}`);
     return 0;
   });
 }

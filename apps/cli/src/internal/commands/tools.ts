@@ -1,17 +1,20 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
 import { loadFeaturesets, loadHome } from '../deps.js';
-import { notConnected } from './status.js';
 
 async function reportGaps(
   ctx: Ctx,
   gaps: { never: string[]; unavailable: string[] },
   space: string,
 ): Promise<void> {
-  for (const id of gaps.never) {
-    ctx.out.line(
-      `note: server ${id} has never connected in Space ${space} and contributes nothing: ${(await notConnected(ctx.home, id, space)).detail}.`,
-    );
+  if (gaps.never.length > 0) {
+    // Loaded only for such a gap: it asks the running gateway, which `tools` otherwise never does.
+    const { notConnected } = await import('./status.js');
+    for (const id of gaps.never) {
+      ctx.out.line(
+        `note: server ${id} has never connected in Space ${space} and contributes nothing: ${(await notConnected(ctx.home, id, space)).detail}.`,
+      );
+    }
   }
   for (const id of gaps.unavailable) {
     ctx.out.line(
