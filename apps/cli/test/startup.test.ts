@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
@@ -163,6 +164,34 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
       expect(loadedOf(required, ['better-sqlite3']), args.join(' ')).not.toEqual([]);
       expect(loadedOf(imported, ['better-sqlite3', '@napi-rs/keyring']), args.join(' ')).toEqual([]);
     }
+  });
+
+  it("requires the gateway's CommonJS packages (pino, prom-client, the OpenTelemetry API)", () => {
+    traces += 1;
+    const file = join(dir, `trace-${traces}.txt`);
+    const server = pathToFileURL(join(import.meta.dirname, '..', '..', 'server', 'dist', 'index.js')).href;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', REGISTER, '--input-type=module', '-e', `await import(${JSON.stringify(server)})`],
+      { env: { ...env, MODULE_TRACE_FILE: file }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const modules = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => decodeURIComponent(line));
+    const cjs = ['pino', 'prom-client', '@opentelemetry/api'];
+    expect(
+      loadedOf(
+        modules.filter((m) => m.startsWith('/')),
+        cjs,
+      ),
+    ).not.toEqual([]);
+    expect(
+      loadedOf(
+        modules.filter((m) => m.startsWith('file:')),
+        cjs,
+      ),
+    ).toEqual([]);
   });
 
   it('loads zod where a command validates a write with it (the trace sees zod)', () => {

@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import type * as Pino from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
+
+/** pino through `require`: an ES import of this CommonJS package makes Node lex it first. */
+const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
 
 /** The levels {@link createLogger} accepts, quietest last. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -4,8 +4,15 @@
  * time, the gateway's upstream states. Labels are bounded: Space, server, client, method, protocol
  * revision, state and reason only; never tool names, arguments, keys, session or request ids.
  */
+
+import { createRequire } from 'node:module';
 import type { GatewayObserver } from '@mcpmux/gateway';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+
+/** prom-client through `require`: an ES import of this CommonJS package makes Node lex it first. */
+const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = createRequire(import.meta.url)(
+  'prom-client',
+) as typeof PromClient;
 
 /** Why the HTTP layer refused a request before it reached the gateway. */
 export type AuthFailureReason =
@@ -46,7 +53,7 @@ export interface GatewayMetricsOptions {
 /** The metrics of one gateway server. */
 export interface GatewayMetrics {
   /** The registry holding every metric (its own, not prom-client's global one). */
-  readonly registry: Registry;
+  readonly registry: PromClient.Registry;
   /** Feeds the call, session, list-change and upstream metrics; add it to the gateway's observers. */
   readonly observer: GatewayObserver;
   /** Counts one request the HTTP layer refused. */
