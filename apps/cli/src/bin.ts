@@ -2,6 +2,7 @@
 // The process edge. `mcpmux stdio --client ID` (the bridge an app launches) takes a fast path that
 // loads only the bridge's few `node:*` modules, and a lone `--version` prints it at once; every other
 // command loads the CLI (which imports a command's module when that command runs).
+import { isatty } from 'node:tty';
 import { homePath, parseBridgeArgs } from './internal/bridge/args.js';
 import { VERSION } from './internal/version.js';
 
@@ -31,13 +32,16 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   const { run } = await import('./index.js');
   code = await run(argv, {
-    stdin: process.stdin,
+    // Only the commands that read stdin open it (opening a pipe's stream costs a few milliseconds).
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
-    stdinIsTTY: process.stdin.isTTY === true,
+    stdinIsTTY: isatty(0),
     signal: controller.signal,
   });
 }
