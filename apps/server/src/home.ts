@@ -193,10 +193,11 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
   try {
     chmodSync(dbPath, 0o600);
     // Loaded here: the store-only verbs (`openHomeStore`) never load the vault.
-    const { openVault, selectKeyProvider } = await import('@mcpmux/vault');
+    const { openVault, selectKeyProvider, vaultCreatedWith } = await import('@mcpmux/vault');
     const keyProvider = await selectKeyProvider({
       env: options.env,
       home,
+      createdWith: await vaultCreatedWith(store.sql),
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
     });

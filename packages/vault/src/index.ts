@@ -6,6 +6,7 @@ export {
   openVault,
   SqlVault,
   type VaultDatabase,
+  vaultCreatedWith,
 } from './internal/sql-vault.js';
 export {
   createEnvKeyProvider,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openSqliteDatabase } from '@mcpmux/space-store/sqlite';
 import { describe, expect, it } from 'vitest';
 import {
   captureLogger,
@@ -10,6 +11,7 @@ import {
   tempDir,
   thrown,
 } from '../test/helpers.js';
+import { openVault, vaultCreatedWith } from './internal/sql-vault.js';
 import {
   createEnvKeyProvider,
   createKeychainKeyProvider,
@@ -18,6 +20,13 @@ import {
   selectKeyProvider,
 } from './key-providers.js';
 import { openSqliteVault } from './sqlite.js';
+
+/** A vault created with `env`'s MCPMUX_MASTER_KEY in a new SQLite file; returns its database. */
+async function envVault(env: { MCPMUX_MASTER_KEY: string }) {
+  const db = openSqliteDatabase({ path: join(tempDir(), 'mcpmux.db') });
+  await (await openVault({ database: db, keyProvider: createEnvKeyProvider(env.MCPMUX_MASTER_KEY) })).close();
+  return db;
+}
 
 const scope = { spaceId: 'work', serverId: 'github' } as const;
 const SECRET = 'ghp_canary_value_4242';
@@ -221,6 +230,33 @@ describe('selectKeyProvider', () => {
     expect(provider.describe()).toContain('MCPMUX_MASTER_KEY');
     const err = await expectLocked(path, provider);
     expect(err.message).toContain('MCPMUX_MASTER_KEY');
+  });
+
+  it('reads the provider a vault was created with, and keeps a key-file vault on its key file', async () => {
+    const home = tempDir();
+    const keyFile = join(home, 'keys', 'master.key');
+    const path = join(home, 'mcpmux.db');
+    const db = openSqliteDatabase({ path });
+    expect(await vaultCreatedWith(db)).toBeUndefined(); // no vault tables yet
+    const vault = await openVault({ database: db, keyProvider: createKeyFileKeyProvider(keyFile) });
+    expect(await vaultCreatedWith(db)).toBe('keyfile');
+    await vault.close();
+    const env = { MCPMUX_MASTER_KEY: randomKeyText() };
+    const envDb = await envVault(env);
+    expect(await vaultCreatedWith(envDb)).toBe('env');
+    await envDb.close();
+    // The hint picks the key file (without probing the keychain); the variable and a passphrase still
+    // come first, and a missing key file falls back to the documented order.
+    const created = { env: {}, home, keychain, createdWith: 'keyfile' } as const;
+    expect((await selectKeyProvider(created)).id).toBe(`keyfile:${keyFile}`);
+    expect((await selectKeyProvider({ ...created, env })).kind).toBe('env');
+    expect((await selectKeyProvider({ ...created, passphrase: 'pw' })).kind).toBe('passphrase');
+    const other = tempDir();
+    expect((await selectKeyProvider({ ...created, home: other })).id).toBe(
+      `keyfile:${join(other, 'keys', 'master.key')}`,
+    );
+    expect(existsSync(join(other, 'keys', 'master.key'))).toBe(false); // chosen, not created
+    await db.close();
   });
 
   it('warns through the given logger when it falls back to the key file', async () => {

@@ -414,6 +414,12 @@ export interface SelectKeyProviderOptions {
   passphrase?: string;
   /** Use exactly this kind of provider, whatever else is available. */
   prefer?: KeyProviderKind;
+  /**
+   * The kind of provider the vault was created with, when known (`vaultCreatedWith(store.sql)`). A
+   * vault created with the key file whose key file still exists uses it without probing the OS
+   * keychain (which would load the keychain module and could hold another vault's key).
+   */
+  createdWith?: KeyProviderKind | undefined;
   /** Receives the key-file warning; default: no logging. */
   logger?: VaultLogger;
   /** Keychain service/account; defaults {@link KEYCHAIN_SERVICE} / {@link KEYCHAIN_ACCOUNT}. */
@@ -428,15 +434,17 @@ export interface SelectKeyProviderOptions {
  * 1. `prefer`, when given (fails if that kind cannot be used);
  * 2. `MCPMUX_MASTER_KEY` in `env` (a malformed value fails closed here, with `VAULT_LOCKED` saying to
  *    fix or unset the variable; it does not fall through);
- * 3. the OS keychain, when it is reachable and already holds the mcpmux key;
- * 4. the passphrase, when given;
- * 5. the key file `<home>/keys/master.key`, when it already exists;
- * 6. the OS keychain, when it is reachable (a key is created there for a new vault);
- * 7. the key file, created for a new vault, with a warning through `logger` (once, when the file is
+ * 3. the key file, when the vault was created with it (`createdWith: 'keyfile'`), no passphrase is
+ *    given and the file exists; the keychain is not probed then;
+ * 4. the OS keychain, when it is reachable and already holds the mcpmux key;
+ * 5. the passphrase, when given;
+ * 6. the key file `<home>/keys/master.key`, when it already exists;
+ * 7. the OS keychain, when it is reachable (a key is created there for a new vault);
+ * 8. the key file, created for a new vault, with a warning through `logger` (once, when the file is
  *    created; later uses log one short info line).
  *
- * Steps 3 and 5 refine "keychain, then passphrase, then key file" so that a vault keeps the provider
- * it was created with when a keychain appears or disappears later. Whatever is chosen, the vault checks
+ * Steps 3, 4 and 6 refine "keychain, then passphrase, then key file" so that a vault keeps the
+ * provider it was created with when a keychain appears or disappears later. Whatever is chosen, the vault checks
  * the key against its key-check record and fails with `VAULT_LOCKED` when it is wrong or missing.
  *
  * @param options - See {@link SelectKeyProviderOptions}.
@@ -489,6 +497,9 @@ export async function selectKeyProvider(options: SelectKeyProviderOptions): Prom
     // the fix when the variable itself is broken.
     if (!isKeyText(envValue)) throw malformedVariable(MASTER_KEY_ENV);
     return createEnvKeyProvider(envValue);
+  }
+  if (options.createdWith === 'keyfile' && options.passphrase === undefined && (await exists(keyFilePath))) {
+    return keyFile();
   }
   const state = await probeKeychain(service, account);
   if (state === 'present') return keychain();

@@ -3,6 +3,7 @@ import { checkSlug, McpmuxError, type SqlConnection, type SqlDatabase } from '@m
 import type {
   DataKeyScope,
   KeyProvider,
+  KeyProviderKind,
   ScryptParams,
   SecretInfo,
   SecretListFilter,
@@ -209,6 +210,32 @@ const SECRET_WITH_KEY = `SELECT s.scope, s.server_id, s.name, s.version, s.data_
  */
 export async function openVault(options: OpenVaultOptions): Promise<SqlVault> {
   return new SqlVault(await unlockVault(options));
+}
+
+/**
+ * The kind of key provider the vault in `database` was created with (its key-check record), without
+ * unlocking, migrating or writing anything; `undefined` when there is no vault there yet (or it
+ * cannot be read). Pass it to `selectKeyProvider` as `createdWith`.
+ *
+ * @param database - The database the vault lives in, usually the space store's (`store.sql`).
+ * @example
+ * ```ts
+ * const createdWith = await vaultCreatedWith(store.sql);
+ * const keyProvider = await selectKeyProvider({ env: process.env, home, createdWith });
+ * ```
+ */
+export async function vaultCreatedWith(database: VaultDatabase): Promise<KeyProviderKind | undefined> {
+  try {
+    const row = await database.read((c) =>
+      c.get<{ provider_kind: string }>('SELECT provider_kind FROM vault_master WHERE id = 1'),
+    );
+    const kind = row?.provider_kind;
+    return kind === 'keychain' || kind === 'env' || kind === 'passphrase' || kind === 'keyfile'
+      ? kind
+      : undefined;
+  } catch {
+    return undefined; // no vault tables yet
+  }
 }
 
 /** Migrates, creates the key-check record if there is none, and unlocks: the state of an open vault. */

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
+import type { VaultDatabase } from '@mcpmux/vault';
 import type { OpenSqliteVaultOptions } from '@mcpmux/vault/sqlite';
 import { type Ctx, shortDate } from '../context.js';
 import { loadHome, loadVault } from '../deps.js';
@@ -165,7 +166,7 @@ export async function status(ctx: Ctx): Promise<number> {
     vault =
       sqlite === undefined
         ? await checkTeamVault(ctx, teamUrl ?? '')
-        : await checkVault(ctx, sqlite.database, vaultModules ?? loadVaultModules());
+        : await checkVault(ctx, sqlite, vaultModules ?? loadVaultModules());
   } finally {
     await store.close();
   }
@@ -262,13 +263,17 @@ function loadVaultModules() {
  */
 async function checkVault(
   ctx: Ctx,
-  database: Extract<OpenSqliteVaultOptions, { database: unknown }>['database'],
+  store: { database: Extract<OpenSqliteVaultOptions, { database: unknown }>['database']; sql: VaultDatabase },
   modules: ReturnType<typeof loadVaultModules>,
 ): Promise<VaultState> {
   try {
-    const [{ selectKeyProvider }, { openSqliteVault }] = await modules;
-    const keyProvider = await selectKeyProvider({ env: ctx.io.env, home: ctx.home });
-    const vault = await openSqliteVault({ database, keyProvider });
+    const [{ selectKeyProvider, vaultCreatedWith }, { openSqliteVault }] = await modules;
+    const keyProvider = await selectKeyProvider({
+      env: ctx.io.env,
+      home: ctx.home,
+      createdWith: await vaultCreatedWith(store.sql),
+    });
+    const vault = await openSqliteVault({ database: store.database, keyProvider });
     await vault.close();
     return { unlocked: true, keySource: keyProvider.describe() };
   } catch (e) {
