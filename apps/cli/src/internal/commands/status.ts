@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { VaultDatabase } from '@mcpmux/vault';
-import type { OpenSqliteVaultOptions } from '@mcpmux/vault/sqlite';
 import { type Ctx, shortDate } from '../context.js';
 import { loadHome, loadVault } from '../deps.js';
 import { errorLine } from '../error-line.js';
@@ -124,10 +123,10 @@ export async function gatewayStatus(home: string): Promise<GatewayStatus | null>
 export async function status(ctx: Ctx): Promise<number> {
   // Team mode (docs/team.md): the store and the vault are in PostgreSQL; the home holds local state.
   const teamUrl = ctx.database ?? (ctx.io.env.MCPMUX_DATABASE_URL || undefined);
-  // The SQLite vault's modules load while the store is read (module files are read off the main
-  // thread): waiting for each in turn left the process idle for tens of milliseconds.
-  const vaultModules = teamUrl === undefined ? loadVaultModules() : undefined;
-  vaultModules?.catch(() => undefined); // awaited (and its failure reported) in checkVault
+  // The vault's module loads while the store is read (module files are read off the main thread):
+  // waiting for each in turn left the process idle for tens of milliseconds.
+  const vaultModule = teamUrl === undefined ? loadVault() : undefined;
+  vaultModule?.catch(() => undefined); // awaited (and its failure reported) in checkVault
   const { DATABASE_FILE, redactDatabaseUrl } = await loadHome();
   const dbPath = join(ctx.home, DATABASE_FILE);
   if (teamUrl === undefined && !existsSync(dbPath)) {
@@ -169,7 +168,7 @@ export async function status(ctx: Ctx): Promise<number> {
     vault =
       sqlite === undefined
         ? await checkTeamVault(ctx, teamUrl ?? '')
-        : await checkVault(ctx, sqlite, vaultModules ?? loadVaultModules());
+        : await checkVault(ctx, sqlite.sql, vaultModule ?? loadVault());
   } finally {
     await store.close();
   }
@@ -254,11 +253,6 @@ export async function status(ctx: Ctx): Promise<number> {
 /** Whether this shell's key source unlocks the home's vault (what every vault command needs). */
 type VaultState = { unlocked: true; keySource: string } | { unlocked: false; error: string };
 
-/** The vault's root and SQLite entries, as `checkVault` uses them. */
-function loadVaultModules() {
-  return Promise.all([loadVault(), import('@mcpmux/vault/sqlite')]);
-}
-
 /**
  * Opens the home's vault on the store's connection with the key provider this environment selects
  * (as `openHome` does, without a logger) and closes it again. Never throws: a failure is the
@@ -266,18 +260,17 @@ function loadVaultModules() {
  */
 async function checkVault(
   ctx: Ctx,
-  store: { database: Extract<OpenSqliteVaultOptions, { database: unknown }>['database']; sql: VaultDatabase },
-  modules: ReturnType<typeof loadVaultModules>,
+  sql: VaultDatabase,
+  vaultModule: ReturnType<typeof loadVault>,
 ): Promise<VaultState> {
   try {
-    const [{ selectKeyProvider, vaultCreatedWith }, { openSqliteVault }] = await modules;
+    const { openVault, selectKeyProvider, vaultCreatedWith } = await vaultModule;
     const keyProvider = await selectKeyProvider({
       env: ctx.io.env,
       home: ctx.home,
-      createdWith: await vaultCreatedWith(store.sql),
+      createdWith: await vaultCreatedWith(sql),
     });
-    const vault = await openSqliteVault({ database: store.database, keyProvider });
-    await vault.close();
+    await (await openVault({ database: sql, keyProvider })).close();
     return { unlocked: true, keySource: keyProvider.describe() };
   } catch (e) {
     return { unlocked: false, error: errorLine(e).slice('error: '.length) };
