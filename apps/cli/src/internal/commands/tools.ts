@@ -25,6 +25,8 @@ async function reportGaps(
 
 /** `tools --client ID [--space S]` */
 export async function tools(ctx: Ctx, opts: { client: string; space?: string }): Promise<number> {
+  // The resolver (which resolveClientPolicy imports) loads while the store opens.
+  loadFeaturesets().catch(() => undefined);
   const { resolveClientPolicy, effectiveFeatures, discoveryGaps } = await loadHome();
   return ctx.withStore(async ({ store }) => {
     const { context: pc, resolution } = await resolveClientPolicy(store, opts.client, opts.space);
