@@ -162,6 +162,13 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
     if (stdout.includes('key from the key file')) expect(loadedOf(modules, ['@napi-rs/keyring'])).toEqual([]);
   });
 
+  it("does not load node:child_process for commander's executable subcommands (a lazy proxy)", () => {
+    const { code, modules } = traced(['space', 'list']);
+    expect(code).toBe(0);
+    expect(modules).toContain('node:fs');
+    expect(modules.filter((m) => m === 'node:child_process' || m === 'node:dgram')).toEqual([]);
+  });
+
   it('requires the CommonJS packages instead of importing them (no lexing for named exports)', () => {
     for (const args of [['status'], ['space', 'list']]) {
       const { modules } = traced(args);
