@@ -1,5 +1,6 @@
-import type { Plugin } from 'esbuild';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 /**
  * commander `require`s node:child_process at load for its executable subcommands, which mcpmux does
