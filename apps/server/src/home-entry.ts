@@ -22,8 +22,10 @@ export {
   type OpenedHomeStore,
   type OpenHomeOptions,
   type OpenHomeStoreOptions,
+  type OpenHomeVaultOptions,
   openHome,
   openHomeStore,
+  openHomeVault,
 } from './home.js';
 export { DATABASE_URL_ENV, redactDatabaseUrl } from './internal/database-url.js';
 export { APP_IDS, type AppId } from './operations/app-configs.js';

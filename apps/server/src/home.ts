@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { SpaceStore } from '@mcpmux/space-store';
 import { openSqliteSpaceStore, type SqliteSpaceStore } from '@mcpmux/space-store/sqlite';
-import type { SecretScope, SqlVault, VaultLogger } from '@mcpmux/vault';
+import type { SecretScope, SqlVault, VaultDatabase, VaultLogger } from '@mcpmux/vault';
 import { DATABASE_URL_ENV, redactDatabaseUrl } from './internal/database-url.js';
 
 /** The database file inside a home directory. */
@@ -141,6 +141,48 @@ function prepareSqliteHome(home: string, create: boolean): string {
   return dbPath;
 }
 
+/** Options of {@link openHomeVault}. */
+export interface OpenHomeVaultOptions {
+  /** The home directory (where the key file lives). */
+  home: string;
+  /** Read for `MCPMUX_MASTER_KEY` only. */
+  env: Record<string, string | undefined>;
+  passphrase?: string;
+  logger?: VaultLogger;
+  onSecretChange?: (scope: SecretScope) => void;
+}
+
+/**
+ * Unlocks the home's SQLite vault on `database` (the store's connection) with the key provider
+ * `selectKeyProvider` chooses for it, keeping the vault on the provider it was created with. What
+ * {@link openHome} and `mcpmux status` do; the vault's module is loaded here, so the store-only verbs
+ * (`openHomeStore`) never load it.
+ *
+ * @returns the open vault and where its key came from (`keyProvider.describe()`).
+ * @throws `VAULT_LOCKED` when the master key is missing or wrong.
+ */
+export async function openHomeVault(
+  database: VaultDatabase,
+  options: OpenHomeVaultOptions,
+): Promise<{ vault: SqlVault; keySource: string }> {
+  const { openVault, selectKeyProvider, vaultCreatedWith } = await import('@mcpmux/vault');
+  const { logger, onSecretChange } = options;
+  const keyProvider = await selectKeyProvider({
+    env: options.env,
+    home: options.home,
+    createdWith: await vaultCreatedWith(database),
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const vault = await openVault({
+    database,
+    keyProvider,
+    ...(onSecretChange === undefined ? {} : { onSecretChange }),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  return { vault, keySource: keyProvider.describe() };
+}
+
 /**
  * Opens an mcpmux home: the SQLite database `<home>/mcpmux.db` (migrated), the space store on it,
  * and the vault on the SAME connection, unlocked with the key provider `selectKeyProvider` chooses.
@@ -192,22 +234,13 @@ export async function openHome(options: OpenHomeOptions): Promise<OpenedHome> {
   let keySource: string;
   try {
     chmodSync(dbPath, 0o600);
-    // Loaded here: the store-only verbs (`openHomeStore`) never load the vault.
-    const { openVault, selectKeyProvider, vaultCreatedWith } = await import('@mcpmux/vault');
-    const keyProvider = await selectKeyProvider({
+    ({ vault, keySource } = await openHomeVault(store.sql, {
       env: options.env,
       home,
-      createdWith: await vaultCreatedWith(store.sql),
+      onSecretChange,
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
       ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
-    });
-    vault = await openVault({
-      database: store.sql,
-      keyProvider,
-      onSecretChange,
-      ...(vaultLogger === undefined ? {} : { logger: vaultLogger }),
-    });
-    keySource = keyProvider.describe();
+    }));
   } catch (err) {
     await store.close();
     throw err;

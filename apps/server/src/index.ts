@@ -56,8 +56,10 @@ export {
   type OpenedHomeStore,
   type OpenHomeOptions,
   type OpenHomeStoreOptions,
+  type OpenHomeVaultOptions,
   openHome,
   openHomeStore,
+  openHomeVault,
 } from './home.js';
 export {
   type AdminHttpHandler,

@@ -226,10 +226,7 @@ export async function openVault(options: OpenVaultOptions): Promise<SqlVault> {
  */
 export async function vaultCreatedWith(database: VaultDatabase): Promise<KeyProviderKind | undefined> {
   try {
-    const row = await database.read((c) =>
-      c.get<{ provider_kind: string }>('SELECT provider_kind FROM vault_master WHERE id = 1'),
-    );
-    const kind = row?.provider_kind;
+    const kind = (await database.read(readMaster))?.provider_kind;
     return kind === 'keychain' || kind === 'env' || kind === 'passphrase' || kind === 'keyfile'
       ? kind
       : undefined;

@@ -124,9 +124,9 @@ export async function status(ctx: Ctx): Promise<number> {
   // Team mode (docs/team.md): the store and the vault are in PostgreSQL; the home holds local state.
   const teamUrl = ctx.database ?? (ctx.io.env.MCPMUX_DATABASE_URL || undefined);
   // The vault's module loads while the store is read (module files are read off the main thread):
-  // waiting for each in turn left the process idle for tens of milliseconds.
-  const vaultModule = teamUrl === undefined ? loadVault() : undefined;
-  vaultModule?.catch(() => undefined); // awaited (and its failure reported) in checkVault
+  // waiting for each in turn left the process idle for tens of milliseconds. A failure to load it
+  // is reported by checkVault, which imports it again.
+  if (teamUrl === undefined) loadVault().catch(() => undefined);
   const { DATABASE_FILE, redactDatabaseUrl } = await loadHome();
   const dbPath = join(ctx.home, DATABASE_FILE);
   if (teamUrl === undefined && !existsSync(dbPath)) {
@@ -166,9 +166,7 @@ export async function status(ctx: Ctx): Promise<number> {
   let vault: VaultState;
   try {
     vault =
-      sqlite === undefined
-        ? await checkTeamVault(ctx, teamUrl ?? '')
-        : await checkVault(ctx, sqlite.sql, vaultModule ?? loadVault());
+      sqlite === undefined ? await checkTeamVault(ctx, teamUrl ?? '') : await checkVault(ctx, sqlite.sql);
   } finally {
     await store.close();
   }
@@ -258,20 +256,12 @@ type VaultState = { unlocked: true; keySource: string } | { unlocked: false; err
  * (as `openHome` does, without a logger) and closes it again. Never throws: a failure is the
  * one-line error that a vault command would print.
  */
-async function checkVault(
-  ctx: Ctx,
-  sql: VaultDatabase,
-  vaultModule: ReturnType<typeof loadVault>,
-): Promise<VaultState> {
+async function checkVault(ctx: Ctx, sql: VaultDatabase): Promise<VaultState> {
   try {
-    const { openVault, selectKeyProvider, vaultCreatedWith } = await vaultModule;
-    const keyProvider = await selectKeyProvider({
-      env: ctx.io.env,
-      home: ctx.home,
-      createdWith: await vaultCreatedWith(sql),
-    });
-    await (await openVault({ database: sql, keyProvider })).close();
-    return { unlocked: true, keySource: keyProvider.describe() };
+    const { openHomeVault } = await loadHome();
+    const { vault, keySource } = await openHomeVault(sql, { env: ctx.io.env, home: ctx.home });
+    await vault.close();
+    return { unlocked: true, keySource };
   } catch (e) {
     return { unlocked: false, error: errorLine(e).slice('error: '.length) };
   }
