@@ -30,6 +30,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchContext } from './lib/context.mjs';
 import { cpuMicros, rssKiB, treeRssKiB, waitFor } from './lib/proc.mjs';
 import { measureScale } from './lib/scale.mjs';
 import { echo, findEchoTool, openSession } from './lib/sessions.mjs';
@@ -50,6 +51,7 @@ const config = quick
       reps: 1,
       warmup: 50,
       seq: 300,
+      warmLead: 100,
       concTotal: 320,
       idle: 5,
       scale: { servers: 5, tools: 100, sets: 20, iters: 20 },
@@ -58,6 +60,7 @@ const config = quick
       reps: 3,
       warmup: 200,
       seq: 2000,
+      warmLead: 1000,
       concTotal: 2048,
       idle: 20,
       scale: { servers: 20, tools: 100, sets: 200, iters: 100 },
@@ -85,35 +88,11 @@ const gitCommit = (dir) => {
     return 'unknown'; // not a git checkout
   }
 };
-const ctx = {
-  tmp,
-  everything: resolve('@modelcontextprotocol/server-everything/dist/index.js'),
-  loopback: join(here, 'loopback.mjs'),
-  manyTools: join(here, 'fixtures', 'many-tools.mjs'),
-  cliBin: join(repo, 'apps', 'cli', 'dist', 'bin.js'),
-  mcpmuxHome: join(tmp, 'mcpmux-home'),
-  profileDir: option('--profile'),
-  mcpmuxEnv: {
-    ...process.env,
-    MCPMUX_MASTER_KEY: randomBytes(32).toString('base64'),
-    HOME: join(tmp, 'user'),
-    NO_COLOR: '1',
-  },
-  peers: {
-    mcpProxy: resolve('mcp-proxy/dist/bin/mcp-proxy.mjs'),
-    supergateway: resolve('supergateway/dist/index.js'),
-    mcpHub: join(dirname(resolve('mcp-hub/package.json')), 'dist', 'cli.js'),
-  },
-};
-delete ctx.mcpmuxEnv.MCPMUX_HOME;
+const ctx = benchContext(tmp, { beforeDir, profileDir: option('--profile') });
 // The checkouts whose `mcpmux serve` is measured (each on its own home; setup fills in `key`).
-ctx.mcpmux = { cliBin: ctx.cliBin, home: ctx.mcpmuxHome, commit: gitCommit(repo) };
-if (beforeDir) {
-  ctx.mcpmuxBefore = {
-    cliBin: join(beforeDir, 'apps', 'cli', 'dist', 'bin.js'),
-    home: join(tmp, 'mcpmux-before-home'),
-    commit: gitCommit(beforeDir),
-  };
+ctx.mcpmux.commit = gitCommit(repo);
+if (ctx.mcpmuxBefore) {
+  ctx.mcpmuxBefore.commit = gitCommit(beforeDir);
   const before = targets.find((t) => t.id === 'mcpmux-before');
   if (before) before.label = `mcpmux before (${ctx.mcpmuxBefore.commit})`;
 }
@@ -138,8 +117,8 @@ async function firstEcho(endpoint) {
   }
 }
 
-async function sequential(session, tool, pid) {
-  for (let i = 0; i < config.warmup; i++) await echo(session, tool, `warm-${i}`);
+async function sequential(session, tool, pid, warmup = config.warmup) {
+  for (let i = 0; i < warmup; i++) await echo(session, tool, `warm-${i}`);
   const lat = [];
   let bad = 0;
   const cpu0 = pid ? cpuMicros(pid) : 0;
@@ -237,8 +216,11 @@ async function runOnce(target) {
     const seq = await sequential(first, ready.tool, instance.pid);
     const c8 = await concurrent(instance, first, ready.tool, 8);
     const c32 = await concurrent(instance, first, ready.tool, 32);
+    // The same sequential measure once the processes' JIT has warmed up (a gateway that has run for
+    // a while): after the phases above and `warmLead` more sequential calls.
+    const seqWarm = await sequential(first, ready.tool, instance.pid, config.warmLead);
     const rss = instance.pid ? rssKiB(instance.pid) / 1024 : undefined;
-    return { cold, seq, c8, c32, rss, rssFirst, idle };
+    return { cold, seq, seqWarm, c8, c32, rss, rssFirst, idle };
   } finally {
     await first?.close();
     await instance.stop?.();
@@ -261,8 +243,11 @@ function row(target, runs) {
     c8P99: m((r) => r.c8.p99),
     c32Rate: m((r) => r.c32.rate),
     c32P99: m((r) => r.c32.p99),
-    mixups: ok.reduce((n, r) => n + r.c8.mixups + r.c32.mixups + r.seq.bad, 0),
+    seqWarmRate: m((r) => r.seqWarm.rate),
+    seqWarmP50: m((r) => r.seqWarm.p50),
+    mixups: ok.reduce((n, r) => n + r.c8.mixups + r.c32.mixups + r.seq.bad + r.seqWarm.bad, 0),
     cpu: m((r) => r.seq.cpu),
+    cpuWarm: m((r) => r.seqWarm.cpu),
     cpu32: m((r) => r.c32.cpu),
     rss: m((r) => r.rss),
     rssFirst: m((r) => r.rssFirst),
@@ -287,6 +272,8 @@ function table(rows) {
     'seq ÷ direct HTTP',
     'seq p50 ms',
     'seq p99 ms',
+    'seq calls/s, warm',
+    'seq warm ÷ direct HTTP',
     '8 sess calls/s',
     '8 sess p99 ms',
     '32 sess calls/s',
@@ -294,6 +281,7 @@ function table(rows) {
     '32 sess p99 ms',
     'mixed-up replies',
     'gateway CPU µs/call (seq)',
+    'gateway CPU µs/call (seq, warm)',
     'gateway CPU µs/call (32 sess)',
     'gateway RSS MiB at first connect',
     'gateway RSS MiB',
@@ -314,6 +302,8 @@ function table(rows) {
           ratio(r.seqRate, direct?.seqRate),
           fmt(r.seqP50, 2),
           fmt(r.seqP99, 2),
+          fmt(r.seqWarmRate),
+          ratio(r.seqWarmRate, direct?.seqWarmRate),
           fmt(r.c8Rate),
           fmt(r.c8P99, 2),
           fmt(r.c32Rate),
@@ -321,6 +311,7 @@ function table(rows) {
           fmt(r.c32P99, 2),
           String(r.mixups),
           fmt(r.cpu),
+          fmt(r.cpuWarm),
           fmt(r.cpu32),
           fmt(r.rssFirst, 1),
           fmt(r.rss, 1),
@@ -352,11 +343,14 @@ function erasTable(rows) {
     ['seq calls/s', (r) => r.seqRate, 0],
     ['seq p50 ms', (r) => r.seqP50, 2],
     ['seq p99 ms', (r) => r.seqP99, 2],
+    ['seq calls/s, warm', (r) => r.seqWarmRate, 0],
+    ['seq p50 ms, warm', (r) => r.seqWarmP50, 2],
     ['8 sess calls/s', (r) => r.c8Rate, 0],
     ['8 sess p99 ms', (r) => r.c8P99, 2],
     ['32 sess calls/s', (r) => r.c32Rate, 0],
     ['32 sess p99 ms', (r) => r.c32P99, 2],
     ['gateway CPU µs/call (seq)', (r) => r.cpu, 0],
+    ['gateway CPU µs/call (seq, warm)', (r) => r.cpuWarm, 0],
     ['gateway CPU µs/call (32 sess)', (r) => r.cpu32, 0],
     ['gateway RSS MiB at first connect', (r) => r.rssFirst, 1],
     ['gateway RSS MiB', (r) => r.rss, 1],
@@ -438,7 +432,7 @@ async function main() {
         const r = await runOnce(target);
         runs.get(target).push(r);
         console.log(
-          `seq ${fmt(r.seq.rate)}/s p50 ${fmt(r.seq.p50, 2)} ms; 32 sess ${fmt(r.c32.rate)}/s; cold ${fmt(r.cold)} ms`,
+          `seq ${fmt(r.seq.rate)}/s p50 ${fmt(r.seq.p50, 2)} ms; warm ${fmt(r.seqWarm.rate)}/s; 32 sess ${fmt(r.c32.rate)}/s; cold ${fmt(r.cold)} ms`,
         );
       } catch (error) {
         console.log(
@@ -506,7 +500,10 @@ ${machine()}
 ${config.reps} interleaved repetitions (every target once, then again), medians. Sequential: one
 session, ${config.warmup} warm-up calls, then ${config.seq} timed calls. Concurrent: 8 and 32 sessions
 (separate MCP sessions, each with its own connection) issuing ${config.concTotal} calls in total, every reply
-checked against the nonce in its request. Every target listens on 127.0.0.1 only (checked in
+checked against the nonce in its request. *Warm*: the sequential measure again at the end, after the
+concurrent phases and ${config.warmLead} more warm-up calls (V8 has by then optimized the hot path of
+the gateway, its upstream and the client; the first sequential phase still runs largely unoptimized
+code). Every target listens on 127.0.0.1 only (checked in
 /proc/net/tcp after start-up).
 
 ${main}

@@ -37,6 +37,34 @@ describe('createLogger', () => {
     expect(text).toContain('[REDACTED]');
   });
 
+  it('censors every redacted path, in child bindings too, and leaves the logged objects untouched', () => {
+    const s = sink();
+    const logger = createLogger({ destination: s.stream });
+    const entry = {
+      key: 'k1',
+      upstream: { token: 't1', key: 'kept', list: [{ token: 'in-array' }] },
+      req: { url: '/mcp', headers: { cookie: 'c1' } },
+      count: 3,
+    };
+    logger.info(entry, 'entry');
+    logger.child({ token: 't2', scope: { password: 'p1' } }).info({ ok: true }, 'child');
+    const [first, second] = s
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(first).toMatchObject({
+      key: '[REDACTED]',
+      upstream: { token: '[REDACTED]', key: 'kept', list: [{ token: 'in-array' }] },
+      req: { url: '/mcp', headers: '[REDACTED]' },
+      count: 3,
+    });
+    expect(second).toMatchObject({ token: '[REDACTED]', scope: { password: '[REDACTED]' }, ok: true });
+    expect(entry.key).toBe('k1');
+    expect(entry.upstream.token).toBe('t1');
+    expect(entry.req.headers.cookie).toBe('c1');
+  });
+
   it('leaves the variable name MCPMUX_MASTER_KEY readable while censoring keys', () => {
     const s = sink();
     createLogger({ destination: s.stream }).warn({}, `set MCPMUX_MASTER_KEY, not ${key}`);

@@ -25,7 +25,10 @@ export interface CreateLoggerOptions {
 
 const CENSOR = '[REDACTED]';
 
-/** Structured fields that never reach a log line, at the top level and one level down. */
+/**
+ * Structured fields that never reach a log line: a name alone is censored at the top level of an
+ * entry, `*.name` one level down (in any field), and a dotted path where it leads.
+ */
 export const REDACTED_PATHS: readonly string[] = [
   'authorization',
   'accessKey',
@@ -49,6 +52,57 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
 ];
+
+/** {@link REDACTED_PATHS} compiled: names censored at the top, names censored one level down, longer paths. */
+const TOP_LEVEL = new Set(REDACTED_PATHS.filter((p) => !p.includes('.')));
+const ONE_DOWN = new Set(REDACTED_PATHS.filter((p) => p.startsWith('*.')).map((p) => p.slice(2)));
+const DEEPER = REDACTED_PATHS.filter((p) => p.includes('.') && !p.startsWith('*.')).map((p) => p.split('.'));
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `value` with its fields named in `names` censored; `value` itself when none is there. */
+function censorFields(value: Record<string, unknown>, names: ReadonlySet<string>): Record<string, unknown> {
+  if (!Object.keys(value).some((key) => names.has(key))) return value;
+  const out = { ...value };
+  for (const key of Object.keys(out)) if (names.has(key)) out[key] = CENSOR;
+  return out;
+}
+
+/**
+ * A log entry (or a child's bindings) with the {@link REDACTED_PATHS} censored, without touching the
+ * caller's objects: a copy where something was censored, the entry itself otherwise. Cheaper than
+ * pino's path redaction, which reruns its wildcard matcher on every field of every line; this runs
+ * once per line, with the same result. `err` is left to its serializer, which keeps only the name,
+ * the scrubbed message and the code.
+ */
+function redactEntry(entry: Record<string, unknown>): Record<string, unknown> {
+  let out = censorFields(entry, TOP_LEVEL);
+  const replace = (key: string, value: unknown): void => {
+    if (out === entry) out = { ...entry };
+    out[key] = value;
+  };
+  for (const key of Object.keys(out)) {
+    const value = out[key];
+    if (key === 'err' || !isRecord(value)) continue;
+    const censored = censorFields(value, ONE_DOWN);
+    if (censored !== value) replace(key, censored);
+  }
+  for (const [first, ...rest] of DEEPER as [string, ...string[]][]) {
+    const censored = censorPath(out[first], rest);
+    if (censored !== out[first]) replace(first, censored);
+  }
+  return out;
+}
+
+/** `value` with the field at `path` below it censored (copies along the path); `value` when absent. */
+function censorPath(value: unknown, path: readonly string[]): unknown {
+  const [head, ...rest] = path;
+  if (!isRecord(value) || head === undefined) return value;
+  if (!(head in value)) return value;
+  const inner = rest.length === 0 ? CENSOR : censorPath(value[head], rest);
+  return inner === value[head] ? value : { ...value, [head]: inner };
+}
 
 /**
  * Access keys (`mcpmux_` + 43 base64url characters; case-sensitive, so the variable name
@@ -198,7 +252,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     base: null,
-    redact: { paths: [...REDACTED_PATHS], censor: CENSOR },
+    formatters: { log: redactEntry },
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrub(arg, secretValues) : arg));
@@ -217,6 +271,20 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     },
   };
   const target = (options.destination ?? pino.destination({ fd: 2, sync: true })) as NodeJS.WritableStream;
-  if (options.pretty === true) return pino(config, prettyStream(target));
-  return pino(config, target as DestinationStream);
+  const logger =
+    options.pretty === true ? pino(config, prettyStream(target)) : pino(config, target as DestinationStream);
+  return redactingChildren(logger);
+}
+
+/**
+ * Makes `logger.child(bindings)` censor the bindings as entries are censored (pino applies its
+ * `formatters.log` to entries only). Children are created from their parent's prototype chain, so
+ * they and their own children inherit this `child`.
+ */
+function redactingChildren(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactEntry(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }

@@ -1,7 +1,9 @@
 // Process and /proc helpers for the gateway benchmark (Linux only).
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Microseconds per clock tick of /proc/<pid>/stat utime and stime. */
 const US_PER_TICK = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
@@ -132,15 +134,24 @@ export function allLoopback(addresses) {
 }
 
 /**
- * Spawns a long-running process in its own process group, keeping the last 8 KiB of its stderr.
- * `stop()` sends SIGTERM to the group, waits up to 5 s, then SIGKILLs the group.
+ * Spawns a long-running process in its own process group. Its stderr goes to a file (as a background
+ * gateway's log does, `mcpmux start` writing to <home>/logs/gateway.log), so that no log line wakes
+ * the measuring process; `stderr()` reads the file's last 8 KiB. `stop()` sends SIGTERM to the group,
+ * waits up to 5 s, then SIGKILLs the group.
  */
 export function startProcess(command, args, { env = process.env, cwd } = {}) {
-  const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => {
-    stderr = (stderr + d).slice(-8192);
-  });
+  const logDir = mkdtempSync(join(tmpdir(), 'mcpmux-bench-stderr-'));
+  const logFile = join(logDir, 'stderr.log');
+  const fd = openSync(logFile, 'a', 0o600);
+  const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', 'ignore', fd] });
+  closeSync(fd);
+  const stderr = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-8192);
+    } catch {
+      return '';
+    }
+  };
   let exited = false;
   const exit = new Promise((resolve) =>
     child.on('exit', () => {
@@ -160,7 +171,7 @@ export function startProcess(command, args, { env = process.env, cwd } = {}) {
     get exited() {
       return exited;
     },
-    stderr: () => stderr,
+    stderr,
     async stop() {
       const family = exited ? [] : descendantsOf(child.pid);
       signalGroup('SIGTERM');
@@ -173,6 +184,7 @@ export function startProcess(command, args, { env = process.env, cwd } = {}) {
           // gone
         }
       }
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }

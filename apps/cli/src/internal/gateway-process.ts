@@ -5,10 +5,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { McpmuxError } from '@mcpmux/core';
 import type { GatewayInfo, LogFormat, LogLevel } from '@mcpmux/server';
 import { cliBin } from './bridge/gateway-launch.js';
+import { gatewayPaths, runningGateway } from './gateway-files.js';
 
 export type { GatewayInfo } from '@mcpmux/server';
 export { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './defaults.js';
@@ -17,12 +18,6 @@ export { DEFAULT_PORT, LOG_FORMAT_CHOICES, LOG_LEVEL_CHOICES } from './defaults.
 export const DEFAULT_START_TIMEOUT_MS = 15_000;
 /** How long {@link stopGateway} waits after SIGTERM before SIGKILL by default, in ms. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
-/** The detached gateway's output, inside `<home>/logs`. */
-export const GATEWAY_LOG_FILE = 'gateway.log';
-/** The start lock inside the home: created exclusively, holding the starter's pid. */
-export const GATEWAY_LOCK_FILE = 'gateway.lock';
-/** The marker `mcpmux stop` leaves in the home: the gateway was stopped on purpose. */
-export const GATEWAY_STOPPED_FILE = 'gateway.stopped';
 /** `gateway.log` is rotated at start when larger than this (10 MiB). */
 export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 /** How many rotated logs are kept (`gateway.log.1` .. `gateway.log.3`). */
@@ -37,37 +32,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The light entry of `@mcpmux/server` (gateway info, the database file), loaded on first use. */
 function serverModule(): Promise<typeof import('@mcpmux/server/home')> {
   return import('@mcpmux/server/home');
-}
-
-/** Paths of a home's gateway files. */
-export function gatewayPaths(home: string): {
-  home: string;
-  lock: string;
-  stopped: string;
-  logDir: string;
-  log: string;
-} {
-  const abs = resolve(home);
-  return {
-    home: abs,
-    lock: join(abs, GATEWAY_LOCK_FILE),
-    stopped: join(abs, GATEWAY_STOPPED_FILE),
-    logDir: join(abs, 'logs'),
-    log: join(abs, 'logs', GATEWAY_LOG_FILE),
-  };
-}
-
-/**
- * The home's running gateway: its `gateway.json` names a live process and its socket answers.
- *
- * @param home - the mcpmux home.
- * @returns the gateway's info, or `undefined` when none runs.
- */
-export async function runningGateway(home: string): Promise<GatewayInfo | undefined> {
-  const { readGatewayInfo, probeGatewaySocket } = await serverModule();
-  const info = await readGatewayInfo(home);
-  if (info === undefined) return undefined;
-  return (await probeGatewaySocket(info.socket)) === 'live' ? info : undefined;
 }
 
 /** Options of {@link ensureGateway}. */

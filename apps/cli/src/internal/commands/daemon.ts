@@ -1,8 +1,8 @@
 import { McpmuxError } from '@mcpmux/core';
 import type { Ctx } from '../context.js';
+import { gatewayPaths } from '../gateway-files.js';
 import {
   type GatewayInfo,
-  gatewayPaths,
   type LOG_FORMAT_CHOICES,
   type LOG_LEVEL_CHOICES,
   startGateway,

@@ -17,7 +17,7 @@ import { readIfExists } from '../config-files.js';
 import type { Ctx } from '../context.js';
 import { type Home, loadVault } from '../deps.js';
 import { errorLine } from '../error-line.js';
-import { runningGateway } from '../gateway-process.js';
+import { runningGateway } from '../gateway-files.js';
 import { referencedSecrets } from './server.js';
 
 /** The client name the quick start (`npm start`, README, `init`) uses throughout. */
@@ -171,8 +171,17 @@ export async function doctor(ctx: Ctx): Promise<number> {
     add({ check: 'home', status: 'fail', message: `${ctx.home} does not exist`, fix: 'mcpmux init' });
   }
   try {
-    const { selectKeyProvider } = await loadVault();
-    const provider = await selectKeyProvider({ env: ctx.io.env, home: ctx.home });
+    const { selectKeyProvider, vaultCreatedWith } = await loadVault();
+    // The provider the home's vault was created with: a key-file vault stays on its key file even
+    // where a keychain holds some key, as `serve` and every vault command choose (openHome).
+    const createdWith = await ctx
+      .withStore(({ store }) => ('sql' in store ? vaultCreatedWith(store.sql) : Promise.resolve(undefined)))
+      .catch(() => undefined);
+    const provider = await selectKeyProvider({
+      env: ctx.io.env,
+      home: ctx.home,
+      ...(createdWith === undefined ? {} : { createdWith }),
+    });
     add({
       check: 'vault',
       status: provider.kind === 'keyfile' ? 'warn' : 'ok',

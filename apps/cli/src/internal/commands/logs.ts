@@ -6,7 +6,7 @@ import { checkSlug, McpmuxError } from '@mcpmux/core';
 import { type Ctx, requireSpace } from '../context.js';
 import { DEFAULT_LOG_LINES } from '../defaults.js';
 import { loadHome, loadServer } from '../deps.js';
-import { gatewayPaths } from '../gateway-process.js';
+import { gatewayPaths } from '../gateway-files.js';
 import { shutdownRequested } from './serve.js';
 
 /** How often `logs -f` looks for new lines, a rotation or a truncation, in ms. */

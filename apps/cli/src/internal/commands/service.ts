@@ -7,7 +7,7 @@ import { cliBin } from '../bridge/gateway-launch.js';
 import type { Ctx } from '../context.js';
 import { loadHome, loadServer } from '../deps.js';
 import { errorLine } from '../error-line.js';
-import { gatewayPaths, runningGateway } from '../gateway-process.js';
+import { gatewayPaths, runningGateway } from '../gateway-files.js';
 import { findOnPath } from './home.js';
 
 /** The systemd user unit's name. */

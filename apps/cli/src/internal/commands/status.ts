@@ -7,6 +7,7 @@ import type { VaultDatabase } from '@mcpmux/vault';
 import { type Ctx, shortDate } from '../context.js';
 import { loadHome, loadVault } from '../deps.js';
 import { errorLine } from '../error-line.js';
+import { gatewayPaths, runningGateway } from '../gateway-files.js';
 
 /** One upstream as the gateway's `/health` reports it. */
 interface UpstreamHealth {
@@ -95,10 +96,6 @@ async function fetchHealth(
 
 /** The home's running gateway with its upstreams, or `null` when none runs. */
 export async function gatewayStatus(home: string): Promise<GatewayStatus | null> {
-  // Without gateway.json no gateway runs: the probing code (and what it imports) is not loaded.
-  const { gatewayInfoPath } = await loadHome();
-  if (!existsSync(gatewayInfoPath(home))) return null;
-  const { gatewayPaths, runningGateway } = await import('../gateway-process.js');
   const info = await runningGateway(home);
   if (info === undefined) return null;
   const health = await fetchHealth(info.url);
