@@ -116,7 +116,7 @@ export function explainProviderError(err: unknown, provider: KeyProvider, expect
   }
   return new McpmuxError(
     'VAULT_LOCKED',
-    `${err.message} This vault's master key is key ${expected.master_key_id}; it comes from a ${kind} provider (${keySource(kind)}): ${fix}.`,
+    `${err.message} This vault's master key is key ${expected.master_key_id}, from ${keySource(kind)}: ${fix}.`,
     {
       data: { ...err.data, expectedKeyId: expected.master_key_id, expectedProvider: kind },
       cause: err,
