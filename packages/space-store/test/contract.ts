@@ -1219,10 +1219,10 @@ export function describeSpaceStoreContract(name: string, factory: ContractFactor
 }
 
 /**
- * The changes a watcher was told, less the "anything may have changed" event (every kind) that a
- * watcher starting while an earlier commit's notice is still on its way gets first: PostgreSQL's
- * NOTIFY of the test's own set-up write can arrive after `watch()` under load. That event is the
- * store's documented, conservative answer, not one of the changes under test.
+ * The changes a watcher was told, less the "anything may have changed" event (every kind) a watcher
+ * may get first: on PostgreSQL the LISTEN connection that `watch()` opens tells its watchers once
+ * when it is up (commits may have been missed before), and that can land while the watcher reads its
+ * cursor. That event is the store's documented, conservative answer, not a change under test.
  */
 function told(seen: StoreChange[]): StoreChange[] {
   return seen.filter((c) => c.kinds.size < CHANGE_KINDS.length);

@@ -229,6 +229,39 @@ export function describeSqlDatabaseContract(
       expect(calls).toBe(after);
     });
 
+    it("does not tell an object's watchers about that object's own commits", async () => {
+      const other = await open();
+      let calls = 0;
+      const stop = db.watchCommits(() => calls++, { intervalMs: 5 });
+      try {
+        // Wait until the watch is live (another object's commit reaches it), then let any
+        // catch-up call from the watch connection pass.
+        await other.write(async (c) => {
+          await c.run('INSERT INTO t (id, n) VALUES (1, 1)');
+          await c.notify();
+        });
+        await waitFor(() => calls >= 1);
+        await new Promise((r) => setTimeout(r, 100));
+        const before = calls;
+        for (let i = 2; i <= 4; i++) {
+          await db.write(async (c) => {
+            await c.run('INSERT INTO t (id, n) VALUES (?, ?)', [i, i]);
+            await c.notify();
+          });
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        expect(calls).toBe(before);
+        // The watch still hears the others.
+        await other.write(async (c) => {
+          await c.run('INSERT INTO t (id, n) VALUES (5, 5)');
+          await c.notify();
+        });
+        await waitFor(() => calls > before);
+      } finally {
+        stop();
+      }
+    });
+
     it('calls watchers once after the watch connection is dropped and back (catch-up)', async (ctx) => {
       if (target.dropWatchConnections === undefined) {
         ctx.skip(); // this backend has no watch connection to drop (SQLite polls)

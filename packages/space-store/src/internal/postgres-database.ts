@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import {
   McpmuxError,
   type SqlConnection,
@@ -136,7 +137,8 @@ export type PostgresDatabaseSource = { url: string } | { pool: pg.Pool };
  * {@link SqlDatabase} on a node-postgres pool. Writes run in READ COMMITTED transactions that first
  * take one transaction advisory lock ({@link WRITE_LOCK_KEY}), so every write on the database
  * serializes, from any process or replica; reads run in REPEATABLE READ READ ONLY snapshots.
- * `notify()` is `pg_notify('mcpmux_changes', '')`; `watchCommits` shares one LISTEN connection.
+ * `notify()` is `pg_notify('mcpmux_changes', <this object's id>)`; `watchCommits` shares one LISTEN
+ * connection and skips this object's own notifications.
  * Calling `read` or `write` from inside `fn` throws instead of deadlocking on the lock.
  */
 export class PostgresDatabase implements SqlDatabase {
@@ -149,6 +151,11 @@ export class PostgresDatabase implements SqlDatabase {
   private listenGeneration = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /**
+   * The payload of this object's NOTIFYs: its watchers skip them, since `watchCommits` reports
+   * other connections' commits (as SQLite's data version does), not this object's own.
+   */
+  private readonly origin = randomUUID();
 
   /**
    * @param pool - the pool every transaction checks a connection out of.
@@ -184,7 +191,7 @@ export class PostgresDatabase implements SqlDatabase {
       get: async <T>(sql: string, params?: SqlParams) => (await query(sql, params)).rows[0] as T | undefined,
       run: async (sql: string, params?: SqlParams) => (await query(sql, params)).rowCount ?? 0,
       notify: async () => {
-        await client.query({ text: 'SELECT pg_notify($1, $2)', values: [CHANGES_CHANNEL, ''] });
+        await client.query({ text: 'SELECT pg_notify($1, $2)', values: [CHANGES_CHANNEL, this.origin] });
       },
     };
   }
@@ -266,8 +273,8 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   /**
-   * Calls `listener` on every `NOTIFY mcpmux_changes` (one per committed transaction that called
-   * `notify()`), and once each time the shared LISTEN connection is (re)established, since commits
+   * Calls `listener` on every `NOTIFY mcpmux_changes` from another object, process or replica (one
+   * per committed transaction that called `notify()`), and once each time the shared LISTEN connection is (re)established, since commits
    * may have been missed while it was down. `intervalMs` does not apply (nothing is polled).
    */
   watchCommits(listener: () => void, _options?: WatchCommitsOptions): () => void {
@@ -313,7 +320,13 @@ export class PostgresDatabase implements SqlDatabase {
     client.on('error', fail);
     client.on('end', fail);
     client.on('notification', (message) => {
-      if (message.channel === CHANGES_CHANNEL && generation === this.listenGeneration) this.emit();
+      if (
+        message.channel === CHANGES_CHANNEL &&
+        message.payload !== this.origin &&
+        generation === this.listenGeneration
+      ) {
+        this.emit();
+      }
     });
     client
       .connect()

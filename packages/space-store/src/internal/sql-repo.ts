@@ -214,9 +214,6 @@ const SET_COLUMNS = 'space_id, id, name, description, kind, server_id, members';
 
 /** {@link StoreTx} on one SQL connection. */
 class SqlStoreTx implements StoreTx {
-  /** Whether this transaction called `notify()` (appended a change). */
-  notified = false;
-
   constructor(readonly connection: SqlConnection) {}
 
   private get c(): SqlConnection {
@@ -792,7 +789,6 @@ class SqlStoreTx implements StoreTx {
   async appendChange(kind: ChangeKind, spaceId: string | null, at: Date): Promise<void> {
     await this.c.run('INSERT INTO changes (kind, space_id, at) VALUES (?, ?, ?)', [kind, spaceId, at]);
     await this.c.notify();
-    this.notified = true;
   }
 
   async changesSince(cursor: number): Promise<ChangeRow[]> {
@@ -934,7 +930,6 @@ export interface SqlRepoOptions {
 export class SqlRepo implements Repo {
   private readonly stamp: (() => number | string) | undefined;
   private commits = 0;
-  private ownCommits = 0;
   private stopStampWatch: (() => void) | undefined;
 
   constructor(
@@ -948,14 +943,8 @@ export class SqlRepo implements Repo {
     return this.db.read((c) => fn(new SqlStoreTx(c)));
   }
 
-  async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    let tx: SqlStoreTx | undefined;
-    const result = await this.db.write((c) => {
-      tx = new SqlStoreTx(c);
-      return fn(tx);
-    });
-    if (tx?.notified === true) this.ownCommits++;
-    return result;
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.db.write((c) => fn(new SqlStoreTx(c)));
   }
 
   watchCommits(listener: () => void, options: RepoWatchOptions = {}): () => void {
@@ -967,9 +956,8 @@ export class SqlRepo implements Repo {
     this.stopStampWatch ??= this.db.watchCommits(() => {
       this.commits++;
     });
-    // A backend that notifies this process of its own commits too (PostgreSQL's NOTIFY) would
-    // otherwise move the stamp after every local write, which the engine accounts for already.
-    return this.commits - this.ownCommits;
+    // Other writers' commits only: the database does not tell this object of its own.
+    return this.commits;
   }
 
   async close(): Promise<void> {
