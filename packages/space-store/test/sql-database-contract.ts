@@ -20,6 +20,14 @@ export interface SqlDatabaseTarget {
 
 const pause = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Commits one row of `t` through `database` with `notify()`. */
+function insertNotified(database: SqlDatabase, id: number): Promise<void> {
+  return database.write(async (c) => {
+    await c.run('INSERT INTO t (id, n) VALUES (?, ?)', [id, id]);
+    await c.notify();
+  });
+}
+
 /**
  * The behaviour every {@link SqlDatabase} driver must have, run against each (SQLite, PostgreSQL):
  * placeholders, value binding, rollback, writes serialized across objects (no lost update),
@@ -210,10 +218,7 @@ export function describeSqlDatabaseContract(
         // From here on the watch is established: each further commit must reach it.
         for (let i = 2; i <= 4; i++) {
           const before = calls;
-          await other.write(async (c) => {
-            await c.run('INSERT INTO t (id, n) VALUES (?, ?)', [i, i]);
-            await c.notify();
-          });
+          await insertNotified(other, i);
           await waitFor(() => calls > before);
         }
       } finally {
@@ -221,10 +226,7 @@ export function describeSqlDatabaseContract(
       }
       // A stopped watch hears nothing more.
       const after = calls;
-      await other.write(async (c) => {
-        await c.run('INSERT INTO t (id, n) VALUES (9, 9)');
-        await c.notify();
-      });
+      await insertNotified(other, 9);
       await new Promise((r) => setTimeout(r, 100));
       expect(calls).toBe(after);
     });
@@ -236,26 +238,17 @@ export function describeSqlDatabaseContract(
       try {
         // Wait until the watch is live (another object's commit reaches it), then let any
         // catch-up call from the watch connection pass.
-        await other.write(async (c) => {
-          await c.run('INSERT INTO t (id, n) VALUES (1, 1)');
-          await c.notify();
-        });
+        await insertNotified(other, 1);
         await waitFor(() => calls >= 1);
         await new Promise((r) => setTimeout(r, 100));
         const before = calls;
         for (let i = 2; i <= 4; i++) {
-          await db.write(async (c) => {
-            await c.run('INSERT INTO t (id, n) VALUES (?, ?)', [i, i]);
-            await c.notify();
-          });
+          await insertNotified(db, i);
         }
         await new Promise((r) => setTimeout(r, 200));
         expect(calls).toBe(before);
         // The watch still hears the others.
-        await other.write(async (c) => {
-          await c.run('INSERT INTO t (id, n) VALUES (5, 5)');
-          await c.notify();
-        });
+        await insertNotified(other, 5);
         await waitFor(() => calls > before);
       } finally {
         stop();
@@ -272,10 +265,7 @@ export function describeSqlDatabaseContract(
       const stops = [db.watchCommits(() => counts[0]!++), db.watchCommits(() => counts[1]!++)];
       try {
         // Wait until the watch is live: a notified commit reaches both listeners.
-        await other.write(async (c) => {
-          await c.run('INSERT INTO t (id, n) VALUES (1, 1)');
-          await c.notify();
-        });
+        await insertNotified(other, 1);
         await waitFor(() => counts[0]! >= 1 && counts[1]! >= 1);
         await waitFor(async () => (await target.dropWatchConnections?.()) === 1);
         const before = [...counts];
@@ -284,10 +274,7 @@ export function describeSqlDatabaseContract(
         // The new connection delivers later commits too.
         const again = [...counts];
         for (let i = 2; i < 5; i++) {
-          await other.write(async (c) => {
-            await c.run('INSERT INTO t (id, n) VALUES (?, ?)', [i, i]);
-            await c.notify();
-          });
+          await insertNotified(other, i);
         }
         await waitFor(() => counts[0]! > again[0]! && counts[1]! > again[1]!);
       } finally {
