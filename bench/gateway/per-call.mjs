@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The per-call path alone: sequential echo calls through each target, interleaved, with the
-// gateway's user and system CPU split (/proc/<pid>/stat) and, with --strace, the syscalls per call.
+// gateway's user and system CPU split (/proc/<pid>/stat), its main thread's share, the measuring
+// client's own CPU per call, and, with --strace, the syscalls per call.
 // Usage: node bench/gateway/per-call.mjs [--targets mcpmux,mcp-hub] [--calls N] [--reps N]
 //                                        [--strace] [--mcpmux-before DIR]
 import { execFileSync, spawn } from 'node:child_process';
@@ -134,6 +135,7 @@ async function once(target, rep) {
       await new Promise((r) => setTimeout(r, 500));
     }
     const t0 = times(instance.pid);
+    const client0 = process.cpuUsage();
     const w0 = performance.now();
     for (let i = 0; i < calls; i++) {
       if (!(await echo(session, ready.tool, `seq-${i}-${randomBytes(4).toString('hex')}`)))
@@ -141,6 +143,7 @@ async function once(target, rep) {
     }
     const wall = performance.now() - w0;
     const t1 = times(instance.pid);
+    const client = process.cpuUsage(client0);
     if (recorder) {
       recorder.kill('SIGINT');
       await new Promise((r) => recorder.on('close', r));
@@ -154,6 +157,7 @@ async function once(target, rep) {
       user: (t1.user - t0.user) / calls,
       sys: (t1.sys - t0.sys) / calls,
       main: (t1.main - t0.main) / calls,
+      client: (client.user + client.system) / calls,
       traced,
     };
   } finally {
@@ -169,7 +173,7 @@ for (let r = 0; r < reps; r++) {
     const res = await once(t, r + 1);
     results.get(t.id).push(res);
     console.log(
-      `${t.id.padEnd(14)} rep ${r + 1}: ${res.rate.toFixed(0)} calls/s, user ${res.user.toFixed(0)} µs, sys ${res.sys.toFixed(0)} µs, main thread ${res.main.toFixed(0)} µs per call`,
+      `${t.id.padEnd(14)} rep ${r + 1}: ${res.rate.toFixed(0)} calls/s, user ${res.user.toFixed(0)} µs, sys ${res.sys.toFixed(0)} µs, main thread ${res.main.toFixed(0)} µs per call; client ${res.client.toFixed(0)} µs per call`,
     );
     if (res.traced) {
       const lines = res.traced.split('\n').filter((l) => /^\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+/.test(l));
@@ -186,7 +190,7 @@ console.log('\nmedians');
 for (const t of targets) {
   const rs = results.get(t.id);
   console.log(
-    `${t.id.padEnd(14)} ${median(rs.map((x) => x.rate)).toFixed(0)} calls/s, user ${median(rs.map((x) => x.user)).toFixed(0)} µs, sys ${median(rs.map((x) => x.sys)).toFixed(0)} µs, main thread ${median(rs.map((x) => x.main)).toFixed(0)} µs per call`,
+    `${t.id.padEnd(14)} ${median(rs.map((x) => x.rate)).toFixed(0)} calls/s, user ${median(rs.map((x) => x.user)).toFixed(0)} µs, sys ${median(rs.map((x) => x.sys)).toFixed(0)} µs, main thread ${median(rs.map((x) => x.main)).toFixed(0)} µs per call; client ${median(rs.map((x) => x.client)).toFixed(0)} µs per call`,
   );
 }
 rmSync(tmp, { recursive: true, force: true });
