@@ -2,7 +2,7 @@
 // The process edge. `mcpmux stdio --client ID` (the bridge an app launches) takes a fast path that
 // loads only the bridge's few `node:*` modules, and a lone `--version` prints it at once; every other
 // command loads the CLI (which imports a command's module when that command runs).
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 import { homePath, parseBridgeArgs } from './internal/bridge/args.js';
 import { VERSION } from './internal/version.js';
 
@@ -41,7 +41,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
-    stdinIsTTY: isatty(0),
+    // Asked only by the commands that read a secret (node:tty is loaded then).
+    get stdinIsTTY() {
+      return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
+    },
     signal: controller.signal,
   });
 }

@@ -1,11 +1,11 @@
 import { CommanderError } from 'commander';
 import type { CliIo } from './io.js';
-import { buildProgram } from './program.js';
+import { buildProgram, invokedCommand } from './program.js';
 
 /** See `run` in index.ts. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const state = { code: 0 };
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, invokedCommand(argv));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.code;
