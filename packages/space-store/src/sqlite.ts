@@ -15,7 +15,21 @@ export { SqliteDatabase, SqliteSpaceStore, type SqliteSpaceStoreOptions };
  * better-sqlite3 through `require`, not `import`: an ES import of a CommonJS package makes Node lex
  * its sources for named exports first (about 10 ms of every CLI command here).
  */
-const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+const require = createRequire(import.meta.url);
+const BetterSqlite3 = require('better-sqlite3') as typeof Database;
+
+/**
+ * better-sqlite3's native addon by its path: without it the package looks the file up with the
+ * `bindings` package, which tries a dozen paths (~2 ms and two more modules per process). Where a
+ * build keeps the addon elsewhere, the package's own lookup.
+ */
+const NATIVE_BINDING: Database.Options = (() => {
+  try {
+    return { nativeBinding: require.resolve('better-sqlite3/build/Release/better_sqlite3.node') };
+  } catch {
+    return {};
+  }
+})();
 
 /** The table in which the store records the migrations it applied (its own, not drizzle's default). */
 export const MIGRATIONS_TABLE = '__mcpmux_space_store_migrations';
@@ -44,7 +58,7 @@ export function openSqliteDatabase(
   options: { busyTimeoutMs?: number } = {},
 ): SqliteDatabase {
   const owns = 'path' in source;
-  const database = 'path' in source ? new BetterSqlite3(source.path) : source.database;
+  const database = 'path' in source ? new BetterSqlite3(source.path, NATIVE_BINDING) : source.database;
   const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   try {
     database.pragma(`busy_timeout = ${busyTimeoutMs}`);
