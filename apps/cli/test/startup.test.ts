@@ -169,6 +169,13 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
     expect(modules.filter((m) => m === 'node:child_process' || m === 'node:dgram')).toEqual([]);
   });
 
+  it("lists Spaces without node:crypto or better-sqlite3's addon lookup (bindings)", () => {
+    const { code, modules } = traced(['space', 'list']);
+    expect(code).toBe(0);
+    expect(modules.filter((m) => m === 'node:crypto')).toEqual([]);
+    expect(loadedOf(modules, ['bindings', 'file-uri-to-path'])).toEqual([]);
+  });
+
   it('requires the CommonJS packages instead of importing them (no lexing for named exports)', () => {
     for (const args of [['status'], ['space', 'list']]) {
       const { modules } = traced(args);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -176,7 +175,9 @@ export async function writeGatewayInfo(home: string, info: GatewayInfo): Promise
   const data = parseGatewayInfo(info);
   if (data === undefined) throw new TypeError(`not a gateway info: ${JSON.stringify(info)}`);
   const file = gatewayInfoPath(home);
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  // Unique within this process (the pid tells processes apart; 'wx' never overwrites a file): no
+  // node:crypto for this, which every command that reads gateway.json would otherwise load.
+  const temp = `${file}.${process.pid}.${Math.random().toString(16).slice(2, 14)}.tmp`;
   try {
     await writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     await rename(temp, file);

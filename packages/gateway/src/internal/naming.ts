@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 /** The longest exposed tool or prompt name (DESIGN §6). */
 export const MAX_EXPOSED_NAME_LENGTH = 64;
@@ -27,6 +27,8 @@ const KEEP_CHARS = MAX_EXPOSED_NAME_LENGTH - HASH_CHARS - 1;
 export function exposedName(alias: string, name: string, prefix: boolean): string {
   const full = prefix ? `${alias}_${name}` : name;
   if (full.length <= MAX_EXPOSED_NAME_LENGTH) return full;
+  // node:crypto only for a name this long (loading it costs ~5 ms of a CLI command that lists tools).
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256').update(full, 'utf8').digest('hex').slice(0, HASH_CHARS);
   return `${full.slice(0, KEEP_CHARS)}-${hash}`;
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { McpmuxError, type SqlConnection } from '@mcpmux/core';
 import { CHANGE_KINDS } from '../change-kinds.js';
 import type { ChangeKind, Feature, PolicyContext, Space, StoreChange, WatchOptions } from '../types.js';
 import { invalid, notFound } from './errors.js';
+import { nodeCrypto } from './node-crypto.js';
 import type { Repo, StoreTx } from './repo.js';
 import {
   CATALOG_KEY_KINDS,
@@ -91,7 +91,7 @@ export class EngineCore {
     options: StoreEngineOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.random = options.random ?? ((n) => randomBytes(n));
+    this.random = options.random ?? ((n) => nodeCrypto().randomBytes(n));
     this.policyCacheEnabled = options.policyCache ?? true;
   }
 

@@ -3,9 +3,10 @@
 // `readMigrationFiles` reads them, hashes included. Not imported from `drizzle-orm/migrator`: resolving
 // anything in drizzle-orm parses its 180 kB package.json (~20 ms of every CLI command that opens the
 // store); a test holds the two equal.
-import { createHash } from 'node:crypto';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeCrypto } from './node-crypto.js';
 
 /** One migration: its statements, when drizzle-kit generated it (its order) and the SHA-256 of its file. */
 export interface MigrationFile {
@@ -24,7 +25,7 @@ export function readMigrationFiles(folder: string): MigrationFile[] {
     return {
       sql: query.split('--> statement-breakpoint'),
       folderMillis: entry.when,
-      hash: createHash('sha256').update(query).digest('hex'),
+      hash: nodeCrypto().createHash('sha256').update(query).digest('hex'),
     };
   });
 }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
 import type { ServerTransport } from '../../types.js';
+import { nodeCrypto } from '../node-crypto.js';
 import { stableStringify } from '../util.js';
 
 /** Every access key starts with this. */
@@ -14,12 +14,12 @@ export const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** SHA-256 hex of a string. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return nodeCrypto().createHash('sha256').update(text).digest('hex');
 }
 
 /** Compares two SHA-256 hex digests in constant time. */
 export function sameHash(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+  return a.length === b.length && nodeCrypto().timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { McpmuxError } from '@mcpmux/core';
 import type { OAuthClient, OAuthTokenSet } from '../../oauth-types.js';
+import { nodeCrypto } from '../node-crypto.js';
 import type { OAuthClientRow, StoreTx } from '../repo.js';
 import { randomSecret, sameHash, sha256Hex } from './keys.js';
 
@@ -169,10 +169,10 @@ export async function exchangeCode(
   if (row.redirectUri !== v.redirectUri) {
     return { ok: false, message: 'redirect_uri does not match the one of the authorization request.' };
   }
-  const challenge = createHash('sha256').update(v.codeVerifier).digest('base64url');
+  const challenge = nodeCrypto().createHash('sha256').update(v.codeVerifier).digest('base64url');
   const expected = Buffer.from(row.codeChallenge);
   const given = Buffer.from(challenge);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (given.length !== expected.length || !nodeCrypto().timingSafeEqual(given, expected)) {
     return { ok: false, message: 'code_verifier does not match the PKCE code_challenge.' };
   }
   return { ok: true, tokens: await issue(tx, env, row.oauthClientId, row.clientId, row.familyId, row.scope) };
