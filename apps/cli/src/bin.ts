@@ -4,6 +4,7 @@
 // command loads the CLI (which imports a command's module when that command runs).
 import { createRequire } from 'node:module';
 import { homePath, parseBridgeArgs } from './internal/bridge/args.js';
+import { invokedCommand } from './internal/invoked-command.js';
 import { VERSION } from './internal/version.js';
 
 const argv = process.argv.slice(2);
@@ -51,7 +52,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 process.off('SIGINT', stop);
 process.off('SIGTERM', stop);
 process.exitCode = code;
-if (bridge === undefined && !argv.includes('serve')) {
+if (bridge === undefined && invokedCommand(argv) !== 'serve') {
   // A command that answered ends now, not when the event loop drains: draining also waits for V8's
   // background compile jobs still in flight (15-35 ms after every short command here). The bridge
   // and a foreground gateway end naturally, as sockets and log lines may still be flushing.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { invokedCommand } from './invoked-command.js';
 import type { CliIo } from './io.js';
-import { buildProgram, invokedCommand } from './program.js';
+import { buildProgram } from './program.js';
 
 const io = {} as CliIo; // building the tree writes nothing
 const names = (only?: string) =>

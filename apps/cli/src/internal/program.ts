@@ -114,23 +114,6 @@ function group(parent: Command, name: string, description: string): Command {
   return cmd;
 }
 
-/** Root options followed by a value, which is not the command's name. */
-const VALUED_ROOT_OPTIONS = new Set(['--home', '--database']);
-
-/**
- * The top-level command `argv` runs (its first word after the root options), or `undefined` when it
- * names none or needs the whole tree (`help`, `completion`).
- */
-export function invokedCommand(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i] as string;
-    if (word === '--') return undefined;
-    if (VALUED_ROOT_OPTIONS.has(word)) i++;
-    else if (!word.startsWith('-')) return word === 'help' || word === 'completion' ? undefined : word;
-  }
-  return undefined;
-}
-
 /**
  * Builds the `mcpmux` command tree (DESIGN.md §7). Output goes through `io`; errors thrown by
  * handlers propagate to the caller (`run`), which prints them.

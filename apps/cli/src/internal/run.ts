@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
+import { invokedCommand } from './invoked-command.js';
 import type { CliIo } from './io.js';
-import { buildProgram, invokedCommand } from './program.js';
+import { buildProgram } from './program.js';
 
 /** See `run` in index.ts. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
